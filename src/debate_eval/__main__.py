@@ -1,0 +1,3 @@
+from debate_eval.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""One module per role. Each node is a function: state in, partial state update out."""

@@ -1,0 +1,157 @@
+"""The judge: turns the article, the claims, their verdicts and the debate into the report.
+
+`judge` is a plain function so other tools (the eval harness) can re-judge a stored transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.runtime import Runtime
+from pydantic import Field, create_model
+
+from debate_eval.calls import ask_structured
+from debate_eval.llm import model_name
+from debate_eval.prompts import build_messages
+from debate_eval.schemas import (
+    RATING_LABELS,
+    AnalysisParagraph,
+    Claim,
+    Rating,
+    Report,
+    ReportDraft,
+    ReportMeta,
+    Turn,
+)
+from debate_eval.state import DebateContext, GraphState
+from debate_eval.transcript import format_claims, format_turns
+
+
+def _ids_field(ids: Sequence[str], description: str, *, required: bool):
+    if not ids:
+        return (list[str], Field(default_factory=list, max_length=0, description=description))
+    kind = list[Literal[tuple(ids)]]  # type: ignore[valid-type]
+    if required:
+        return (kind, Field(min_length=1, description=description))
+    return (kind, Field(default_factory=list, description=description))
+
+
+def grounded_report_schema(claim_ids: Sequence[str], turn_ids: Sequence[str]) -> type[ReportDraft]:
+    """ReportDraft whose paragraphs may only cite the given claim and turn ids."""
+    paragraph = create_model(
+        "AnalysisParagraph",
+        __base__=AnalysisParagraph,
+        claim_ids=_ids_field(
+            claim_ids, "Ids of the claims this paragraph rests on.", required=True
+        ),
+        turn_ids=_ids_field(
+            turn_ids, "Ids of the debate turns this paragraph rests on.", required=False
+        ),
+    )
+    return create_model(
+        "ReportDraft",
+        __base__=ReportDraft,
+        __doc__=ReportDraft.__doc__,
+        analysis=(
+            list[paragraph],  # type: ignore[valid-type]
+            Field(
+                min_length=2,
+                max_length=5,
+                description=ReportDraft.model_fields["analysis"].description,
+            ),
+        ),
+    )
+
+
+async def ajudge(
+    article: str,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    model: BaseChatModel,
+    *,
+    method: str = "function_calling",
+) -> Report:
+    """Write the report from a finished debate (async). Meta covers the judge call only."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    schema = grounded_report_schema([c.id for c in claims], [t.id for t in transcript])
+    messages = build_messages(
+        article,
+        "judge",
+        claims=format_claims(claims),
+        transcript=format_turns(transcript),
+        labels="; ".join(f'"{label}"' for label in RATING_LABELS),
+    )
+    draft, usage = await ask_structured(model, messages, schema, role="judge", method=method)
+    return Report(
+        summary=[s.strip() for s in draft.summary],
+        rating=Rating(label=draft.rating.label, explanation=draft.rating.explanation.strip()),
+        analysis=[AnalysisParagraph.model_validate(p.model_dump()) for p in draft.analysis],
+        research_topics=[t.strip() for t in draft.research_topics],
+        claims=list(claims),
+        debate=list(transcript),
+        meta=ReportMeta(
+            models={"judge": model_name(model)},
+            rounds=max((t.round for t in transcript), default=0),
+            started_at=started.isoformat(timespec="seconds"),
+            duration_s=round(time.perf_counter() - t0, 3),
+            usage={"judge": usage},
+        ),
+    )
+
+
+def judge(
+    article: str,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    model: BaseChatModel,
+    *,
+    method: str = "function_calling",
+) -> Report:
+    """Write the report from a finished debate. Meta covers the judge call only."""
+    return asyncio.run(ajudge(article, claims, transcript, model, method=method))
+
+
+def claims_with_rulings(state: GraphState) -> list[Claim]:
+    rulings = state.get("rulings", {})
+    return [
+        c.model_copy(
+            update={
+                "verdict": rulings[c.id].verdict,
+                "decisive_point": rulings[c.id].decisive_point,
+            }
+        )
+        if c.id in rulings
+        else c
+        for c in state.get("claims", [])
+    ]
+
+
+def transcript_in_order(turns: Sequence[Turn], claims: Sequence[Claim]) -> list[Turn]:
+    """Turns grouped by claim (in claim order), then by round, advocate/skeptic/judge order kept."""
+    order = {c.id: i for i, c in enumerate(claims)}
+    position = {id(t): i for i, t in enumerate(turns)}
+    return sorted(
+        turns,
+        key=lambda t: (
+            order.get(t.claim_id, len(order)),
+            t.round,
+            t.role == "judge",
+            position[id(t)],
+        ),
+    )
+
+
+async def judge_node(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
+    models = runtime.context.models
+    claims = claims_with_rulings(state)
+    transcript = transcript_in_order(state.get("turns", []), claims)
+    report = await ajudge(
+        state["article"], claims, transcript, models.judge, method=models.structured_method
+    )
+    return {"report": report, "usage": report.meta.usage}

@@ -1,0 +1,127 @@
+"""Calling a chat model for one role: text or structured output, with one repair retry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import BaseModel
+
+from debate_eval.errors import ModelCallError, StructuredOutputError
+from debate_eval.llm import endpoint
+from debate_eval.schemas import TokenUsage
+
+T = TypeVar("T", bound=BaseModel)
+
+_MAX_ERROR_CHARS = 300
+
+
+def usage_of(message: BaseMessage | None) -> TokenUsage:
+    """Token usage the server reported for one reply (zeros when it reported none)."""
+    meta = getattr(message, "usage_metadata", None) or {}
+    return TokenUsage(
+        calls=1,
+        input_tokens=int(meta.get("input_tokens", 0)),
+        output_tokens=int(meta.get("output_tokens", 0)),
+    )
+
+
+def add_usage(a: TokenUsage, b: TokenUsage) -> TokenUsage:
+    return TokenUsage(
+        calls=a.calls + b.calls,
+        input_tokens=a.input_tokens + b.input_tokens,
+        output_tokens=a.output_tokens + b.output_tokens,
+    )
+
+
+def _one_line(text: object) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= _MAX_ERROR_CHARS else flat[: _MAX_ERROR_CHARS - 1] + "…"
+
+
+def _api_failure(role: str, model: BaseChatModel, exc: openai.APIError) -> ModelCallError:
+    where = endpoint(model) or "the model"
+    return ModelCallError(role, f"call to {where} failed: {type(exc).__name__}: {_one_line(exc)}")
+
+
+async def _invoke(model: BaseChatModel, messages: Sequence[BaseMessage], role: str):
+    try:
+        return await model.ainvoke(list(messages))
+    except openai.APIError as exc:
+        raise _api_failure(role, model, exc) from exc
+
+
+async def ask_text(
+    model: BaseChatModel, messages: Sequence[BaseMessage], *, role: str
+) -> tuple[str, TokenUsage]:
+    """A plain-text reply; an empty reply is retried once, then fails."""
+    usage = TokenUsage()
+    for _ in range(2):
+        reply = await _invoke(model, messages, role)
+        usage = add_usage(usage, usage_of(reply))
+        text = reply.text if isinstance(reply, AIMessage) else str(reply.content)
+        if text.strip():
+            return text.strip(), usage
+    raise ModelCallError(role, "the model returned an empty reply twice")
+
+
+def json_mode_instruction(schema: type[BaseModel]) -> str:
+    return (
+        "Reply with a single JSON object, and nothing else, that validates against this "
+        f"JSON Schema:\n{json.dumps(schema.model_json_schema())}"
+    )
+
+
+async def ask_structured(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    schema: type[T],
+    *,
+    role: str,
+    method: str = "function_calling",
+    validate: Callable[[T], None] | None = None,
+) -> tuple[T, TokenUsage]:
+    """A reply parsed into `schema` via function calling or JSON mode.
+
+    A missing or invalid reply (including one `validate` rejects with ValueError) is retried once
+    with the error spelled out for the model; a second failure raises StructuredOutputError.
+    """
+    runnable = model.with_structured_output(schema, method=method, include_raw=True)
+    if method == "json_mode":
+        # JSON mode constrains the syntax only; the schema has to be in the prompt.
+        messages = [*messages, HumanMessage(content=json_mode_instruction(schema))]
+    usage = TokenUsage()
+    attempt: list[BaseMessage] = list(messages)
+    error: object = None
+    for _ in range(2):
+        try:
+            out = await runnable.ainvoke(attempt)
+        except openai.APIError as exc:
+            raise _api_failure(role, model, exc) from exc
+        usage = add_usage(usage, usage_of(out.get("raw")))
+        parsed, error = out.get("parsed"), out.get("parsing_error")
+        if error is None and parsed is None:
+            error = f"the reply did not call the function {schema.__name__}"
+        if error is None and validate is not None:
+            try:
+                validate(parsed)
+            except ValueError as exc:
+                error = exc
+        if error is None:
+            return parsed, usage
+        attempt = [
+            *messages,
+            HumanMessage(
+                content=(
+                    f"Your previous reply could not be used: {_one_line(error)}\n"
+                    f"Reply again with a complete {schema.__name__} that fixes this."
+                )
+            ),
+        ]
+    raise StructuredOutputError(
+        role, f"invalid structured reply for {schema.__name__} after a retry: {_one_line(error)}"
+    )

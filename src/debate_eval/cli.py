@@ -1,0 +1,198 @@
+"""The debate-eval command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from debate_eval.errors import ConfigError, DebateEvalError, InputError
+
+app = typer.Typer(
+    name="debate-eval",
+    help="Judge how balanced an article is by making AI agents debate its claims.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+class OutputFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {message}", markup=True
+    )
+    return typer.Exit(code)
+
+
+def guarded(debug: bool, body: Callable[[], T]) -> T:
+    """Run `body`; turn failures into one clear line and an exit code (2 input, 1 runtime)."""
+    try:
+        return body()
+    except DebateEvalError as exc:
+        if debug:
+            traceback.print_exc()
+        raise _fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted", 130) from None
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        raise _fail(
+            f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1
+        ) from None
+
+
+def _check_output_path(output: Path) -> None:
+    # Fail before the (slow, possibly paid) debate, not after it.
+    if output.is_dir():
+        raise InputError(f"--output {output}: is a directory")
+    if not output.parent.exists():
+        raise InputError(f"--output {output}: folder {output.parent} does not exist")
+
+
+def _write_output(output: Path, text: str) -> Path:
+    try:
+        output.write_text(text, encoding="utf-8")
+        return output
+    except OSError as exc:
+        # Never lose a finished report: keep it somewhere and say where.
+        fallback = Path(tempfile.mkstemp(prefix="debate-eval-report-", suffix=output.suffix)[1])
+        fallback.write_text(text, encoding="utf-8")
+        raise DebateEvalError(
+            f"cannot write {output} ({exc.strerror}); the report was saved to {fallback}"
+        ) from exc
+
+
+@app.command()
+def run(
+    article: Annotated[str, typer.Argument(help="Article file (.md or .txt), or - for stdin.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.md,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option(help="Debate rounds per claim (1-10). [default: 2]")
+    ] = None,
+    max_claims: Annotated[
+        int | None, typer.Option(help="Most claims to debate (1-12). [default: 5]")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model for every role.")] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="Model for the claim judge and the report judge.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds before one model call times out. [default: 120]")
+    ] = None,
+    skeptic_first: Annotated[
+        bool, typer.Option("--skeptic-first", help="Let the skeptic open each debate.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option(help="Config file (TOML). [default: user config dir]")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the report, no live transcript.")
+    ] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+) -> None:
+    """Debate an article's claims and print a balance report."""
+    from debate_eval.config import load_settings
+    from debate_eval.inputs import read_article
+    from debate_eval.live import LiveView
+    from debate_eval.render import print_report, to_json, to_markdown
+    from debate_eval.runner import RunOptions, arun_debate, new_run_id
+
+    def body() -> None:
+        settings = load_settings(
+            {
+                "model": model,
+                "judge_model": judge_model,
+                "base_url": base_url,
+                "rounds": rounds,
+                "max_claims": max_claims,
+                "timeout_s": timeout,
+            },
+            config_path=config,
+        )
+        if output is not None:
+            _check_output_path(output)
+        text = read_article(article)
+        models = build_models(settings)
+        options = RunOptions(
+            rounds=settings.rounds, max_claims=settings.max_claims, skeptic_first=skeptic_first
+        )
+        # JSON on stdout must stay clean: the live view then goes to stderr.
+        data_on_stdout = output is None and output_format is OutputFormat.json
+        console = Console(stderr=data_on_stdout, highlight=False)
+        run_id = new_run_id()
+        if quiet:
+            report = asyncio.run(arun_debate(text, models, options, run_id=run_id))
+        else:
+            console.print(f"[dim]run {run_id} · {settings.rounds} round(s) per claim")
+            with LiveView(console, settings.rounds) as view:
+                report = asyncio.run(
+                    arun_debate(text, models, options, on_event=view, run_id=run_id)
+                )
+        rendered = to_json(report) if output_format is OutputFormat.json else to_markdown(report)
+        if output is not None:
+            written = _write_output(output, rendered)
+            if not quiet:
+                print_report(console, report)
+                console.print(f"[dim]Report written to {written}", soft_wrap=True)
+            return
+        if output_format is OutputFormat.json:
+            sys.stdout.write(rendered)
+        elif console.is_terminal:
+            print_report(console, report)
+        else:
+            sys.stdout.write(rendered)
+
+    guarded(debug, body)
+
+
+def build_models(settings):
+    """Chat models for every role from resolved settings."""
+    from debate_eval.llm import build_role_models
+
+    if not settings.api_key and not settings.base_url:
+        raise ConfigError(
+            "no model endpoint configured: set OPENAI_API_KEY for OpenAI, or --base-url / "
+            "OPENAI_BASE_URL for an OpenAI-compatible server"
+        )
+    return build_role_models(settings.role_settings(), settings.structured_method)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the report."""
+    from debate_eval.schemas import Report
+
+    sys.stdout.write(json.dumps(Report.model_json_schema(), indent=2) + "\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

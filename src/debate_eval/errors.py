@@ -1,0 +1,33 @@
+"""Errors the CLI turns into one clear line and an exit code."""
+
+from __future__ import annotations
+
+
+class DebateEvalError(Exception):
+    """Base class: the message is meant for the user, as one line."""
+
+    exit_code = 1
+
+
+class InputError(DebateEvalError):
+    """The article or the command line cannot be used (exit code 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(DebateEvalError):
+    """The configuration is invalid (exit code 2)."""
+
+    exit_code = 2
+
+
+class ModelCallError(DebateEvalError):
+    """A model call failed for good: the server, the network or the reply (exit code 1)."""
+
+    def __init__(self, role: str, message: str) -> None:
+        super().__init__(f"{role}: {message}")
+        self.role = role
+
+
+class StructuredOutputError(ModelCallError):
+    """The model's structured reply was missing or invalid, even after one repair retry."""

@@ -1,0 +1,58 @@
+"""The debate graph: extract_claims → one debate per claim (concurrently, via Send) → judge."""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
+
+from debate_eval.agents.advocate import advocate
+from debate_eval.agents.claim_judge import claim_judge
+from debate_eval.agents.extractor import extract_claims
+from debate_eval.agents.judge import judge_node
+from debate_eval.agents.skeptic import skeptic
+from debate_eval.graph.routing import next_speaker
+from debate_eval.state import DebateContext, DebateOutput, DebateState, GraphState
+
+DEBATE_NODES = ["advocate", "skeptic", "claim_judge"]
+
+
+def build_debate_graph():
+    """The subgraph that debates one claim and rules on it."""
+    graph = StateGraph(DebateState, context_schema=DebateContext, output_schema=DebateOutput)
+    graph.add_node("advocate", advocate)
+    graph.add_node("skeptic", skeptic)
+    graph.add_node("claim_judge", claim_judge)
+    graph.add_conditional_edges(START, next_speaker, DEBATE_NODES)
+    graph.add_conditional_edges("advocate", next_speaker, DEBATE_NODES)
+    graph.add_conditional_edges("skeptic", next_speaker, DEBATE_NODES)
+    graph.add_edge("claim_judge", END)
+    return graph.compile()
+
+
+def fan_out_debates(state: GraphState) -> list[Send]:
+    """One concurrent debate per claim."""
+    return [
+        Send(
+            "debate",
+            {
+                "article": state["article"],
+                "rounds": state["rounds"],
+                "skeptic_first": state.get("skeptic_first", False),
+                "claim": claim,
+            },
+        )
+        for claim in state["claims"]
+    ]
+
+
+def build_graph(checkpointer=None):
+    """The whole run, compiled. Models arrive at run time through DebateContext."""
+    graph = StateGraph(GraphState, context_schema=DebateContext)
+    graph.add_node("extract_claims", extract_claims)
+    graph.add_node("debate", build_debate_graph())
+    graph.add_node("judge", judge_node)
+    graph.add_edge(START, "extract_claims")
+    graph.add_conditional_edges("extract_claims", fan_out_debates, ["debate"])
+    graph.add_edge("debate", "judge")
+    graph.add_edge("judge", END)
+    return graph.compile(checkpointer=checkpointer)

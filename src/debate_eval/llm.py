@@ -1,0 +1,99 @@
+"""Building chat models. The only module that constructs ChatOpenAI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from langchain_core.language_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from debate_eval.schemas import ROLES
+
+# Servers for local models (vLLM, Ollama, llama.cpp) accept any key; ChatOpenAI insists on one.
+PLACEHOLDER_API_KEY = "not-needed"
+
+STRUCTURED_METHODS: tuple[str, ...] = ("function_calling", "json_mode")
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """How to call the model for one role."""
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    temperature: float = 0.0
+    max_tokens: int = 800
+    timeout_s: float = 120.0
+    max_retries: int = 2
+
+
+def build_chat_model(settings: RoleSettings) -> ChatOpenAI:
+    """A ChatOpenAI client for one role's settings."""
+    return ChatOpenAI(
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=SecretStr(settings.api_key or PLACEHOLDER_API_KEY),
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        timeout=settings.timeout_s,
+        max_retries=settings.max_retries,
+    )
+
+
+@dataclass
+class RoleModels:
+    """One chat model per role, plus how to ask them for structured output."""
+
+    extractor: BaseChatModel
+    advocate: BaseChatModel
+    skeptic: BaseChatModel
+    claim_judge: BaseChatModel
+    judge: BaseChatModel
+    structured_method: str = "function_calling"
+
+    def __post_init__(self) -> None:
+        if self.structured_method not in STRUCTURED_METHODS:
+            raise ValueError(
+                f"structured_method must be one of {', '.join(STRUCTURED_METHODS)}, "
+                f"not {self.structured_method!r}"
+            )
+
+    def for_role(self, role: str) -> BaseChatModel:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        return getattr(self, role)
+
+    def names(self) -> dict[str, str]:
+        """Model name per role, for the report's meta."""
+        return {role: model_name(self.for_role(role)) for role in ROLES}
+
+    @classmethod
+    def same(cls, model: BaseChatModel, **kwargs: object) -> RoleModels:
+        """Use one model for every role."""
+        return cls(**{role: model for role in ROLES}, **kwargs)
+
+
+def build_role_models(
+    settings: dict[str, RoleSettings], structured_method: str = "function_calling"
+) -> RoleModels:
+    """ChatOpenAI clients for every role from per-role settings."""
+    missing = [role for role in ROLES if role not in settings]
+    if missing:
+        raise ValueError(f"no model settings for role(s): {', '.join(missing)}")
+    return RoleModels(
+        **{role: build_chat_model(settings[role]) for role in ROLES},
+        structured_method=structured_method,
+    )
+
+
+def model_name(model: BaseChatModel) -> str:
+    return str(getattr(model, "model_name", None) or type(model).__name__)
+
+
+def endpoint(model: BaseChatModel) -> str | None:
+    """The base URL a model calls, if it calls one (never includes credentials)."""
+    return getattr(model, "openai_api_base", None) or (
+        "https://api.openai.com/v1" if isinstance(model, ChatOpenAI) else None
+    )

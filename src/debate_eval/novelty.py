@@ -1,0 +1,83 @@
+"""A cheap check for whether a debate turn adds a new point."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]{3,}")
+_STOPWORDS = frozenset(
+    [
+        "that",
+        "this",
+        "with",
+        "from",
+        "have",
+        "been",
+        "were",
+        "will",
+        "would",
+        "could",
+        "should",
+        "their",
+        "there",
+        "they",
+        "them",
+        "these",
+        "those",
+        "which",
+        "while",
+        "what",
+        "when",
+        "where",
+        "about",
+        "also",
+        "more",
+        "most",
+        "than",
+        "then",
+        "into",
+        "over",
+        "such",
+        "only",
+        "other",
+        "some",
+        "very",
+        "just",
+        "because",
+        "does",
+        "doesn't",
+        "article",
+        "claim",
+        "point",
+        "points",
+        "argue",
+        "argues",
+        "argument",
+        "skeptic",
+        "advocate",
+        "evidence",
+    ]
+)
+
+NEW_POINT_THRESHOLD = 0.25
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS}
+
+
+def novelty(text: str, earlier: Iterable[str]) -> float:
+    """Share of `text`'s content words that no earlier text used (1.0 when all are new)."""
+    words = content_words(text)
+    if not words:
+        return 0.0
+    seen: set[str] = set()
+    for other in earlier:
+        seen |= content_words(other)
+    return len(words - seen) / len(words)
+
+
+def adds_new_point(text: str, earlier: Iterable[str]) -> bool:
+    """True when `text` says enough that was not said before to count as a new point."""
+    return novelty(text, earlier) >= NEW_POINT_THRESHOLD

@@ -1,0 +1,85 @@
+"""Prompt files: loading, fencing untrusted text, and building the messages each role sends.
+
+Every role's messages start with the same system message (shared context + the fenced article),
+so an OpenAI-compatible server with a prefix cache reads the article once per run, not per turn.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+PROMPT_NAMES: tuple[str, ...] = (
+    "context",
+    "extractor",
+    "advocate",
+    "skeptic",
+    "claim_judge",
+    "judge",
+)
+
+# The placeholders each prompt file must use, no more and no fewer.
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "context": frozenset({"article"}),
+    "extractor": frozenset({"max_claims"}),
+    "advocate": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
+    "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
+    "claim_judge": frozenset({"claim_id", "claim", "transcript"}),
+    "judge": frozenset({"claims", "transcript", "labels"}),
+}
+
+
+def _prompt_dir() -> Path:
+    packaged = resources.files("debate_eval") / "prompts"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    # Editable installs keep the prompts at the repository root.
+    return Path(__file__).resolve().parents[2] / "prompts"
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of prompt file `name` (one of PROMPT_NAMES)."""
+    if name not in PROMPT_NAMES:
+        raise ValueError(f"unknown prompt {name!r}; expected one of {', '.join(PROMPT_NAMES)}")
+    return (_prompt_dir() / f"{name}.md").read_text(encoding="utf-8")
+
+
+def placeholders(template: str) -> set[str]:
+    """The {placeholder} names a template uses."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def render(name: str, **values: object) -> str:
+    """Fill prompt `name` with `values`; values are inserted verbatim, never re-parsed."""
+    template = load_prompt(name)
+    missing = PLACEHOLDERS[name] - values.keys()
+    if missing:
+        raise ValueError(f"prompt {name!r} needs values for: {', '.join(sorted(missing))}")
+    return template.format_map(values).strip()
+
+
+_TAG_RE = re.compile(r"<(/?)\s*(article|claim|passage|debate|claims)\b", re.IGNORECASE)
+
+
+def fence(tag: str, text: str, **attrs: str) -> str:
+    """Wrap untrusted `text` in <tag>…</tag>, defusing any fence tags planted inside it."""
+    # A planted "</article>" must not close the fence: turn its "<" into a look-alike.
+    safe = _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)
+    attr_text = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    return f"<{tag}{attr_text}>\n{safe.strip()}\n</{tag}>"
+
+
+def context_message(article: str) -> SystemMessage:
+    """The shared, stable prefix: instructions about the task and the fenced article."""
+    return SystemMessage(content=render("context", article=fence("article", article)))
+
+
+def build_messages(article: str, role_prompt: str, **values: object) -> list[BaseMessage]:
+    """Messages for one call: the shared context first, then the role's instructions."""
+    return [context_message(article), HumanMessage(content=render(role_prompt, **values))]

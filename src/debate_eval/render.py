@@ -1,0 +1,117 @@
+"""Rendering a report: Markdown text, JSON, and rich terminal output."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from debate_eval.schemas import RATING_LABELS, Report, Turn
+from debate_eval.transcript import ROLE_TITLES
+
+ROLE_STYLES = {"advocate": "green", "skeptic": "red", "judge": "magenta"}
+RATING_STYLES = dict(zip(RATING_LABELS, ("green", "yellow", "dark_orange", "red"), strict=True))
+VERDICT_STYLES = {"supported": "green", "contested": "yellow", "unsupported": "red"}
+OUTPUT_FORMATS: tuple[str, ...] = ("md", "json")
+
+
+def to_json(report: Report) -> str:
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def to_markdown(report: Report) -> str:
+    """The report as Markdown: the four sections in order, then claims and the transcript."""
+    lines = ["# Balance report", "", "## Article summary", ""]
+    lines += [f"{i}. {point}" for i, point in enumerate(report.summary, 1)]
+    lines += [
+        "",
+        "## Balance rating",
+        "",
+        f"**{report.rating.label}**: {report.rating.explanation}",
+    ]
+    lines += ["", "## Article analysis", ""]
+    for paragraph in report.analysis:
+        lines += [paragraph.text, ""]
+    lines += ["## Topics for further research", ""]
+    lines += [f"- {topic}" for topic in report.research_topics]
+    lines += ["", "## Claims and verdicts", "", "| id | claim | verdict | decisive point |"]
+    lines += ["|---|---|---|---|"]
+    for c in report.claims:
+        cells = [c.id, c.text, c.verdict or "—", c.decisive_point or "—"]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    lines += ["", "## Debate transcript", ""]
+    claims = {c.id: c for c in report.claims}
+    current = None
+    for turn in report.debate:
+        if turn.claim_id != current:
+            current = turn.claim_id
+            title = claims[current].text if current in claims else ""
+            lines += [f"### {current}: {title}", ""]
+        lines += [f"**[{turn.id}] {ROLE_TITLES[turn.role]}:** {turn.content}", ""]
+    meta = report.meta
+    lines += [
+        "---",
+        "",
+        f"*{meta.rounds} round(s); models: "
+        + ", ".join(f"{role} {name}" for role, name in meta.models.items())
+        + f"; {meta.duration_s:.1f} s.*",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def turn_panel(turn: Turn, claim_text: str | None = None) -> Panel:
+    """One debate turn as a panel coloured by role."""
+    style = ROLE_STYLES[turn.role]
+    title = f"[bold {style}]{ROLE_TITLES[turn.role]}[/] · {turn.claim_id} · round {turn.round}"
+    return Panel(
+        Text(turn.content),
+        title=title,
+        title_align="left",
+        border_style=style,
+        subtitle=claim_text,
+        subtitle_align="left",
+    )
+
+
+def report_renderable(report: Report) -> Group:
+    """The report for the terminal."""
+    parts: list = [Rule("[bold]Article summary"), ""]
+    parts += [Text(f"{i}. {point}") for i, point in enumerate(report.summary, 1)]
+    style = RATING_STYLES[report.rating.label]
+    parts += [
+        "",
+        Rule("[bold]Balance rating"),
+        Panel(
+            Text(report.rating.explanation),
+            title=f"[bold {style}]{report.rating.label}",
+            title_align="left",
+            border_style=style,
+        ),
+        Rule("[bold]Article analysis"),
+    ]
+    for paragraph in report.analysis:
+        parts += [Text(paragraph.text), ""]
+    parts += [Rule("[bold]Topics for further research")]
+    parts += [Text(f"• {topic}") for topic in report.research_topics]
+    table = Table(title="Claims and verdicts", show_lines=True, expand=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("claim", ratio=3)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("decisive point", ratio=3)
+    for c in report.claims:
+        verdict = c.verdict or "—"
+        table.add_row(
+            c.id,
+            c.text,
+            f"[{VERDICT_STYLES.get(verdict, 'white')}]{verdict}",
+            c.decisive_point or "—",
+        )
+    parts += ["", table]
+    return Group(*parts)
+
+
+def print_report(console: Console, report: Report) -> None:
+    console.print(report_renderable(report))

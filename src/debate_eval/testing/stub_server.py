@@ -1,0 +1,240 @@
+"""A scripted OpenAI-compatible chat server for tests and benchmarks (loopback only).
+
+It answers /v1/chat/completions deterministically: tool calls whose arguments are synthesised from
+the tool's JSON Schema (cited ids are taken from the enums the schema allows), JSON-mode replies,
+and plain text turns. Every request is appended to --log as one JSON line, so tests can count what
+the server saw. --delay makes every answer wait, like a slow model.
+
+    python -m debate_eval.testing.stub_server --port 0 [--delay 0.2] [--log requests.jsonl]
+
+prints "listening on http://127.0.0.1:PORT/v1" once it accepts connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_SENTENCE_RE = re.compile(r"[^.!?\n]{20,}[.!?]")
+_ARTICLE_RE = re.compile(r"<article>\n(.*?)\n</article>", re.DOTALL)
+
+
+def _article(messages: list[dict]) -> str:
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and (match := _ARTICLE_RE.search(content)):
+            return match.group(1)
+    return ""
+
+
+def _sentences(text: str) -> list[str]:
+    found = [s.strip() for s in _SENTENCE_RE.findall(text)]
+    return found or ["The article makes a statement that the stub server repeats here."]
+
+
+class Synthesiser:
+    """Builds a value that validates against a JSON Schema, from the request's own text."""
+
+    def __init__(self, schema: dict, messages: list[dict]) -> None:
+        self.defs = schema.get("$defs", {})
+        self.sentences = _sentences(_article(messages))
+        self.seed = int(hashlib.sha256(json.dumps(messages).encode()).hexdigest()[:8], 16)
+        self.counter = 0
+
+    def value(self, schema: dict, name: str = "") -> Any:
+        if "$ref" in schema:
+            return self.value(self.defs[schema["$ref"].rsplit("/", 1)[-1]], name)
+        if "anyOf" in schema:
+            options = [s for s in schema["anyOf"] if s.get("type") != "null"] or schema["anyOf"]
+            return self.value(options[0], name)
+        if "enum" in schema:
+            return schema["enum"][self.seed % len(schema["enum"])]
+        if "const" in schema:
+            return schema["const"]
+        kind = schema.get("type", "string")
+        if kind == "object":
+            props = schema.get("properties", {})
+            return {key: self.value(sub, key) for key, sub in props.items()}
+        if kind == "array":
+            if schema.get("maxItems") == 0:
+                return []
+            low = schema.get("minItems", 1)
+            high = schema.get("maxItems", max(low, 3))
+            count = max(low, min(3, high))
+            return [self.value(schema.get("items", {}), name) for _ in range(count)]
+        if kind == "integer":
+            return max(schema.get("minimum", 1), 1)
+        if kind == "number":
+            return float(schema.get("minimum", 0.5))
+        if kind == "boolean":
+            return False
+        return self.text(name, schema.get("minLength", 0))
+
+    def text(self, name: str, min_length: int) -> str:
+        sentence = self.sentences[self.counter % len(self.sentences)]
+        self.counter += 1
+        value = sentence if name in ("passage", "text") else f"Stub {name}: {sentence}"
+        while len(value) < min_length:
+            value += " " + sentence
+        return value
+
+
+def _schema_in_prompt(messages: list[dict]) -> dict:
+    """JSON mode carries no schema: read the one the prompt spells out, as a model would."""
+    for message in reversed(messages):
+        content = message.get("content")
+        if isinstance(content, str) and "JSON Schema:\n" in content:
+            return json.loads(content.rsplit("JSON Schema:\n", 1)[1])
+    return {}
+
+
+def _text_reply(messages: list[dict], max_tokens: int | None) -> str:
+    last = messages[-1].get("content", "") if messages else ""
+    last = last if isinstance(last, str) else json.dumps(last)
+    role = re.search(r"Role: (\w+)", last)
+    round_ = re.search(r"round (\d+)", last)
+    sentences = _sentences(_article(messages))
+    pick = sentences[(len(last) + int(round_.group(1) if round_ else 0)) % len(sentences)]
+    who = role.group(1) if role else "assistant"
+    reply = (
+        f"As the {who} in round {round_.group(1) if round_ else 1}, I point to this: {pick} "
+        f"That passage bears on the claim, and a reader should weigh it."
+    )
+    if max_tokens:
+        reply = " ".join(reply.split()[:max_tokens])
+    return reply
+
+
+def _tool_reply(body: dict) -> tuple[dict, str]:
+    tools = body["tools"]
+    choice = body.get("tool_choice")
+    chosen = tools[0]["function"]
+    if isinstance(choice, dict):
+        wanted = choice.get("function", {}).get("name")
+        chosen = next((t["function"] for t in tools if t["function"]["name"] == wanted), chosen)
+    args = Synthesiser(chosen.get("parameters", {}), body["messages"]).value(
+        chosen.get("parameters", {})
+    )
+    arguments = json.dumps(args)
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_" + hashlib.sha1(arguments.encode()).hexdigest()[:12],
+                "type": "function",
+                "function": {"name": chosen["name"], "arguments": arguments},
+            }
+        ],
+    }
+    return message, arguments
+
+
+class StubHandler(BaseHTTPRequestHandler):
+    server: StubServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
+        elif self.path == "/health":
+            self._send(200, {"status": "ok"})
+        else:
+            self._send(404, {"error": {"message": f"no route {self.path}"}})
+
+    def do_POST(self) -> None:
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        self.server.record(body)
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        messages = body.get("messages", [])
+        max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+        fmt = (body.get("response_format") or {}).get("type")
+        if body.get("tools"):
+            message, produced = _tool_reply(body)
+            finish = "tool_calls"
+        elif fmt in ("json_object", "json_schema"):
+            schema = (body["response_format"].get("json_schema") or {}).get(
+                "schema"
+            ) or _schema_in_prompt(messages)
+            produced = json.dumps(Synthesiser(schema, messages).value(schema))
+            message, finish = {"role": "assistant", "content": produced}, "stop"
+        else:
+            produced = _text_reply(messages, max_tokens)
+            message, finish = {"role": "assistant", "content": produced}, "stop"
+        prompt_chars = sum(len(json.dumps(m.get("content"))) for m in messages)
+        self._send(
+            200,
+            {
+                "id": "chatcmpl-stub",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "stub"),
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": {
+                    "prompt_tokens": prompt_chars // 4,
+                    "completion_tokens": max(1, len(produced) // 4),
+                    "total_tokens": prompt_chars // 4 + max(1, len(produced) // 4),
+                },
+            },
+        )
+
+
+class StubServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, port: int, delay: float = 0.0, log_path: str | None = None) -> None:
+        super().__init__(("127.0.0.1", port), StubHandler)
+        self.delay = delay
+        self.log_path = log_path
+        self._lock = threading.Lock()
+
+    def record(self, body: dict) -> None:
+        if not self.log_path:
+            return
+        with self._lock, open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(body) + "\n")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--log", default=None, help="append each request body here (JSONL)")
+    args = parser.parse_args(argv)
+    server = StubServer(args.port, args.delay, args.log)
+    print(f"listening on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Turning claims and debate turns into fenced text for prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from debate_eval.prompts import fence
+from debate_eval.schemas import Claim, Turn
+
+ROLE_TITLES = {"advocate": "Advocate", "skeptic": "Skeptic", "judge": "Judge"}
+
+
+def format_claim(claim: Claim) -> str:
+    """The claim and its source passage, each fenced: both can carry article text."""
+    return "\n".join(
+        [
+            fence("claim", claim.text, id=claim.id),
+            fence("passage", claim.passage),
+        ]
+    )
+
+
+def format_turns(turns: Sequence[Turn], *, empty: str = "(no turns yet)") -> str:
+    """Turns as fenced text, each line starting with the turn's id."""
+    if not turns:
+        return empty
+    body = "\n\n".join(f"[{t.id}] {ROLE_TITLES[t.role]}: {t.content}" for t in turns)
+    return fence("debate", body)
+
+
+def format_claims(claims: Sequence[Claim]) -> str:
+    """Claims with their verdicts, fenced."""
+    lines = []
+    for c in claims:
+        ruling = f" — verdict: {c.verdict}. {c.decisive_point}" if c.verdict else ""
+        lines.append(f"[{c.id}] {c.text}{ruling}")
+    return fence("claims", "\n".join(lines))
+
+
+def turns_of(turns: Sequence[Turn], claim_id: str) -> list[Turn]:
+    return [t for t in turns if t.claim_id == claim_id]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = (
+    "The city council approved a new bike lane plan on Monday. Supporters say it will cut "
+    "traffic deaths by half within five years. Opponents argue the lanes will hurt local shops "
+    "because parking spaces will be removed. The plan costs twelve million dollars. The mayor "
+    "said the funding comes from a federal grant. A local cycling group that lobbied for the "
+    "plan praised the decision."
+)
+
+
+@pytest.fixture
+def article() -> str:
+    return ARTICLE
+
+
+@pytest.fixture
+def article_file(tmp_path: Path) -> Path:
+    path = tmp_path / "article.md"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never see the developer's keys, endpoints or config file."""
+    for var in list(os.environ):
+        if var.startswith(("OPENAI_", "DEBATE_EVAL_")):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+class StubServerProcess:
+    def __init__(self, log: Path, delay: float = 0.0) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "debate_eval.testing.stub_server",
+                "--port",
+                "0",
+                "--log",
+                str(log),
+                "--delay",
+                str(delay),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline().strip()
+        assert line.startswith("listening on "), line
+        self.base_url = line.removeprefix("listening on ")
+
+    def requests(self) -> list[dict]:
+        import json
+
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def stub_server(tmp_path: Path):
+    server = StubServerProcess(tmp_path / "requests.jsonl")
+    yield server
+    server.stop()

@@ -1,0 +1,172 @@
+"""Scripted chat models for unit tests of graph logic (never for the real path)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatResult
+from pydantic import BaseModel
+
+from debate_eval.llm import RoleModels
+
+
+def tool_reply(name: str, args: dict | BaseModel, usage: tuple[int, int] = (100, 20)) -> AIMessage:
+    """An AIMessage that calls function `name` with `args`, as a server would return it."""
+    if isinstance(args, BaseModel):
+        args = args.model_dump()
+    return AIMessage(
+        content="",
+        tool_calls=[{"name": name, "args": args, "id": f"call_{name}", "type": "tool_call"}],
+        usage_metadata={
+            "input_tokens": usage[0],
+            "output_tokens": usage[1],
+            "total_tokens": sum(usage),
+        },
+    )
+
+
+def text_reply(text: str, usage: tuple[int, int] = (80, 30)) -> AIMessage:
+    return AIMessage(
+        content=text,
+        usage_metadata={
+            "input_tokens": usage[0],
+            "output_tokens": usage[1],
+            "total_tokens": sum(usage),
+        },
+    )
+
+
+class ScriptedChatModel(GenericFakeChatModel):
+    """Replies from a script; records every prompt it was sent.
+
+    `reply` may be a list (consumed in order) or a function of the messages (for concurrent
+    callers whose order is not fixed). `gate`, if set, is awaited before each reply, so tests
+    can prove several calls are in flight at once.
+    """
+
+    messages: Iterator[Any] = iter(())
+    reply: Any = None
+    prompts: list[list[BaseMessage]] = []  # noqa: RUF012 - a pydantic field
+    gate: Any = None
+
+    def __init__(self, reply: list | Callable[[list[BaseMessage]], AIMessage], **kwargs: Any):
+        super().__init__(messages=iter(()), reply=reply, prompts=[], **kwargs)
+        if isinstance(reply, list):
+            self.messages = iter(reply)
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:
+        return self
+
+    def _next(self, messages: list[BaseMessage]) -> AIMessage:
+        self.prompts.append(list(messages))
+        if callable(self.reply):
+            return self.reply(messages)
+        return next(self.messages)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        from langchain_core.outputs import ChatGeneration
+
+        return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        if self.gate is not None:
+            await self.gate()
+        return self._generate(messages, stop=stop, **kwargs)
+
+
+def prompt_text(messages: list[BaseMessage]) -> str:
+    return "\n".join(str(m.content) for m in messages)
+
+
+class Barrier:
+    """Lets calls through only once `parties` of them are waiting at the same time."""
+
+    def __init__(self, parties: int, timeout: float = 5.0) -> None:
+        self.parties = parties
+        self.timeout = timeout
+        self.waiting = 0
+        self.max_in_flight = 0
+        self.event: asyncio.Event | None = None
+
+    async def __call__(self) -> None:
+        self.event = self.event or asyncio.Event()
+        self.waiting += 1
+        self.max_in_flight = max(self.max_in_flight, self.waiting)
+        if self.waiting >= self.parties:
+            self.event.set()
+        try:
+            await asyncio.wait_for(self.event.wait(), self.timeout)
+        finally:
+            self.waiting -= 1
+
+
+CLAIMS = [
+    {"text": "Bike lanes will halve traffic deaths.", "passage": "cut traffic deaths by half"},
+    {"text": "Shops will lose business.", "passage": "the lanes will hurt local shops"},
+    {"text": "The plan is federally funded.", "passage": "funding comes from a federal grant"},
+]
+
+REPORT = {
+    "summary": ["The council approved lanes.", "Critics fear for shops.", "A grant pays."],
+    "rating": {
+        "label": "May be slightly imbalanced",
+        "explanation": "It omits data on comparable cities; readers should look for it.",
+    },
+    "analysis": [
+        {
+            "text": "The safety claim rests on supporters' word alone [c1, c1-r1-skeptic].",
+            "claim_ids": ["c1"],
+            "turn_ids": ["c1-r1-skeptic"],
+        },
+        {
+            "text": "The lobbying role of the cycling group is mentioned but not examined [c2].",
+            "claim_ids": ["c2"],
+            "turn_ids": [],
+        },
+    ],
+    "research_topics": ["bike lane safety data", "parking removal retail", "federal grants", "x"],
+}
+
+
+def debater_reply(messages: list[BaseMessage]) -> AIMessage:
+    """A turn whose words differ by role, claim and round (so no early stop)."""
+    text = prompt_text(messages)
+    role = "advocate" if "Role: advocate" in text else "skeptic"
+    header = text.split("Debate round ", 1)[1].split(":", 1)[0]  # e.g. "2 of 2 on claim c1"
+    round_, claim_id = header.split()[0], header.split()[-1]
+    points = " ".join(f"{role}{claim_id}round{round_}point{i}" for i in range(6))
+    return text_reply(f"{role} on {claim_id}, round {round_}: {points}")
+
+
+def ruling_reply(verdicts: dict[str, str] | None = None) -> Callable:
+    def reply(messages: list[BaseMessage]) -> AIMessage:
+        text = prompt_text(messages)
+        claim_id = text.split("Role: claim judge for claim ", 1)[1].split(".", 1)[0]
+        verdict = (verdicts or {}).get(claim_id, "contested")
+        return tool_reply(
+            "ClaimRuling",
+            {"verdict": verdict, "decisive_point": f"Decisive for {claim_id}: no data given."},
+        )
+
+    return reply
+
+
+def scripted_models(
+    *,
+    claims: list[dict] | None = None,
+    debater: Callable | None = None,
+    verdicts: dict[str, str] | None = None,
+    report: dict | None = None,
+) -> RoleModels:
+    """A full cast of scripted models that together produce a valid run."""
+    return RoleModels(
+        extractor=ScriptedChatModel([tool_reply("ExtractedClaims", {"claims": claims or CLAIMS})]),
+        advocate=ScriptedChatModel(debater or debater_reply),
+        skeptic=ScriptedChatModel(debater or debater_reply),
+        claim_judge=ScriptedChatModel(ruling_reply(verdicts)),
+        judge=ScriptedChatModel([tool_reply("ReportDraft", report or REPORT)]),
+    )

@@ -1,0 +1,199 @@
+"""The CLI: output formats, live view, schema, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import jsonschema
+import openai
+import pytest
+from typer.testing import CliRunner
+
+from debate_eval import cli
+from debate_eval.schemas import RATING_LABELS
+from tests.fakes import ScriptedChatModel, scripted_models
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    models = scripted_models()
+    monkeypatch.setattr(cli, "build_models", lambda settings: models)
+    return models
+
+
+def invoke(*args: str, input: str | None = None):
+    return runner.invoke(cli.app, list(args), input=input)
+
+
+def test_json_report_to_file_validates_against_the_exported_schema(
+    fake_models, article_file, tmp_path
+):
+    out = tmp_path / "r.json"
+    result = invoke("run", str(article_file), "--format", "json", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    schema = json.loads(invoke("schema").stdout)
+    jsonschema.validate(report, schema)
+    assert list(report) == [
+        "summary",
+        "rating",
+        "analysis",
+        "research_topics",
+        "claims",
+        "debate",
+        "meta",
+    ]
+    assert {t["role"] for t in report["debate"]} == {"advocate", "skeptic", "judge"}
+    assert set(report["meta"]["usage"]) == {
+        "extractor",
+        "advocate",
+        "skeptic",
+        "claim_judge",
+        "judge",
+    }
+    # The live transcript went to the terminal, coloured panels per role.
+    assert "Claims under debate" in result.stdout
+    assert "Advocate · c1 · round 1" in result.stdout
+    assert "Skeptic · c3 · round 2" in result.stdout
+    assert f"Report written to {out}" in result.stdout
+
+
+def test_markdown_report_has_the_four_sections_in_order(fake_models, article_file):
+    result = invoke("run", str(article_file), "--quiet")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    heads = [
+        "## Article summary",
+        "## Balance rating",
+        "## Article analysis",
+        "## Topics for further research",
+        "## Claims and verdicts",
+        "## Debate transcript",
+    ]
+    positions = [text.index(h) for h in heads]
+    assert positions == sorted(positions)
+    assert "1. The council approved lanes.\n2. Critics fear for shops.\n3. A grant pays." in text
+    assert "**May be slightly imbalanced**: It omits data" in text
+    assert "Advocate · c1" not in text  # --quiet: no live transcript
+
+
+def test_json_on_stdout_stays_parseable(fake_models, article_file):
+    result = invoke("run", str(article_file), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rating"]["label"] == "May be slightly imbalanced"
+    assert "Claims under debate" in result.stderr
+
+
+def test_article_from_stdin(fake_models, article_file):
+    result = invoke("run", "-", "--quiet", "--format", "json", input=article_file.read_text())
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["claims"]) == 3
+
+
+def test_schema_lists_every_key_and_the_four_labels():
+    result = invoke("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["required"] == [
+        "summary",
+        "rating",
+        "analysis",
+        "research_topics",
+        "claims",
+        "debate",
+        "meta",
+    ]
+    assert schema["$defs"]["Rating"]["properties"]["label"]["enum"] == list(RATING_LABELS)
+    assert set(schema["$defs"]["Claim"]["properties"]) >= {
+        "id",
+        "text",
+        "passage",
+        "verdict",
+        "decisive_point",
+    }
+    assert set(schema["$defs"]["Turn"]["properties"]) >= {"claim_id", "round", "role", "content"}
+    assert set(schema["$defs"]["ReportMeta"]["properties"]) >= {
+        "models",
+        "rounds",
+        "started_at",
+        "duration_s",
+        "usage",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the article is empty"),
+        (b"  \n\t \n", "the article is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file"),
+        (b"Too short to judge.", "too short to assess"),
+        ("caf\xe9 ".encode("latin-1") * 30, "is not UTF-8 text"),
+    ],
+)
+def test_unusable_articles_exit_2_with_one_line(fake_models, tmp_path, content, message):
+    path = tmp_path / "a.md"
+    path.write_bytes(content)
+    result = invoke("run", str(path))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert fake_models.extractor.prompts == []
+
+
+def test_missing_path_and_directory_exit_2(fake_models, tmp_path):
+    missing = invoke("run", str(tmp_path / "nope.md"))
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == f"error: {tmp_path / 'nope.md'}: no such file"
+    directory = invoke("run", str(tmp_path))
+    assert directory.exit_code == 2
+    assert "is a directory" in directory.stderr
+
+
+def test_bad_options_exit_2(fake_models, article_file, tmp_path):
+    assert invoke("run", str(article_file), "--format", "pdf").exit_code == 2
+    result = invoke("run", str(article_file), "--rounds", "0")
+    assert result.exit_code == 2
+    assert "rounds must be between 1 and 10, not 0" in result.stderr
+    result = invoke("run", str(article_file), "--output", str(tmp_path / "no" / "r.json"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_no_endpoint_configured_exits_2(article_file):
+    result = invoke("run", str(article_file))
+    assert result.exit_code == 2
+    assert "no model endpoint configured" in result.stderr
+
+
+def test_model_failure_exits_1_with_role_and_endpoint(monkeypatch, article_file):
+    def refuse(messages):
+        raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9/v1"))
+
+    models = scripted_models()
+    models.extractor = ScriptedChatModel(refuse)
+    monkeypatch.setattr(cli, "build_models", lambda settings: models)
+    result = invoke("run", str(article_file))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: extractor: call to the model failed: APIConnectionError"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    debug = invoke("run", str(article_file), "--debug")
+    assert "Traceback" in debug.stderr
+
+
+def test_invalid_structured_output_exits_1(monkeypatch, article_file):
+    from tests.fakes import text_reply
+
+    models = scripted_models()
+    models.extractor = ScriptedChatModel([text_reply("no"), text_reply("no")])
+    monkeypatch.setattr(cli, "build_models", lambda settings: models)
+    result = invoke("run", str(article_file))
+    assert result.exit_code == 1
+    assert "extractor: invalid structured reply for ExtractedClaims after a retry" in result.stderr

@@ -1,0 +1,76 @@
+"""Settings precedence: flags > environment > config file > defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from debate_eval.config import load_settings
+from debate_eval.errors import ConfigError
+
+FILE = """
+model = "file-model"
+base_url = "http://file:1/v1"
+rounds = 3
+[roles.advocate]
+model = "advocate-model"
+temperature = 0.9
+"""
+
+
+def test_flags_beat_env_beat_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(FILE)
+    env = {"DEBATE_EVAL_MODEL": "env-model", "OPENAI_BASE_URL": "http://env:2/v1"}
+    s = load_settings({"model": "flag-model", "base_url": None}, env=env, config_path=path)
+    assert s.model == "flag-model"
+    assert s.base_url == "http://env:2/v1"
+    assert s.rounds == 3
+    roles = s.role_settings()
+    assert roles["advocate"].model == "advocate-model"
+    assert roles["advocate"].temperature == 0.9
+    assert roles["skeptic"].model == "flag-model"
+
+
+def test_judges_run_at_temperature_zero_with_their_own_model():
+    s = load_settings({"judge_model": "big"}, env={"OPENAI_API_KEY": "sk-test"})
+    roles = s.role_settings()
+    assert roles["judge"].model == roles["claim_judge"].model == "big"
+    assert roles["judge"].temperature == roles["claim_judge"].temperature == 0.0
+    assert roles["advocate"].model == "gpt-4o-mini"
+    assert roles["judge"].max_tokens > roles["advocate"].max_tokens
+    assert roles["judge"].api_key == "sk-test"
+
+
+def test_config_file_from_env_var(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('model = "m"\n')
+    assert load_settings(env={"DEBATE_EVAL_CONFIG": str(path)}).model == "m"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rounds = 0", "rounds: Input should be greater than or equal to 1"),
+        ("colour = 'red'", "colour: Extra inputs are not permitted"),
+        ("[roles.narrator]\nmodel = 'x'", "unknown role(s) narrator; expected extractor"),
+        ("model = ", "is not valid TOML"),
+    ],
+)
+def test_bad_config_file_names_the_problem(tmp_path, text, message):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=None) as info:
+        load_settings(env={}, config_path=path)
+    assert message in str(info.value)
+
+
+def test_bad_env_values_are_named():
+    with pytest.raises(ConfigError, match="DEBATE_EVAL_ROUNDS must be a whole number, not 'two'"):
+        load_settings(env={"DEBATE_EVAL_ROUNDS": "two"})
+    with pytest.raises(ConfigError, match="structured_method must be one of function_calling"):
+        load_settings(env={"DEBATE_EVAL_STRUCTURED_METHOD": "xml"})
+
+
+def test_missing_config_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(env={}, config_path=tmp_path / "nope.toml")

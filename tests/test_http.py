@@ -1,0 +1,117 @@
+"""The real path: ChatOpenAI over HTTP to an OpenAI-compatible server process on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+from debate_eval.schemas import Report
+
+ROOT = Path(__file__).resolve().parents[1]
+OP_ED = ROOT / "examples" / "pytorch-triton-cuda-oped.md"
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "debate_eval", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_run_over_http_with_function_calling(stub_server, tmp_path):
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "run",
+        str(OP_ED),
+        "--base-url",
+        stub_server.base_url,
+        "--model",
+        "stub-model",
+        "--judge-model",
+        "stub-judge",
+        "--max-claims",
+        "3",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    schema = json.loads(run_cli("schema").stdout)
+    jsonschema.validate(report, schema)
+    parsed = Report.model_validate(report)
+    assert len(parsed.claims) == 3
+    assert all(c.verdict in ("supported", "contested", "unsupported") for c in parsed.claims)
+    assert parsed.meta.models["judge"] == "stub-judge"
+    assert parsed.meta.models["advocate"] == "stub-model"
+    assert parsed.meta.usage["advocate"].input_tokens > 0
+
+    requests = stub_server.requests()
+    # extractor + 3 claims x (2 rounds x 2 debaters + claim judge) + judge
+    assert len(requests) == 1 + 3 * 5 + 1
+    structured = [r for r in requests if r.get("tools")]
+    assert len(structured) == 1 + 3 + 1
+    for r in structured:
+        # Forced function calling, never response_format json_schema.
+        assert r["tool_choice"]["type"] == "function"
+        assert "response_format" not in r
+    names = [r["tools"][0]["function"]["name"] for r in structured]
+    assert names[0] == "ExtractedClaims" and names[-1] == "ReportDraft"
+    # Judges run at temperature 0 with their own model; every call carries a token cap.
+    judge_request = structured[-1]
+    assert judge_request["model"] == "stub-judge"
+    assert judge_request["temperature"] == 0
+    assert all(r.get("max_tokens") or r.get("max_completion_tokens") for r in requests)
+    # The article is the shared first message of every request (the prefix cache's friend).
+    first = {json.dumps(r["messages"][0]) for r in requests}
+    assert len(first) == 1
+
+
+def test_run_over_http_with_json_mode(stub_server, tmp_path):
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "run",
+        str(OP_ED),
+        "--base-url",
+        stub_server.base_url,
+        "--max-claims",
+        "2",
+        "--rounds",
+        "1",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--quiet",
+        env={"DEBATE_EVAL_STRUCTURED_METHOD": "json_mode"},
+    )
+    assert result.returncode == 0, result.stderr
+    Report.model_validate_json(out.read_text())
+    structured = [r for r in stub_server.requests() if r.get("response_format")]
+    assert structured and all(r["response_format"]["type"] == "json_object" for r in structured)
+    assert all("tools" not in r for r in stub_server.requests())
+
+
+def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
+    result = run_cli(
+        "run",
+        str(article_file),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--timeout",
+        "2",
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: extractor: call to http://127.0.0.1:9/v1 failed: OpenAIConnectionError: "
+        "Connection error."
+    ]
