@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import httpx
@@ -17,10 +18,18 @@ from tests.fakes import ScriptedChatModel, scripted_models
 runner = CliRunner()
 
 
+def use_models(monkeypatch, models):
+    @contextlib.contextmanager
+    def fake_open_models(backend):
+        yield models
+
+    monkeypatch.setattr("debate_eval.backend.open_models", fake_open_models)
+
+
 @pytest.fixture
 def fake_models(monkeypatch):
     models = scripted_models()
-    monkeypatch.setattr(cli, "build_models", lambda settings: models)
+    use_models(monkeypatch, models)
     return models
 
 
@@ -164,10 +173,13 @@ def test_bad_options_exit_2(fake_models, article_file, tmp_path):
     assert "does not exist" in result.stderr
 
 
-def test_no_endpoint_configured_exits_2(article_file):
-    result = invoke("run", str(article_file))
+def test_unknown_local_model_exits_2(article_file):
+    result = invoke("run", str(article_file), "--local-model", "gpt-17")
     assert result.exit_code == 2
-    assert "no model endpoint configured" in result.stderr
+    assert result.stderr.strip() == (
+        "error: unknown local model 'gpt-17'; "
+        "expected one of qwen2.5-coder-1.5b, qwen2.5-coder-0.5b"
+    )
 
 
 def test_model_failure_exits_1_with_role_and_endpoint(monkeypatch, article_file):
@@ -176,7 +188,7 @@ def test_model_failure_exits_1_with_role_and_endpoint(monkeypatch, article_file)
 
     models = scripted_models()
     models.extractor = ScriptedChatModel(refuse)
-    monkeypatch.setattr(cli, "build_models", lambda settings: models)
+    use_models(monkeypatch, models)
     result = invoke("run", str(article_file))
     assert result.exit_code == 1
     assert result.stderr.startswith(
@@ -193,7 +205,7 @@ def test_invalid_structured_output_exits_1(monkeypatch, article_file):
 
     models = scripted_models()
     models.extractor = ScriptedChatModel([text_reply("no"), text_reply("no")])
-    monkeypatch.setattr(cli, "build_models", lambda settings: models)
+    use_models(monkeypatch, models)
     result = invoke("run", str(article_file))
     assert result.exit_code == 1
     assert "extractor: invalid structured reply for ExtractedClaims after a retry" in result.stderr

@@ -15,7 +15,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from debate_eval.errors import ConfigError, DebateEvalError, InputError
+from debate_eval.errors import DebateEvalError, InputError
 
 app = typer.Typer(
     name="debate-eval",
@@ -92,7 +92,8 @@ def run(
         int | None, typer.Option(help="Debate rounds per claim (1-10). [default: 2]")
     ] = None,
     max_claims: Annotated[
-        int | None, typer.Option(help="Most claims to debate (1-12). [default: 5]")
+        int | None,
+        typer.Option(help="Most claims to debate (1-12). [default: 5; 3 on the embedded model]"),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model for every role.")] = None,
     judge_model: Annotated[
@@ -107,6 +108,10 @@ def run(
     skeptic_first: Annotated[
         bool, typer.Option("--skeptic-first", help="Let the skeptic open each debate.")
     ] = False,
+    local_model: Annotated[
+        str | None,
+        typer.Option(help="Use the embedded model: qwen2.5-coder-1.5b (default) or -0.5b."),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option(help="Config file (TOML). [default: user config dir]")
     ] = None,
@@ -116,11 +121,12 @@ def run(
     debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
 ) -> None:
     """Debate an article's claims and print a balance report."""
+    from debate_eval.backend import open_models, select_backend
     from debate_eval.config import load_settings
     from debate_eval.inputs import read_article
     from debate_eval.live import LiveView
     from debate_eval.render import print_report, to_json, to_markdown
-    from debate_eval.runner import RunOptions, arun_debate, new_run_id
+    from debate_eval.runner import arun_debate, new_run_id
 
     def body() -> None:
         settings = load_settings(
@@ -131,28 +137,31 @@ def run(
                 "rounds": rounds,
                 "max_claims": max_claims,
                 "timeout_s": timeout,
+                "local_model": local_model,
             },
             config_path=config,
         )
         if output is not None:
             _check_output_path(output)
         text = read_article(article)
-        models = build_models(settings)
-        options = RunOptions(
-            rounds=settings.rounds, max_claims=settings.max_claims, skeptic_first=skeptic_first
-        )
+        backend = select_backend(settings)
+        options = backend.run_options(skeptic_first=skeptic_first)
         # JSON on stdout must stay clean: the live view then goes to stderr.
         data_on_stdout = output is None and output_format is OutputFormat.json
         console = Console(stderr=data_on_stdout, highlight=False)
         run_id = new_run_id()
-        if quiet:
-            report = asyncio.run(arun_debate(text, models, options, run_id=run_id))
-        else:
-            console.print(f"[dim]run {run_id} · {settings.rounds} round(s) per claim")
-            with LiveView(console, settings.rounds) as view:
-                report = asyncio.run(
-                    arun_debate(text, models, options, on_event=view, run_id=run_id)
-                )
+        if not quiet:
+            console.print(f"[dim]run {run_id} · {backend.describe()}", soft_wrap=True)
+            if backend.local_model is not None:
+                console.print("[dim]Starting the embedded model (first use assembles it)…")
+        with open_models(backend) as models:
+            if quiet:
+                report = asyncio.run(arun_debate(text, models, options, run_id=run_id))
+            else:
+                with LiveView(console, options.rounds) as view:
+                    report = asyncio.run(
+                        arun_debate(text, models, options, on_event=view, run_id=run_id)
+                    )
         rendered = to_json(report) if output_format is OutputFormat.json else to_markdown(report)
         if output is not None:
             written = _write_output(output, rendered)
@@ -170,16 +179,74 @@ def run(
     guarded(debug, body)
 
 
-def build_models(settings):
-    """Chat models for every role from resolved settings."""
-    from debate_eval.llm import build_role_models
+def _settings(config: Path | None, **flags: object):
+    from debate_eval.config import load_settings
 
-    if not settings.api_key and not settings.base_url:
-        raise ConfigError(
-            "no model endpoint configured: set OPENAI_API_KEY for OpenAI, or --base-url / "
-            "OPENAI_BASE_URL for an OpenAI-compatible server"
-        )
-    return build_role_models(settings.role_settings(), settings.structured_method)
+    return load_settings(flags, config_path=config)
+
+
+@app.command()
+def doctor(
+    local_model: Annotated[str | None, typer.Option(help="Check this embedded model.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Check this endpoint.")] = None,
+    model: Annotated[str | None, typer.Option(help="Check this model.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (TOML).")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+) -> None:
+    """Show which backend and models a run would use, and check that the model answers."""
+    from debate_eval.backend import open_models, select_backend
+    from debate_eval.calls import ask_text
+
+    def body() -> None:
+        settings = _settings(config, local_model=local_model, base_url=base_url, model=model)
+        backend = select_backend(settings)
+        console = Console(highlight=False, soft_wrap=True)
+        key = settings.api_key
+        masked = f"{key[:3]}…{key[-4:]}" if key and len(key) > 10 else ("set" if key else "not set")
+        console.print(f"backend: {backend.describe()}")
+        console.print(f"OPENAI_API_KEY: {masked}")
+        for role, rs in backend.role_settings().items():
+            console.print(
+                f"  {role}: model {rs.model}, temperature {rs.temperature}, "
+                f"max_tokens {rs.max_tokens}, timeout {rs.timeout_s:.0f} s"
+            )
+        from langchain_core.messages import HumanMessage
+
+        with open_models(backend) as models:
+            reply, usage = asyncio.run(
+                ask_text(
+                    models.judge.bind(max_tokens=8),
+                    [HumanMessage(content="Reply with the single word: ready")],
+                    role="judge",
+                )
+            )
+        console.print(f"check: the model answered {reply[:40]!r} ({usage.output_tokens} tokens)")
+
+    guarded(debug, body)
+
+
+@app.command()
+def serve(
+    local_model: Annotated[
+        str | None, typer.Option(help="Embedded model to serve. [default: qwen2.5-coder-1.5b]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1. [default: a free one]")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+) -> None:
+    """Keep the embedded model's server running so repeated runs reuse it (Ctrl-C stops it)."""
+    from debate_eval.embedded.server import serve_forever
+    from debate_eval.embedded.weights import DEFAULT_LOCAL_MODEL, get_local_model
+
+    def body() -> None:
+        model = get_local_model(local_model or DEFAULT_LOCAL_MODEL)
+        console = Console(highlight=False, soft_wrap=True)
+        console.print(f"[dim]Starting {model.description}…")
+        for base_url in serve_forever(model, port):
+            console.print(f"Serving {model.name} at {base_url} (Ctrl-C to stop)")
+
+    guarded(debug, body)
 
 
 @app.command()

@@ -36,6 +36,7 @@ ENV_VARS = {
     "max_claims": "DEBATE_EVAL_MAX_CLAIMS",
     "timeout_s": "DEBATE_EVAL_TIMEOUT",
     "structured_method": "DEBATE_EVAL_STRUCTURED_METHOD",
+    "local_model": "DEBATE_EVAL_LOCAL_MODEL",
 }
 CONFIG_ENV_VAR = "DEBATE_EVAL_CONFIG"
 
@@ -63,6 +64,7 @@ class FileConfig(BaseModel):
     max_claims: int | None = Field(default=None, ge=1, le=12)
     timeout_s: float | None = Field(default=None, gt=0)
     structured_method: str | None = None
+    local_model: str | None = None
     roles: dict[str, RoleOverride] = Field(default_factory=dict)
 
 
@@ -75,9 +77,10 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     rounds: int = 2
-    max_claims: int = 5
+    max_claims: int | None = None  # None: the backend's default (5 remote, 3 embedded)
     timeout_s: float = 120.0
     structured_method: str = "function_calling"
+    local_model: str | None = None
     roles: dict[str, RoleOverride] = field(default_factory=dict)
 
     def role_settings(self) -> dict[str, RoleSettings]:
@@ -181,6 +184,6 @@ def load_settings(
         )
     if not 1 <= settings.rounds <= 10:
         raise ConfigError(f"rounds must be between 1 and 10, not {settings.rounds}")
-    if not 1 <= settings.max_claims <= 12:
+    if settings.max_claims is not None and not 1 <= settings.max_claims <= 12:
         raise ConfigError(f"max_claims must be between 1 and 12, not {settings.max_claims}")
     return settings

@@ -23,6 +23,8 @@ class RunOptions:
     skeptic_first: bool = False
     words_per_turn: int = 150
     history_turns: int = 2
+    # At most this many model calls in flight; None leaves every debate concurrent.
+    max_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,11 @@ async def arun_debate(
     report: Report | None = None
     pending: set[str] = set()
     async for namespace, update in build_graph().astream(
-        inputs, context=context, stream_mode="updates", subgraphs=True
+        inputs,
+        config={"max_concurrency": options.max_concurrency} if options.max_concurrency else None,
+        context=context,
+        stream_mode="updates",
+        subgraphs=True,
     ):
         for node, delta in update.items():
             if not delta:

