@@ -128,7 +128,12 @@ REPORT = {
             "turn_ids": [],
         },
     ],
-    "research_topics": ["bike lane safety data", "parking removal retail", "federal grants", "x"],
+    "research_topics": [
+        "bike lane safety data",
+        "parking removal retail",
+        "federal grants",
+        "cycling lobby funding",
+    ],
 }
 
 

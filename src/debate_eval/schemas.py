@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,6 +76,7 @@ class RatingDraft(BaseModel):
             "should seek out."
         ),
         min_length=20,
+        max_length=600,
     )
 
 
@@ -88,6 +89,7 @@ class AnalysisParagraph(BaseModel):
             "turn ids in square brackets, e.g. [c1, c1-r1-skeptic]."
         ),
         min_length=40,
+        max_length=900,
     )
     claim_ids: list[str] = Field(
         description="Ids of the claims this paragraph rests on, e.g. ['c1'].", min_length=1
@@ -101,7 +103,7 @@ class AnalysisParagraph(BaseModel):
 class ReportDraft(BaseModel):
     """The report the judge writes after reading the article and the debates."""
 
-    summary: list[str] = Field(
+    summary: list[Annotated[str, Field(min_length=5, max_length=400)]] = Field(
         description="Exactly three numbered points summarising what the article says.",
         min_length=3,
         max_length=3,
@@ -116,7 +118,7 @@ class ReportDraft(BaseModel):
         min_length=2,
         max_length=5,
     )
-    research_topics: list[str] = Field(
+    research_topics: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
         description="Four to eight short, searchable topics for further research.",
         min_length=4,
         max_length=8,

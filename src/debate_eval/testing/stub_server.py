@@ -74,15 +74,15 @@ class Synthesiser:
             return float(schema.get("minimum", 0.5))
         if kind == "boolean":
             return False
-        return self.text(name, schema.get("minLength", 0))
+        return self.text(name, schema.get("minLength", 0), schema.get("maxLength"))
 
-    def text(self, name: str, min_length: int) -> str:
+    def text(self, name: str, min_length: int, max_length: int | None = None) -> str:
         sentence = self.sentences[self.counter % len(self.sentences)]
         self.counter += 1
         value = sentence if name in ("passage", "text") else f"Stub {name}: {sentence}"
         while len(value) < min_length:
             value += " " + sentence
-        return value
+        return value[:max_length] if max_length else value
 
 
 def _schema_in_prompt(messages: list[dict]) -> dict:

@@ -1,0 +1,117 @@
+"""The real embedded model: llama.cpp server process, real HTTP, real weights (slow)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from langchain_core.messages import HumanMessage
+
+from debate_eval.calls import ask_structured, ask_text
+from debate_eval.llm import RoleSettings, build_chat_model
+from debate_eval.schemas import ClaimRuling
+
+pytestmark = pytest.mark.embedded
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = ROOT / "examples" / "short-remote-work-oped.md"
+MODEL = "qwen2.5-coder-1.5b"
+
+
+def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    return subprocess.run(
+        [sys.executable, "-m", "debate_eval", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def served():
+    """`debate-eval serve` in the background: runs in this module reuse it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "debate_eval", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = None
+    for line in proc.stdout:
+        if line.startswith("Serving "):
+            base_url = line.split(" at ", 1)[1].split()[0]
+            break
+    assert base_url, "debate-eval serve did not start"
+    yield base_url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def model(base_url: str, max_tokens: int):
+    return build_chat_model(
+        RoleSettings(model=MODEL, base_url=base_url, max_tokens=max_tokens, timeout_s=300)
+    )
+
+
+def test_token_cap_holds_on_the_real_server(served):
+    # langchain-openai sends max_completion_tokens; the server only honours max_tokens.
+    prompt = [HumanMessage(content="Write a long essay about the history of railways.")]
+    _text, usage = asyncio.run(ask_text(model(served, 12), prompt, role="advocate"))
+    assert 0 < usage.output_tokens <= 12
+
+
+def test_function_calling_parses_on_the_real_server(served):
+    prompt = [
+        HumanMessage(
+            content=(
+                "Claim: 'Remote work is always more productive.' "
+                "The only evidence is an unnamed study. Rule on the claim."
+            )
+        )
+    ]
+    ruling, usage = asyncio.run(
+        ask_structured(model(served, 150), prompt, ClaimRuling, role="claim_judge")
+    )
+    assert ruling.verdict in ("supported", "contested", "unsupported")
+    assert usage.calls in (1, 2)
+
+
+def test_doctor_reports_the_embedded_backend(served):
+    result = cli("doctor", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "backend: embedded llama.cpp server" in result.stdout
+    assert "check: the model answered" in result.stdout
+
+
+def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
+    out = tmp_path / "r.json"
+    result = cli(
+        "run",
+        str(SHORT),
+        "--max-claims",
+        "2",
+        "--rounds",
+        "1",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    jsonschema.validate(report, json.loads(cli("schema").stdout))
+    assert len(report["summary"]) == 3
+    assert 1 <= len(report["claims"]) <= 2
+    assert all(c["verdict"] in ("supported", "contested", "unsupported") for c in report["claims"])
+    assert set(report["meta"]["models"].values()) == {MODEL}
+    roles = [t["role"] for t in report["debate"]]
+    assert roles.count("advocate") == roles.count("skeptic") == len(report["claims"])
