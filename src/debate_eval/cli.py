@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 import tempfile
 import traceback
@@ -40,8 +42,15 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def guarded(debug: bool, body: Callable[[], T]) -> T:
     """Run `body`; turn failures into one clear line and an exit code (2 input, 1 runtime)."""
+    # SIGTERM unwinds like Ctrl-C, so cleanup (stopping a server we started) still runs.
+    with contextlib.suppress(ValueError):  # not in the main thread
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         return body()
     except DebateEvalError as exc:

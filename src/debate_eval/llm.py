@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -31,7 +32,11 @@ class RoleSettings:
 
 def build_chat_model(settings: RoleSettings) -> ChatOpenAI:
     """A ChatOpenAI client for one role's settings."""
+    # Own HTTP clients: langchain-openai's shared default async client keeps pooled connections
+    # bound to the first event loop, which breaks a second asyncio.run (e.g. judge() twice).
     return ChatOpenAI(
+        http_client=httpx.Client(timeout=settings.timeout_s),
+        http_async_client=httpx.AsyncClient(timeout=settings.timeout_s),
         model=settings.model,
         base_url=settings.base_url,
         api_key=SecretStr(settings.api_key or PLACEHOLDER_API_KEY),

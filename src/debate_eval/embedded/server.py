@@ -63,11 +63,12 @@ def find_running(model: LocalModel) -> RunningServer | None:
 
 
 def _die_with_parent() -> None:
-    # Linux: the server gets SIGTERM if debate-eval dies, even by SIGKILL, so none is orphaned.
+    # Linux: the server is killed if debate-eval dies, even by SIGKILL, so none is orphaned.
+    # SIGKILL, not SIGTERM: uvicorn would otherwise wait for an in-flight generation to end.
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def check_installed() -> None:
@@ -136,7 +137,7 @@ def stop(process: subprocess.Popen) -> None:
         return
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=3)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)

@@ -1,0 +1,74 @@
+"""Time one full run on the embedded model, with per-step timings and token counts.
+
+    python benchmarks/embedded_run.py [ARTICLE] [--local-model NAME] [--json FILE]
+
+Uses exactly what `debate-eval run ARTICLE` uses with no key and no base URL (the embedded
+backend and its small-model profile); the server start-up is timed apart from the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import time
+from pathlib import Path
+
+from debate_eval.backend import open_models, select_backend
+from debate_eval.config import load_settings
+from debate_eval.inputs import read_article
+from debate_eval.runner import arun_debate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "article", nargs="?", default=str(ROOT / "examples/pytorch-triton-cuda-oped.md")
+    )
+    parser.add_argument("--local-model", default=None)
+    parser.add_argument("--json", default=None, help="write the measurements here")
+    args = parser.parse_args()
+
+    backend = select_backend(load_settings({"local_model": args.local_model}, env={}))
+    options = backend.run_options()
+    text = read_article(args.article)
+    t_start = time.perf_counter()
+    with open_models(backend) as models:
+        ready = time.perf_counter() - t_start
+        steps: list[tuple[float, str]] = []
+        t0 = time.perf_counter()
+
+        def on_event(event) -> None:
+            label = type(event).__name__
+            if hasattr(event, "turn"):
+                label += f" {event.turn.id}"
+            elif hasattr(event, "claim_id"):
+                label += f" {event.claim_id}"
+            steps.append((time.perf_counter() - t0, label))
+            print(f"{steps[-1][0]:7.1f} s  {label}", flush=True)
+
+        report = asyncio.run(arun_debate(text, models, options, on_event=on_event))
+        run_s = time.perf_counter() - t0
+    usage = {role: u.model_dump() for role, u in report.meta.usage.items()}
+    result = {
+        "article": args.article,
+        "words": len(text.split()),
+        "model": backend.local_model.name,
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
+        "server_ready_s": round(ready, 1),
+        "run_s": round(run_s, 1),
+        "claims": len(report.claims),
+        "rounds": options.rounds,
+        "rating": report.rating.label,
+        "usage": usage,
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
