@@ -230,3 +230,26 @@ def test_judge_async_variant_matches(article):
     model = ScriptedChatModel([tool_reply("ReportDraft", report_args)])
     report = asyncio.run(ajudge(article, CLAIMS, TRANSCRIPT, model))
     assert report.rating.label == REPORT["rating"]["label"]
+
+
+def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
+    echoed = "As the advocate in round one, cities with lanes saw fewer deaths overall."
+
+    def skeptic(messages):
+        text = prompt_text(messages)
+        if "That repeats the previous turn" in text:
+            return text_reply("The cited cities also cut speed limits, confounding the figures.")
+        return text_reply(echoed)
+
+    def advocate(messages):
+        return text_reply(echoed)
+
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(advocate)
+    models.skeptic = ScriptedChatModel(skeptic)
+    report, _ = run(article, models, rounds=1, max_claims=2)
+    turns = {t.role: t.content for t in report.debate if t.claim_id == "c1"}
+    assert turns["skeptic"].startswith("The cited cities also cut speed limits")
+    assert len(models.skeptic.prompts) == 4  # two claims, each asked twice
+    assert report.meta.usage["skeptic"].calls == 4
+    assert report.meta.usage["advocate"].calls == 2

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from debate_eval.calls import ask_text
+from debate_eval.calls import add_usage, ask_text
+from debate_eval.novelty import adds_new_point
 from debate_eval.prompts import build_messages
 from debate_eval.schemas import Turn, turn_id
 from debate_eval.state import DebateContext, DebateState
@@ -37,7 +39,22 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
         history=format_turns(window, empty="(nothing yet: you open the debate)"),
         words=ctx.words_per_turn,
     )
-    content, usage = await ask_text(ctx.models.for_role(role), messages, role=role)
+    model = ctx.models.for_role(role)
+    content, usage = await ask_text(model, messages, role=role)
+    if window and not adds_new_point(content, [window[-1].content]):
+        # Small models tend to echo the turn they were shown; ask once for their own argument.
+        retry = [
+            *messages,
+            AIMessage(content=content),
+            HumanMessage(
+                content=(
+                    f"That repeats the previous turn. As the {role}, give your own argument "
+                    f"in at most {ctx.words_per_turn} words."
+                )
+            ),
+        ]
+        content, more = await ask_text(model, retry, role=role)
+        usage = add_usage(usage, more)
     turn = Turn(
         id=turn_id(claim.id, round_, role),
         claim_id=claim.id,
