@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = (
     "The city council approved a new bike lane plan on Monday. Supporters say it will cut "
     "traffic deaths by half within five years. Opponents argue the lanes will hurt local shops "

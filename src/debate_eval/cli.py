@@ -131,24 +131,21 @@ def run(
 ) -> None:
     """Debate an article's claims and print a balance report."""
     from debate_eval.backend import open_models, select_backend
-    from debate_eval.config import load_settings
     from debate_eval.inputs import read_article
     from debate_eval.live import LiveView
     from debate_eval.render import print_report, to_json, to_markdown
     from debate_eval.runner import arun_debate, new_run_id
 
     def body() -> None:
-        settings = load_settings(
-            {
-                "model": model,
-                "judge_model": judge_model,
-                "base_url": base_url,
-                "rounds": rounds,
-                "max_claims": max_claims,
-                "timeout_s": timeout,
-                "local_model": local_model,
-            },
-            config_path=config,
+        settings = _settings(
+            config,
+            model=model,
+            judge_model=judge_model,
+            base_url=base_url,
+            rounds=rounds,
+            max_claims=max_claims,
+            timeout_s=timeout,
+            local_model=local_model,
         )
         if output is not None:
             _check_output_path(output)

@@ -74,11 +74,6 @@ class RoleModels:
         """Model name per role, for the report's meta."""
         return {role: model_name(self.for_role(role)) for role in ROLES}
 
-    @classmethod
-    def same(cls, model: BaseChatModel, **kwargs: object) -> RoleModels:
-        """Use one model for every role."""
-        return cls(**{role: model for role in ROLES}, **kwargs)
-
 
 def build_role_models(
     settings: dict[str, RoleSettings], structured_method: str = "function_calling"

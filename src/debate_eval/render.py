@@ -14,7 +14,6 @@ from debate_eval.transcript import ROLE_TITLES
 ROLE_STYLES = {"advocate": "green", "skeptic": "red", "judge": "magenta"}
 RATING_STYLES = dict(zip(RATING_LABELS, ("green", "yellow", "dark_orange", "red"), strict=True))
 VERDICT_STYLES = {"supported": "green", "contested": "yellow", "unsupported": "red"}
-OUTPUT_FORMATS: tuple[str, ...] = ("md", "json")
 
 
 def to_json(report: Report) -> str:

@@ -35,7 +35,3 @@ def format_claims(claims: Sequence[Claim]) -> str:
         ruling = f" — verdict: {c.verdict}. {c.decisive_point}" if c.verdict else ""
         lines.append(f"[{c.id}] {c.text}{ruling}")
     return fence("claims", "\n".join(lines))
-
-
-def turns_of(turns: Sequence[Turn], claim_id: str) -> list[Turn]:
-    return [t for t in turns if t.claim_id == claim_id]

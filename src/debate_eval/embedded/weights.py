@@ -102,14 +102,6 @@ def cache_dir() -> Path:
     return Path(override) if override else user_cache_path("debate-eval")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def assemble(model: LocalModel, target_dir: Path | None = None) -> Path:
     """The model's GGUF file in the cache, assembled from its parts on first use."""
     target_dir = target_dir or cache_dir() / "models"
