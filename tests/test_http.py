@@ -101,6 +101,35 @@ def test_run_over_http_with_json_mode(stub_server, tmp_path):
     assert all("tools" not in r for r in stub_server.requests())
 
 
+def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "run",
+        str(OP_ED),
+        "--base-url",
+        stub_server.base_url,
+        "--max-claims",
+        "2",
+        "--rounds",
+        "1",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--quiet",
+        env={"DEBATE_EVAL_STRUCTURED_METHOD": "json_text"},
+    )
+    assert result.returncode == 0, result.stderr
+    report = Report.model_validate_json(out.read_text())
+    assert [c.id for c in report.claims] == ["c1", "c2"]
+    requests = stub_server.requests()
+    # No grammar anywhere: no tools, no response_format; the schema travels in the prompt.
+    assert all("tools" not in r and "response_format" not in r for r in requests)
+    with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
+    assert len(with_schema) == 1 + 2 + 1  # extractor, 2 claim judges, judge
+    assert len(requests) == 1 + 2 * 3 + 1
+
+
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
     result = run_cli(
         "run",

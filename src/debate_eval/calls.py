@@ -9,10 +9,11 @@ from typing import TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel
 
 from debate_eval.errors import ModelCallError, StructuredOutputError
-from debate_eval.llm import endpoint
+from debate_eval.llm import STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
 
 T = TypeVar("T", bound=BaseModel)
@@ -55,6 +56,10 @@ async def _invoke(model: BaseChatModel, messages: Sequence[BaseMessage], role: s
         raise _api_failure(role, model, exc) from exc
 
 
+def reply_text(reply: BaseMessage) -> str:
+    return reply.text if isinstance(reply, AIMessage) else str(reply.content)
+
+
 async def ask_text(
     model: BaseChatModel, messages: Sequence[BaseMessage], *, role: str
 ) -> tuple[str, TokenUsage]:
@@ -63,7 +68,7 @@ async def ask_text(
     for _ in range(2):
         reply = await _invoke(model, messages, role)
         usage = add_usage(usage, usage_of(reply))
-        text = reply.text if isinstance(reply, AIMessage) else str(reply.content)
+        text = reply_text(reply)
         if text.strip():
             return text.strip(), usage
     raise ModelCallError(role, "the model returned an empty reply twice")
@@ -76,6 +81,38 @@ def json_mode_instruction(schema: type[BaseModel]) -> str:
     )
 
 
+def parse_json_reply(text: str, schema: type[T]) -> T:
+    """The object a plain-text reply spells out as JSON (bare or in a ```json fence)."""
+    return schema.model_validate(parse_json_markdown(text))
+
+
+async def _ask_json_text(
+    model: BaseChatModel, messages: Sequence[BaseMessage], schema: type[T], role: str
+) -> dict:
+    # No grammar on the server: small local models write JSON about twice as fast unconstrained,
+    # and a reply that does not parse gets the same repair retry as a failed tool call.
+    raw = await _invoke(model, messages, role)
+    try:
+        return {"raw": raw, "parsed": parse_json_reply(reply_text(raw), schema), "error": None}
+    except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError
+        return {"raw": raw, "parsed": None, "error": exc}
+
+
+async def _ask_with_runnable(
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    schema: type[T],
+    role: str,
+    method: str,
+) -> dict:
+    runnable = model.with_structured_output(schema, method=method, include_raw=True)
+    try:
+        out = await runnable.ainvoke(list(messages))
+    except openai.APIError as exc:
+        raise _api_failure(role, model, exc) from exc
+    return {"raw": out.get("raw"), "parsed": out.get("parsed"), "error": out.get("parsing_error")}
+
+
 async def ask_structured(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
@@ -85,25 +122,28 @@ async def ask_structured(
     method: str = "function_calling",
     validate: Callable[[T], None] | None = None,
 ) -> tuple[T, TokenUsage]:
-    """A reply parsed into `schema` via function calling or JSON mode.
+    """A reply parsed into `schema` via function calling, JSON mode or JSON in plain text.
 
     A missing or invalid reply (including one `validate` rejects with ValueError) is retried once
     with the error spelled out for the model; a second failure raises StructuredOutputError.
     """
-    runnable = model.with_structured_output(schema, method=method, include_raw=True)
-    if method == "json_mode":
-        # JSON mode constrains the syntax only; the schema has to be in the prompt.
+    if method not in STRUCTURED_METHODS:
+        raise ValueError(
+            f"structured method must be one of {', '.join(STRUCTURED_METHODS)}, not {method!r}"
+        )
+    if method in ("json_mode", "json_text"):
+        # Neither carries the schema to the server: it has to be in the prompt.
         messages = [*messages, HumanMessage(content=json_mode_instruction(schema))]
     usage = TokenUsage()
     attempt: list[BaseMessage] = list(messages)
     error: object = None
     for _ in range(2):
-        try:
-            out = await runnable.ainvoke(attempt)
-        except openai.APIError as exc:
-            raise _api_failure(role, model, exc) from exc
-        usage = add_usage(usage, usage_of(out.get("raw")))
-        parsed, error = out.get("parsed"), out.get("parsing_error")
+        if method == "json_text":
+            out = await _ask_json_text(model, attempt, schema, role)
+        else:
+            out = await _ask_with_runnable(model, attempt, schema, role, method)
+        usage = add_usage(usage, usage_of(out["raw"]))
+        parsed, error = out["parsed"], out["error"]
         if error is None and parsed is None:
             error = f"the reply did not call the function {schema.__name__}"
         if error is None and validate is not None:

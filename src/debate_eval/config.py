@@ -79,7 +79,7 @@ class Settings:
     rounds: int = 2
     max_claims: int | None = None  # None: the backend's default (5 remote, 3 embedded)
     timeout_s: float = 120.0
-    structured_method: str = "function_calling"
+    structured_method: str | None = None  # None: the backend's default
     local_model: str | None = None
     roles: dict[str, RoleOverride] = field(default_factory=dict)
 
@@ -177,7 +177,9 @@ def load_settings(
         file_values = file_config.model_dump(exclude_none=True, exclude={"roles"})
         file_values["roles"] = file_config.roles
     settings = replace(Settings(), **{**file_values, **_env_values(env), **flags})
-    if settings.structured_method not in STRUCTURED_METHODS:
+    if settings.structured_method is not None and (
+        settings.structured_method not in STRUCTURED_METHODS
+    ):
         raise ConfigError(
             f"structured_method must be one of {', '.join(STRUCTURED_METHODS)}, "
             f"not {settings.structured_method!r}"

@@ -14,7 +14,10 @@ from debate_eval.schemas import ROLES
 # Servers for local models (vLLM, Ollama, llama.cpp) accept any key; ChatOpenAI insists on one.
 PLACEHOLDER_API_KEY = "not-needed"
 
-STRUCTURED_METHODS: tuple[str, ...] = ("function_calling", "json_mode")
+# function_calling: a forced tool call; json_mode: response_format json_object, schema in the
+# prompt; json_text: a plain reply with the schema in the prompt, parsed client-side (fastest on
+# the embedded llama.cpp server, whose grammar-constrained sampling halves generation speed).
+STRUCTURED_METHODS: tuple[str, ...] = ("function_calling", "json_mode", "json_text")
 
 
 @dataclass(frozen=True)

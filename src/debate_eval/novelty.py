@@ -1,4 +1,4 @@
-"""A cheap check for whether a debate turn adds a new point."""
+"""Cheap lexical checks on debate turns: does a turn add a new point, does it echo another."""
 
 from __future__ import annotations
 
@@ -81,3 +81,24 @@ def novelty(text: str, earlier: Iterable[str]) -> float:
 def adds_new_point(text: str, earlier: Iterable[str]) -> bool:
     """True when `text` says enough that was not said before to count as a new point."""
     return novelty(text, earlier) >= NEW_POINT_THRESHOLD
+
+
+_TOKEN_RE = re.compile(r"[a-z0-9']+")
+ECHO_SHINGLE = 4
+ECHO_THRESHOLD = 0.5
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _TOKEN_RE.findall(text.lower())
+    return {tuple(words[i : i + ECHO_SHINGLE]) for i in range(len(words) - ECHO_SHINGLE + 1)}
+
+
+def echoes(text: str, previous: str) -> bool:
+    """True when most of `text`'s word 4-grams are copied from `previous`.
+
+    A rebuttal shares the opponent's vocabulary but not their phrasing; a pasted turn shares both.
+    """
+    mine = _shingles(text)
+    if not mine:
+        return False
+    return len(mine & _shingles(previous)) / len(mine) >= ECHO_THRESHOLD

@@ -6,7 +6,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from debate_eval.calls import add_usage, ask_text
-from debate_eval.novelty import adds_new_point
+from debate_eval.novelty import echoes
 from debate_eval.prompts import build_messages
 from debate_eval.schemas import Turn, turn_id
 from debate_eval.state import DebateContext, DebateState
@@ -41,7 +41,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     )
     model = ctx.models.for_role(role)
     content, usage = await ask_text(model, messages, role=role)
-    if window and not adds_new_point(content, [window[-1].content]):
+    if window and echoes(content, window[-1].content):
         # Small models tend to echo the turn they were shown; ask once for their own argument.
         retry = [
             *messages,

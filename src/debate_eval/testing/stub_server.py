@@ -2,8 +2,9 @@
 
 It answers /v1/chat/completions deterministically: tool calls whose arguments are synthesised from
 the tool's JSON Schema (cited ids are taken from the enums the schema allows), JSON-mode replies,
-and plain text turns. Every request is appended to --log as one JSON line, so tests can count what
-the server saw. --delay makes every answer wait, like a slow model.
+fenced JSON for plain requests whose prompt spells out a JSON Schema, and plain text turns.
+Every request is appended to --log as one JSON line, so tests can count what the server saw.
+--delay makes every answer wait, like a slow model.
 
     python -m debate_eval.testing.stub_server --port 0 [--delay 0.2] [--log requests.jsonl]
 
@@ -177,6 +178,11 @@ class StubHandler(BaseHTTPRequestHandler):
                 "schema"
             ) or _schema_in_prompt(messages)
             produced = json.dumps(Synthesiser(schema, messages).value(schema))
+            message, finish = {"role": "assistant", "content": produced}, "stop"
+        elif schema := _schema_in_prompt(messages):
+            # A plain request that spells out a schema: answer as small models do, in a fence.
+            produced = json.dumps(Synthesiser(schema, messages).value(schema), indent=1)
+            produced = f"Here is the JSON:\n```json\n{produced}\n```"
             message, finish = {"role": "assistant", "content": produced}, "stop"
         else:
             produced = _text_reply(messages, max_tokens)

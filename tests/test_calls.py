@@ -1,0 +1,75 @@
+"""Structured output as JSON in a plain-text reply (the embedded backend's default)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from debate_eval.calls import ask_structured, parse_json_reply
+from debate_eval.errors import StructuredOutputError
+from debate_eval.schemas import ClaimRuling
+from tests.fakes import ScriptedChatModel, text_reply
+
+RULING = {"verdict": "contested", "decisive_point": "The skeptic showed the figure is unsourced."}
+PROMPT = [HumanMessage(content="Rule on claim c1.")]
+
+
+def ask(model, **kwargs):
+    return asyncio.run(
+        ask_structured(model, PROMPT, ClaimRuling, role="claim_judge", method="json_text", **kwargs)
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        json.dumps(RULING),
+        f"Here is my ruling:\n```json\n{json.dumps(RULING, indent=2)}\n```",
+        f"```\n{json.dumps(RULING)}\n```\nHope this helps.",
+    ],
+)
+def test_json_is_read_from_bare_or_fenced_text(reply):
+    assert parse_json_reply(reply, ClaimRuling) == ClaimRuling(**RULING)
+
+
+def test_json_text_puts_the_schema_in_the_prompt_and_counts_usage():
+    model = ScriptedChatModel([text_reply(json.dumps(RULING), usage=(300, 40))])
+    ruling, usage = ask(model)
+    assert ruling.verdict == "contested"
+    sent = model.prompts[0]
+    assert sent[0].content == "Rule on claim c1."
+    assert "JSON Schema:" in sent[-1].content and '"decisive_point"' in sent[-1].content
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (1, 300, 40)
+
+
+def test_unparseable_json_gets_one_repair_retry_naming_the_error():
+    model = ScriptedChatModel(
+        [text_reply("I think it is contested."), text_reply(json.dumps(RULING))]
+    )
+    ruling, usage = ask(model)
+    assert ruling.decisive_point.startswith("The skeptic")
+    repair = model.prompts[1][-1].content
+    assert repair.startswith("Your previous reply could not be used:")
+    assert "ClaimRuling" in repair
+    assert usage.calls == 2
+
+
+def test_json_that_breaks_the_schema_fails_after_the_retry():
+    bad = json.dumps({"verdict": "maybe", "decisive_point": "x"})
+    model = ScriptedChatModel([text_reply(bad), text_reply(bad)])
+    with pytest.raises(StructuredOutputError) as info:
+        ask(model)
+    message = str(info.value)
+    assert message.startswith("claim_judge: invalid structured reply for ClaimRuling after a retry")
+    assert "verdict" in message
+    assert len(model.prompts) == 2
+
+
+def test_unknown_method_names_the_allowed_ones():
+    with pytest.raises(ValueError, match="function_calling, json_mode, json_text"):
+        asyncio.run(
+            ask_structured(ScriptedChatModel([]), PROMPT, ClaimRuling, role="x", method="xml")
+        )

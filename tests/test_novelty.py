@@ -1,0 +1,31 @@
+"""The lexical checks behind the echo guard and the early stop."""
+
+from __future__ import annotations
+
+from debate_eval.novelty import adds_new_point, echoes
+
+ADVOCATE = (
+    "Triton lets researchers write fast GPU kernels in Python, and torch.compile generates "
+    "them automatically, so most models no longer need hand-written CUDA kernels at all."
+)
+REBUTTAL = (
+    "Generated Triton kernels still trail hand-tuned CUDA kernels for attention and "
+    "communication, and the article cites no benchmark showing that most models avoid CUDA."
+)
+
+
+def test_a_pasted_turn_echoes():
+    assert echoes("As the skeptic I say: " + ADVOCATE, ADVOCATE)
+
+
+def test_a_rebuttal_in_the_same_vocabulary_does_not_echo():
+    assert not echoes(REBUTTAL, ADVOCATE)
+
+
+def test_a_turn_too_short_to_compare_never_echoes():
+    assert not echoes("CUDA wins.", "CUDA wins.")
+
+
+def test_new_point_needs_a_quarter_of_new_content_words():
+    assert adds_new_point(REBUTTAL, [ADVOCATE])
+    assert not adds_new_point(ADVOCATE, [ADVOCATE, REBUTTAL])
