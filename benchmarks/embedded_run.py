@@ -1,9 +1,11 @@
 """Time one full run on the embedded model, with per-step timings and token counts.
 
-    python benchmarks/embedded_run.py [ARTICLE] [--local-model NAME] [--json FILE]
+    python benchmarks/embedded_run.py [ARTICLE] [--local-model NAME] [--json FILE] [--report FILE]
 
 Uses exactly what `debate-eval run ARTICLE` uses with no key and no base URL (the embedded
-backend and its small-model profile); the server start-up is timed apart from the run.
+backend and its small-model profile); the server start-up is timed apart from the run. The
+server runs with llama.cpp's timings on, and prefix_cache.py counts the prompt tokens evaluated
+per call with the shipped article-first layout and with the instructions-first alternative.
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ from pathlib import Path
 
 from debate_eval.backend import open_models, select_backend
 from debate_eval.config import load_settings
+from debate_eval.embedded.server import cache_dir
+from debate_eval.embedded.weights import assemble
 from debate_eval.inputs import read_article
 from debate_eval.runner import arun_debate
+
+try:  # run as a script from the repository root
+    from prefix_cache import MessageRecorder, layout_report
+except ImportError:  # imported as benchmarks.embedded_run
+    from benchmarks.prefix_cache import MessageRecorder, layout_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,13 +39,18 @@ def main() -> None:
     )
     parser.add_argument("--local-model", default=None)
     parser.add_argument("--json", default=None, help="write the measurements here")
+    parser.add_argument("--report", default=None, help="write the report (JSON) here")
     args = parser.parse_args()
 
     backend = select_backend(load_settings({"local_model": args.local_model}, env={}))
     options = backend.run_options()
     text = read_article(args.article)
+    recorder = MessageRecorder()
+    server_log = cache_dir() / "server.log"
+    log_offset = server_log.stat().st_size if server_log.exists() else 0
     t_start = time.perf_counter()
-    with open_models(backend) as models:
+    # A fresh server that logs llama.cpp's timings, so prompt tokens evaluated can be read back.
+    with open_models(backend, server_verbose=True) as models:
         ready = time.perf_counter() - t_start
         steps: list[tuple[float, str]] = []
         t0 = time.perf_counter()
@@ -50,9 +64,15 @@ def main() -> None:
             steps.append((time.perf_counter() - t0, label))
             print(f"{steps[-1][0]:7.1f} s  {label}", flush=True)
 
-        report = asyncio.run(arun_debate(text, models, options, on_event=on_event))
+        report = asyncio.run(
+            arun_debate(text, models, options, on_event=on_event, callbacks=[recorder])
+        )
         run_s = time.perf_counter() - t0
     usage = {role: u.model_dump() for role, u in report.meta.usage.items()}
+    with server_log.open("rb") as f:
+        f.seek(log_offset)
+        log_text = f.read().decode(errors="replace")
+    prefix = layout_report(recorder.calls, assemble(backend.local_model), log_text)
     result = {
         "article": args.article,
         "words": len(text.split()),
@@ -64,8 +84,11 @@ def main() -> None:
         "rounds": options.rounds,
         "rating": report.rating.label,
         "usage": usage,
+        "prefix_cache": prefix,
     }
     print(json.dumps(result, indent=2))
+    if args.report:
+        Path(args.report).write_text(report.model_dump_json(indent=2) + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -141,8 +142,8 @@ def debater_reply(messages: list[BaseMessage]) -> AIMessage:
     """A turn whose words differ by role, claim and round (so no early stop)."""
     text = prompt_text(messages)
     role = "advocate" if "Role: advocate" in text else "skeptic"
-    header = text.split("Debate round ", 1)[1].split(":", 1)[0]  # e.g. "2 of 2 on claim c1"
-    round_, claim_id = header.split()[0], header.split()[-1]
+    round_ = re.search(r"Role: \w+, round (\d+) of", text).group(1)
+    claim_id = re.search(r"Claim (c\d+) under debate", text).group(1)
     points = " ".join(f"{role}{claim_id}round{round_}point{i}" for i in range(6))
     return text_reply(f"{role} on {claim_id}, round {round_}: {points}")
 
@@ -150,7 +151,7 @@ def debater_reply(messages: list[BaseMessage]) -> AIMessage:
 def ruling_reply(verdicts: dict[str, str] | None = None) -> Callable:
     def reply(messages: list[BaseMessage]) -> AIMessage:
         text = prompt_text(messages)
-        claim_id = text.split("Role: claim judge for claim ", 1)[1].split(".", 1)[0]
+        claim_id = re.search(r"The debate on claim (c\d+) is over", text).group(1)
         verdict = (verdicts or {}).get(claim_id, "contested")
         return tool_reply(
             "ClaimRuling",

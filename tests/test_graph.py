@@ -131,7 +131,11 @@ def test_verdicts_reach_the_judge_and_the_report(article):
 def test_debaters_see_only_a_bounded_window_of_earlier_turns(article):
     models = scripted_models()
     run(article, models, rounds=3)
-    last = next(p for p in models.skeptic.prompts if "round 3 of 3 on claim c1" in prompt_text(p))
+    last = next(
+        p
+        for p in models.skeptic.prompts
+        if "Role: skeptic, round 3 of 3" in prompt_text(p) and "Claim c1 under" in prompt_text(p)
+    )
     text = prompt_text(last)
     assert "[c1-r3-advocate]" in text and "[c1-r2-skeptic]" in text
     assert "[c1-r1-advocate]" not in text  # outside the two-turn window
@@ -173,10 +177,32 @@ def test_invalid_structured_reply_gets_the_validation_error(article):
 
 def test_judge_rejects_ids_that_are_not_in_the_debate(article):
     models = scripted_models()
-    ghost = {**REPORT, "analysis": [dict(REPORT["analysis"][0], claim_ids=["c9"])] * 2}
+    paragraph = dict(
+        REPORT["analysis"][0],
+        text="The article leans on one source for its central figure [c9].",
+        claim_ids=["c9"],
+        turn_ids=[],
+    )
+    ghost = {**REPORT, "analysis": [paragraph] * 2}
     models.judge = ScriptedChatModel([tool_reply("ReportDraft", ghost)] * 2)
-    with pytest.raises(StructuredOutputError, match=r"judge: .*c9"):
+    with pytest.raises(StructuredOutputError, match=r"judge: .*cites no claim.*c9"):
         run(article, models)
+
+
+def test_judge_keeps_the_known_ids_a_paragraph_cites(article):
+    models = scripted_models()
+    mixed = dict(
+        REPORT["analysis"][0],
+        text="The skeptic's point [c2-r1-skeptic] went unanswered by the article at any length.",
+        claim_ids=["c1-r1-skeptic", "c7"],
+        turn_ids=["c1-r9-advocate"],
+    )
+    reply = tool_reply("ReportDraft", {**REPORT, "analysis": [mixed] * 2})
+    models.judge = ScriptedChatModel([reply])
+    report, _ = run(article, models, rounds=1)
+    paragraph = report.analysis[0]
+    assert paragraph.turn_ids == ["c1-r1-skeptic", "c2-r1-skeptic"]
+    assert paragraph.claim_ids == ["c1", "c2"]
 
 
 CLAIMS = [
@@ -237,7 +263,7 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
 
     def skeptic(messages):
         text = prompt_text(messages)
-        if "That repeats the previous turn" in text:
+        if "Your first draft repeated an earlier turn" in text:
             return text_reply("The cited cities also cut speed limits, confounding the figures.")
         return text_reply(echoed)
 

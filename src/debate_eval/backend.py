@@ -15,6 +15,9 @@ from debate_eval.runner import RunOptions
 # time (two inference processes sharing the cores collapse throughput), generous timeouts.
 EMBEDDED_MAX_CLAIMS = 3
 EMBEDDED_WORDS_PER_TURN = 60
+# The whole debate of two rounds (at most 3 earlier turns): each prompt then extends the previous
+# one, so the server's prefix cache re-reads only the newest turn, not a sliding window.
+EMBEDDED_HISTORY_TURNS = 4
 EMBEDDED_TIMEOUT_S = 600.0
 EMBEDDED_MAX_TOKENS = {
     "extractor": 500,
@@ -60,6 +63,7 @@ class Backend:
                 max_claims=s.max_claims or EMBEDDED_MAX_CLAIMS,
                 skeptic_first=skeptic_first,
                 words_per_turn=EMBEDDED_WORDS_PER_TURN,
+                history_turns=EMBEDDED_HISTORY_TURNS,
                 max_concurrency=1,
             )
         return RunOptions(
@@ -95,12 +99,13 @@ def select_backend(settings: Settings) -> Backend:
 
 
 @contextlib.contextmanager
-def open_models(backend: Backend) -> Iterator[RoleModels]:
-    """Chat models for every role; for the embedded backend, with its server running."""
+def open_models(backend: Backend, *, server_verbose: bool = False) -> Iterator[RoleModels]:
+    """Chat models for every role; for the embedded backend, with its server running
+    (server_verbose: a fresh server that logs llama.cpp's timings per call)."""
     if backend.local_model is None:
         yield build_role_models(backend.role_settings(), backend.structured_method)
         return
     from debate_eval.embedded.server import embedded_server
 
-    with embedded_server(backend.local_model) as base_url:
+    with embedded_server(backend.local_model, verbose=server_verbose) as base_url:
         yield build_role_models(backend.role_settings(base_url), backend.structured_method)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -17,6 +18,8 @@ from debate_eval.llm import STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
 
 T = TypeVar("T", bound=BaseModel)
+
+logger = logging.getLogger(__name__)
 
 _MAX_ERROR_CHARS = 300
 
@@ -153,6 +156,7 @@ async def ask_structured(
                 error = exc
         if error is None:
             return parsed, usage
+        logger.info("%s: unusable %s reply, asking again: %s", role, schema.__name__, error)
         attempt = [
             *messages,
             HumanMessage(

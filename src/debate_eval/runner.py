@@ -63,8 +63,12 @@ async def arun_debate(
     *,
     on_event: EventHandler | None = None,
     run_id: str | None = None,
+    callbacks: list | None = None,
 ) -> Report:
-    """Debate `article` and return the report; `on_event` sees each step as it happens."""
+    """Debate `article` and return the report; `on_event` sees each step as it happens.
+
+    callbacks: LangChain callback handlers, passed to every model call (tracing, benchmarks).
+    """
     options = options or RunOptions()
     emit = on_event or (lambda _event: None)
     started = datetime.now(UTC)
@@ -85,7 +89,10 @@ async def arun_debate(
     pending: set[str] = set()
     async for namespace, update in build_graph().astream(
         inputs,
-        config={"max_concurrency": options.max_concurrency} if options.max_concurrency else None,
+        config={
+            **({"max_concurrency": options.max_concurrency} if options.max_concurrency else {}),
+            **({"callbacks": callbacks} if callbacks else {}),
+        },
         context=context,
         stream_mode="updates",
         subgraphs=True,

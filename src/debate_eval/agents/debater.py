@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage, HumanMessage
+import re
+
 from langgraph.runtime import Runtime
 
 from debate_eval.calls import add_usage, ask_text
@@ -22,6 +23,26 @@ def next_round(turns: list[Turn], role: str) -> int:
     return current + 1 if spoke else current
 
 
+def _gist(turn: Turn) -> Turn:
+    """The turn cut to its first sentence, so a model cannot copy it whole."""
+    first = re.split(r"(?<=[.!?])\s", turn.content.strip(), maxsplit=1)[0]
+    return turn.model_copy(update={"content": first[:200].rstrip() + " […]"})
+
+
+def _messages(state: DebateState, ctx: DebateContext, role: str, round_: int, history: str):
+    claim = state["claim"]
+    return build_messages(
+        state["article"],
+        role,
+        round=round_,
+        rounds=state["rounds"],
+        claim_id=claim.id,
+        claim=format_claim(claim),
+        history=history,
+        words=ctx.words_per_turn,
+    )
+
+
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     """One turn by `role` (advocate or skeptic) on the state's claim."""
     ctx = runtime.context
@@ -29,31 +50,20 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     turns = state.get("turns", [])
     round_ = next_round(turns, role)
     window = turns[-ctx.history_turns :] if ctx.history_turns > 0 else []
-    messages = build_messages(
-        state["article"],
-        role,
-        round=round_,
-        rounds=state["rounds"],
-        claim_id=claim.id,
-        claim=format_claim(claim),
-        history=format_turns(window, empty="(nothing yet: you open the debate)"),
-        words=ctx.words_per_turn,
-    )
+    history = format_turns(window, empty="(nothing yet: you open the debate)")
     model = ctx.models.for_role(role)
-    content, usage = await ask_text(model, messages, role=role)
-    if window and echoes(content, window[-1].content):
-        # Small models tend to echo the turn they were shown; ask once for their own argument.
-        retry = [
-            *messages,
-            AIMessage(content=content),
-            HumanMessage(
-                content=(
-                    f"That repeats the previous turn. As the {role}, give your own argument "
-                    f"in at most {ctx.words_per_turn} words."
-                )
-            ),
-        ]
-        content, more = await ask_text(model, retry, role=role)
+    content, usage = await ask_text(model, _messages(state, ctx, role, round_, history), role=role)
+    if any(echoes(content, t.content) for t in window):
+        # Small models tend to copy a turn they were shown. Ask once more with the earlier turns
+        # cut to their first sentence: enough to answer them, too little to copy.
+        history = (
+            format_turns([_gist(t) for t in window])
+            + "\n\nYour first draft repeated an earlier turn. Make a point of your own that "
+            "nobody has made yet."
+        )
+        content, more = await ask_text(
+            model, _messages(state, ctx, role, round_, history), role=role
+        )
         usage = add_usage(usage, more)
     turn = Turn(
         id=turn_id(claim.id, round_, role),

@@ -6,14 +6,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
-from pydantic import Field, create_model
+from pydantic import Field, create_model, model_validator
 
 from debate_eval.calls import ask_structured
 from debate_eval.llm import model_name
@@ -41,11 +42,52 @@ def _ids_field(ids: Sequence[str], description: str, *, required: bool):
     return (kind, Field(default_factory=list, description=description))
 
 
+_CITED_ID_RE = re.compile(r"\bc\d+(?:-r\d+-(?:advocate|skeptic|judge))?\b")
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _citation_cleaner(claim_ids: Sequence[str], turn_ids: Sequence[str]):
+    """A before-validator that keeps the known ids a paragraph lists or cites in its text.
+
+    Small models mix turn ids into claim_ids or cite an id that does not exist; grounding
+    survives as long as one real claim is cited, so unknown ids are dropped rather than failing
+    the whole report, and a cited turn also grounds the paragraph in its claim.
+    """
+    known_claims, known_turns = set(claim_ids), set(turn_ids)
+
+    def clean(data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cited = [
+            *_as_list(data.get("claim_ids")),
+            *_as_list(data.get("turn_ids")),
+            *_CITED_ID_RE.findall(str(data.get("text", ""))),
+        ]
+        cited = [c.strip(" []'\"") for c in cited]
+        turns = [c for c in dict.fromkeys(cited) if c in known_turns]
+        from_turns = [t.split("-", 1)[0] for t in turns]
+        claims = [c for c in dict.fromkeys([*cited, *from_turns]) if c in known_claims]
+        if not claims:
+            raise ValueError(
+                f"the paragraph cites no claim of this debate (it cited: "
+                f"{', '.join(cited) or 'nothing'}); cite one of {', '.join(claim_ids)}"
+            )
+        return {**data, "claim_ids": claims, "turn_ids": turns}
+
+    return model_validator(mode="before")(clean)
+
+
 def grounded_report_schema(claim_ids: Sequence[str], turn_ids: Sequence[str]) -> type[ReportDraft]:
     """ReportDraft whose paragraphs may only cite the given claim and turn ids."""
     paragraph = create_model(
         "AnalysisParagraph",
         __base__=AnalysisParagraph,
+        __validators__={"keep_known_ids": _citation_cleaner(claim_ids, turn_ids)},
         claim_ids=_ids_field(
             claim_ids, "Ids of the claims this paragraph rests on.", required=True
         ),

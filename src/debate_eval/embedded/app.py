@@ -66,7 +66,7 @@ class RewriteChatRequests:
         await self.app({**scope, "headers": headers}, replay, send)
 
 
-def build_app(model_path: str, alias: str, n_ctx: int, threads: int) -> Any:
+def build_app(model_path: str, alias: str, n_ctx: int, threads: int, verbose: bool = False) -> Any:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
@@ -80,7 +80,8 @@ def build_app(model_path: str, alias: str, n_ctx: int, threads: int) -> Any:
                 n_threads=threads,
                 n_threads_batch=threads,
                 n_batch=512,
-                verbose=False,
+                # verbose: llama.cpp prints its timings (prompt tokens evaluated) per call.
+                verbose=verbose,
             )
         ],
     )
@@ -96,8 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--n-ctx", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--verbose", action="store_true", help="log llama.cpp timings per call")
     args = parser.parse_args(argv)
-    app = build_app(args.model, args.alias, args.n_ctx, args.threads)
+    app = build_app(args.model, args.alias, args.n_ctx, args.threads, args.verbose)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -81,8 +81,13 @@ def check_installed() -> None:
         ) from exc
 
 
-def start(model: LocalModel, port: int | None = None, log: Path | None = None):
-    """Start a server process for `model`; returns (process, base_url). Caller stops it."""
+def start(
+    model: LocalModel, port: int | None = None, log: Path | None = None, verbose: bool = False
+):
+    """Start a server process for `model`; returns (process, base_url). Caller stops it.
+
+    verbose: llama.cpp writes its timings per call (prompt tokens evaluated) to the log.
+    """
     check_installed()
     path = assemble(model)
     port = port or free_port()
@@ -104,6 +109,7 @@ def start(model: LocalModel, port: int | None = None, log: Path | None = None):
                 str(model.n_ctx),
                 "--threads",
                 str(min(os.cpu_count() or 2, 8)),
+                *(["--verbose"] if verbose else []),
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -144,14 +150,14 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def embedded_server(model: LocalModel) -> Iterator[str]:
+def embedded_server(model: LocalModel, *, verbose: bool = False) -> Iterator[str]:
     """The base URL of a server for `model`: a running one if healthy, else one started for
-    the duration of the block and stopped after it (also on Ctrl-C)."""
-    running = find_running(model)
+    the duration of the block and stopped after it (also on Ctrl-C). verbose: see start()."""
+    running = None if verbose else find_running(model)
     if running is not None:
         yield running.base_url
         return
-    process, base_url = start(model)
+    process, base_url = start(model, verbose=verbose)
     try:
         yield base_url
     finally:

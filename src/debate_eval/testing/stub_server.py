@@ -101,12 +101,13 @@ def _text_reply(messages: list[dict], max_tokens: int | None) -> str:
     role = re.search(r"Role: (\w+)", last)
     round_ = re.search(r"round (\d+)", last)
     sentences = _sentences(_article(messages))
-    pick = sentences[(len(last) + int(round_.group(1) if round_ else 0)) % len(sentences)]
+    start = int(hashlib.sha256(last.encode()).hexdigest()[:8], 16)
+    # Like a model that does not echo: quote a sentence no earlier turn in the prompt quoted.
+    order = [sentences[(start + i) % len(sentences)] for i in range(len(sentences))]
+    fresh = [s for s in order if s not in last] or order
     who = role.group(1) if role else "assistant"
-    reply = (
-        f"As the {who} in round {round_.group(1) if round_ else 1}, I point to this: {pick} "
-        f"That passage bears on the claim, and a reader should weigh it."
-    )
+    # Two sentences and little boilerplate, so distinct turns never look like echoes.
+    reply = f"{who.capitalize()}, round {round_.group(1) if round_ else 1}: {' '.join(fresh[:2])}"
     if max_tokens:
         reply = " ".join(reply.split()[:max_tokens])
     return reply
