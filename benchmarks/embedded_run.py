@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import platform
 import time
 from pathlib import Path
@@ -41,6 +42,9 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write the measurements here")
     parser.add_argument("--report", default=None, help="write the report (JSON) here")
     args = parser.parse_args()
+    # Show why a structured reply needed a repair retry (debate_eval.calls logs it at INFO).
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("debate_eval").setLevel(logging.INFO)
 
     backend = select_backend(load_settings({"local_model": args.local_model}, env={}))
     options = backend.run_options()

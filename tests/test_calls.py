@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
 
-from debate_eval.calls import ask_structured, parse_json_reply
+from debate_eval.calls import ask_structured, ask_text, parse_json_reply, trim_to_sentence
 from debate_eval.errors import StructuredOutputError
 from debate_eval.schemas import ClaimRuling
 from tests.fakes import ScriptedChatModel, text_reply
@@ -73,3 +73,21 @@ def test_unknown_method_names_the_allowed_ones():
         asyncio.run(
             ask_structured(ScriptedChatModel([]), PROMPT, ClaimRuling, role="x", method="xml")
         )
+
+
+def test_a_turn_cut_by_the_token_cap_ends_at_its_last_full_sentence():
+    cut = AIMessage(
+        content="Triton kernels trail cuBLAS on attention. The article cites no benchmark for",
+        response_metadata={"finish_reason": "length"},
+    )
+    text, _ = asyncio.run(ask_text(ScriptedChatModel([cut]), PROMPT, role="skeptic"))
+    assert text == "Triton kernels trail cuBLAS on attention."
+
+
+def test_a_cut_turn_without_a_sentence_end_is_marked_as_cut():
+    assert trim_to_sentence("The article never says which models") == (
+        "The article never says which models …"
+    )
+    finished = AIMessage(content="No benchmark is cited for", response_metadata={})
+    text, _ = asyncio.run(ask_text(ScriptedChatModel([finished]), PROMPT, role="skeptic"))
+    assert text == "No benchmark is cited for"  # not cut by the cap: left alone

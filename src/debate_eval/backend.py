@@ -14,15 +14,15 @@ from debate_eval.runner import RunOptions
 # Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, one call at a
 # time (two inference processes sharing the cores collapse throughput), generous timeouts.
 EMBEDDED_MAX_CLAIMS = 3
-EMBEDDED_WORDS_PER_TURN = 60
+EMBEDDED_WORDS_PER_TURN = 50
 # The whole debate of two rounds (at most 3 earlier turns): each prompt then extends the previous
 # one, so the server's prefix cache re-reads only the newest turn, not a sliding window.
 EMBEDDED_HISTORY_TURNS = 4
 EMBEDDED_TIMEOUT_S = 600.0
 EMBEDDED_MAX_TOKENS = {
     "extractor": 500,
-    "advocate": 140,
-    "skeptic": 140,
+    "advocate": 110,
+    "skeptic": 110,
     "claim_judge": 150,
     "judge": 900,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -63,6 +64,18 @@ def reply_text(reply: BaseMessage) -> str:
     return reply.text if isinstance(reply, AIMessage) else str(reply.content)
 
 
+_SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?(?=\s|$)")
+
+
+def trim_to_sentence(text: str) -> str:
+    """A reply cut off by the token cap, ended at its last complete sentence (if one ends in
+    its second half; otherwise marked as cut with an ellipsis)."""
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+    if ends and ends[-1] >= len(text) // 2:
+        return text[: ends[-1]]
+    return text.rstrip() + " …"
+
+
 async def ask_text(
     model: BaseChatModel, messages: Sequence[BaseMessage], *, role: str
 ) -> tuple[str, TokenUsage]:
@@ -71,16 +84,33 @@ async def ask_text(
     for _ in range(2):
         reply = await _invoke(model, messages, role)
         usage = add_usage(usage, usage_of(reply))
-        text = reply_text(reply)
-        if text.strip():
-            return text.strip(), usage
+        text = reply_text(reply).strip()
+        if text and reply.response_metadata.get("finish_reason") == "length":
+            text = trim_to_sentence(text)
+        if text:
+            return text, usage
     raise ModelCallError(role, "the model returned an empty reply twice")
 
 
+def _without_titles(node: object) -> object:
+    # Pydantic's generated titles repeat the field names: prompt tokens for nothing.
+    if isinstance(node, dict):
+        return {
+            k: _without_titles(v)
+            for k, v in node.items()
+            if not (k == "title" and isinstance(v, str))
+        }
+    if isinstance(node, list):
+        return [_without_titles(v) for v in node]
+    return node
+
+
 def json_mode_instruction(schema: type[BaseModel]) -> str:
+    """The instruction that carries `schema` in the prompt (compact JSON, no titles)."""
+    compact = json.dumps(_without_titles(schema.model_json_schema()), separators=(",", ":"))
     return (
         "Reply with a single JSON object, and nothing else, that validates against this "
-        f"JSON Schema:\n{json.dumps(schema.model_json_schema())}"
+        f"JSON Schema:\n{compact}"
     )
 
 

@@ -53,16 +53,18 @@ class ExtractedClaims(BaseModel):
 class ClaimRuling(BaseModel):
     """The claim judge's ruling on one debated claim."""
 
+    # The decisive point comes first: a model writing the fields in order reasons, then decides.
+
+    decisive_point: str = Field(
+        description="One or two sentences: the point of the debate that decided the verdict.",
+        min_length=8,
+    )
     verdict: Verdict = Field(
         description=(
             "supported: the article backs the claim and the skeptic found no serious gap; "
             "contested: reasonable evidence exists on both sides; "
             "unsupported: the article gives little or no evidence for it."
         )
-    )
-    decisive_point: str = Field(
-        description="One or two sentences: the point of the debate that decided the verdict.",
-        min_length=8,
     )
 
 
@@ -103,12 +105,13 @@ class AnalysisParagraph(BaseModel):
 class ReportDraft(BaseModel):
     """The report the judge writes after reading the article and the debates."""
 
+    # The analysis comes before the rating, so that the rating follows from it.
+
     summary: list[Annotated[str, Field(min_length=5, max_length=400)]] = Field(
         description="Exactly three numbered points summarising what the article says.",
         min_length=3,
         max_length=3,
     )
-    rating: RatingDraft = Field(description="The balance rating and its explanation.")
     analysis: list[AnalysisParagraph] = Field(
         description=(
             "Two to five paragraphs on one-sidedness, unsupported claims, missing evidence, "
@@ -118,6 +121,7 @@ class ReportDraft(BaseModel):
         min_length=2,
         max_length=5,
     )
+    rating: RatingDraft = Field(description="The balance rating and its explanation.")
     research_topics: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
         description="Four to eight short, searchable topics for further research.",
         min_length=4,

@@ -95,7 +95,8 @@ def _schema_in_prompt(messages: list[dict]) -> dict:
     return {}
 
 
-def _text_reply(messages: list[dict], max_tokens: int | None) -> str:
+def _text_reply(messages: list[dict], max_tokens: int | None) -> tuple[str, str]:
+    """A debate turn and its finish reason ("length" when max_tokens, counted in words, cut it)."""
     last = messages[-1].get("content", "") if messages else ""
     last = last if isinstance(last, str) else json.dumps(last)
     role = re.search(r"Role: (\w+)", last)
@@ -108,9 +109,10 @@ def _text_reply(messages: list[dict], max_tokens: int | None) -> str:
     who = role.group(1) if role else "assistant"
     # Two sentences and little boilerplate, so distinct turns never look like echoes.
     reply = f"{who.capitalize()}, round {round_.group(1) if round_ else 1}: {' '.join(fresh[:2])}"
-    if max_tokens:
-        reply = " ".join(reply.split()[:max_tokens])
-    return reply
+    words = reply.split()
+    if max_tokens and len(words) > max_tokens:
+        return " ".join(words[:max_tokens]), "length"
+    return reply, "stop"
 
 
 def _tool_reply(body: dict) -> tuple[dict, str]:
@@ -186,8 +188,8 @@ class StubHandler(BaseHTTPRequestHandler):
             produced = f"Here is the JSON:\n```json\n{produced}\n```"
             message, finish = {"role": "assistant", "content": produced}, "stop"
         else:
-            produced = _text_reply(messages, max_tokens)
-            message, finish = {"role": "assistant", "content": produced}, "stop"
+            produced, finish = _text_reply(messages, max_tokens)
+            message = {"role": "assistant", "content": produced}
         prompt_chars = sum(len(json.dumps(m.get("content"))) for m in messages)
         self._send(
             200,
