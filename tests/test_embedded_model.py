@@ -15,7 +15,7 @@ from langchain_core.messages import HumanMessage
 
 from debate_eval.calls import ask_structured, ask_text
 from debate_eval.llm import RoleSettings, build_chat_model
-from debate_eval.schemas import ClaimRuling
+from debate_eval.schemas import RATING_LABELS, ClaimRuling
 
 pytestmark = pytest.mark.embedded
 
@@ -115,3 +115,35 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     assert set(report["meta"]["models"].values()) == {MODEL}
     roles = [t["role"] for t in report["debate"]]
     assert roles.count("advocate") == roles.count("skeptic") == len(report["claims"])
+
+
+def test_eval_on_two_dev_articles(served, tmp_path):
+    out = tmp_path / "eval"
+    result = cli(
+        "eval",
+        str(ROOT / "tests" / "data" / "semeval-dev-pair.jsonl"),
+        "--limit",
+        "2",
+        "--judges",
+        "baseline,debate",
+        "--no-swap",
+        "--max-claims",
+        "1",
+        "--rounds",
+        "1",
+        "--out",
+        str(out),
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["debates"]["count"] + summary["debates"]["failed"] == 2
+    for judge in ("baseline", "debate"):
+        m = summary["judges"][judge]
+        assert m["scored"] + m["unscored"] == 2
+        assert all(r is None or r in RATING_LABELS for r in m["ratings"].values())
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 4
+    assert {r["settings"]["judge"]["model"] for r in rows} == {MODEL}
+    assert {r["settings"]["judge"]["structured_method"] for r in rows} == {"json_text"}
+    assert (out / "report.html").stat().st_size > 0

@@ -279,3 +279,18 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert len(models.skeptic.prompts) == 4  # two claims, each asked twice
     assert report.meta.usage["skeptic"].calls == 4
     assert report.meta.usage["advocate"].calls == 2
+
+
+def test_bare_paragraphs_are_grounded_in_the_claim_they_discuss(article):
+    models = scripted_models()
+    bare = {
+        **REPORT,
+        "analysis": [
+            "Nothing in the article backs the figure that bike lanes halve traffic deaths.",
+            "The article never shows that shops lose business; no sales data is quoted.",
+        ],
+    }
+    models.judge = ScriptedChatModel([tool_reply("ReportDraft", bare)])
+    report, _ = run(article, models, rounds=1)
+    assert [p.claim_ids for p in report.analysis] == [["c1"], ["c2"]]
+    assert report.analysis[0].text.startswith("Nothing in the article")

@@ -99,13 +99,20 @@ def select_backend(settings: Settings) -> Backend:
 
 
 @contextlib.contextmanager
-def open_models(backend: Backend, *, server_verbose: bool = False) -> Iterator[RoleModels]:
-    """Chat models for every role; for the embedded backend, with its server running
-    (server_verbose: a fresh server that logs llama.cpp's timings per call)."""
+def open_endpoint(backend: Backend, *, server_verbose: bool = False) -> Iterator[str | None]:
+    """The base URL calls go to (None: the settings' own); for the embedded backend, a running
+    server's (server_verbose: a fresh server that logs llama.cpp's timings per call)."""
     if backend.local_model is None:
-        yield build_role_models(backend.role_settings(), backend.structured_method)
+        yield None
         return
     from debate_eval.embedded.server import embedded_server
 
     with embedded_server(backend.local_model, verbose=server_verbose) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def open_models(backend: Backend, *, server_verbose: bool = False) -> Iterator[RoleModels]:
+    """Chat models for every role; for the embedded backend, with its server running."""
+    with open_endpoint(backend, server_verbose=server_verbose) as base_url:
         yield build_role_models(backend.role_settings(base_url), backend.structured_method)

@@ -185,6 +185,83 @@ def run(
     guarded(debug, body)
 
 
+@app.command("eval")
+def eval_(
+    dataset: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled articles: JSONL {id,title,text,label,source}, SemEval-2019 XML, "
+            "a BASIL folder or an AllSides (Article-Bias-Prediction) JSON folder."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Results folder (rerun it to resume).")],
+    judges: Annotated[
+        str, typer.Option(help="Comma-separated judges: baseline, debate, panel, or config ones.")
+    ] = "baseline,debate,panel",
+    judge_config: Annotated[
+        Path | None, typer.Option(help="TOML file defining more judges (model, prompt, ...).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N articles.")] = None,
+    repeats: Annotated[
+        int, typer.Option(help="Judge each article R times (temperature 0.7 when R > 1).")
+    ] = 1,
+    concurrency: Annotated[
+        int, typer.Option(help="Most model calls in flight (1 on the embedded model).")
+    ] = 4,
+    swap: Annotated[
+        bool, typer.Option(help="Also debate with the skeptic first, for swap consistency.")
+    ] = True,
+    dataset_format: Annotated[
+        str | None, typer.Option("--format", help="jsonl, semeval, basil or allsides.")
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Label mapping: semeval, four_way, allsides or basil. [default: by format]"
+        ),
+    ] = None,
+    ground_truth: Annotated[
+        Path | None, typer.Option(help="SemEval ground-truth XML (with an articles XML file).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model for every role.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    local_model: Annotated[str | None, typer.Option(help="Use this embedded model.")] = None,
+    rounds: Annotated[int | None, typer.Option(help="Debate rounds per claim.")] = None,
+    max_claims: Annotated[int | None, typer.Option(help="Most claims per debate.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (TOML).")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+) -> None:
+    """Compare judges against human labels: agreement, consistency and cost."""
+    from debate_eval.backend import select_backend
+    from debate_eval.evaluation.command import EvalRequest, run_evaluation
+
+    def body() -> None:
+        settings = _settings(
+            config,
+            model=model,
+            base_url=base_url,
+            local_model=local_model,
+            rounds=rounds,
+            max_claims=max_claims,
+        )
+        request = EvalRequest(
+            dataset=dataset,
+            judges=judges,
+            out=out,
+            judge_config=judge_config,
+            limit=limit,
+            repeats=repeats,
+            concurrency=concurrency,
+            swap=swap,
+            dataset_format=dataset_format,
+            labels=labels,
+            ground_truth=ground_truth,
+        )
+        run_evaluation(request, select_backend(settings), Console(highlight=False))
+
+    guarded(debug, body)
+
+
 def _settings(config: Path | None, **flags: object):
     from debate_eval.config import load_settings
 

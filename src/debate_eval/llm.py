@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
+from langchain_core.caches import BaseCache
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -31,15 +32,27 @@ class RoleSettings:
     max_tokens: int = 800
     timeout_s: float = 120.0
     max_retries: int = 2
+    seed: int | None = None
 
 
-def build_chat_model(settings: RoleSettings) -> ChatOpenAI:
-    """A ChatOpenAI client for one role's settings."""
+def build_chat_model(
+    settings: RoleSettings,
+    *,
+    cache: BaseCache | None = None,
+    http_async_client: httpx.AsyncClient | None = None,
+) -> ChatOpenAI:
+    """A ChatOpenAI client for one role's settings.
+
+    cache: answer repeated identical requests from it (the eval harness's store).
+    http_async_client: share one client (and its connection limit) between models.
+    """
     # Own HTTP clients: langchain-openai's shared default async client keeps pooled connections
     # bound to the first event loop, which breaks a second asyncio.run (e.g. judge() twice).
     return ChatOpenAI(
         http_client=httpx.Client(timeout=settings.timeout_s),
-        http_async_client=httpx.AsyncClient(timeout=settings.timeout_s),
+        http_async_client=http_async_client or httpx.AsyncClient(timeout=settings.timeout_s),
+        cache=cache,
+        seed=settings.seed,
         model=settings.model,
         base_url=settings.base_url,
         api_key=SecretStr(settings.api_key or PLACEHOLDER_API_KEY),
@@ -79,14 +92,21 @@ class RoleModels:
 
 
 def build_role_models(
-    settings: dict[str, RoleSettings], structured_method: str = "function_calling"
+    settings: dict[str, RoleSettings],
+    structured_method: str = "function_calling",
+    *,
+    cache: BaseCache | None = None,
+    http_async_client: httpx.AsyncClient | None = None,
 ) -> RoleModels:
     """ChatOpenAI clients for every role from per-role settings."""
     missing = [role for role in ROLES if role not in settings]
     if missing:
         raise ValueError(f"no model settings for role(s): {', '.join(missing)}")
     return RoleModels(
-        **{role: build_chat_model(settings[role]) for role in ROLES},
+        **{
+            role: build_chat_model(settings[role], cache=cache, http_async_client=http_async_client)
+            for role in ROLES
+        },
         structured_method=structured_method,
     )
 

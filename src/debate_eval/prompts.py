@@ -21,6 +21,7 @@ PROMPT_NAMES: tuple[str, ...] = (
     "skeptic",
     "claim_judge",
     "judge",
+    "baseline_judge",
 )
 
 # The placeholders each prompt file must use, no more and no fewer.
@@ -31,6 +32,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
     "claim_judge": frozenset({"claim_id", "claim", "transcript"}),
     "judge": frozenset({"claims", "transcript", "labels"}),
+    "baseline_judge": frozenset({"labels", "persona"}),
 }
 
 
@@ -55,10 +57,24 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-def render(name: str, **values: object) -> str:
-    """Fill prompt `name` with `values`; values are inserted verbatim, never re-parsed."""
-    template = load_prompt(name)
-    missing = PLACEHOLDERS[name] - values.keys()
+def check_template(name: str, template: str) -> None:
+    """A replacement for prompt `name` may use only that prompt's placeholders."""
+    unknown = placeholders(template) - PLACEHOLDERS[name]
+    if unknown:
+        raise ValueError(
+            f"a {name} prompt may use only {{{'}, {'.join(sorted(PLACEHOLDERS[name]))}}}, "
+            f"not {{{'}, {'.join(sorted(unknown))}}}"
+        )
+
+
+def render(name: str, template: str | None = None, **values: object) -> str:
+    """Fill prompt `name` (or a replacement `template` for it) with `values`; values are
+    inserted verbatim, never re-parsed."""
+    if template is not None:
+        check_template(name, template)
+    else:
+        template = load_prompt(name)
+    missing = (PLACEHOLDERS[name] & placeholders(template)) - values.keys()
     if missing:
         raise ValueError(f"prompt {name!r} needs values for: {', '.join(sorted(missing))}")
     return template.format_map(values).strip()
@@ -80,6 +96,12 @@ def context_message(article: str) -> SystemMessage:
     return SystemMessage(content=render("context", article=fence("article", article)))
 
 
-def build_messages(article: str, role_prompt: str, **values: object) -> list[BaseMessage]:
-    """Messages for one call: the shared context first, then the role's instructions."""
-    return [context_message(article), HumanMessage(content=render(role_prompt, **values))]
+def build_messages(
+    article: str, role_prompt: str, *, template: str | None = None, **values: object
+) -> list[BaseMessage]:
+    """Messages for one call: the shared context first, then the role's instructions
+    (`template` replaces the role's prompt file, e.g. a judge's prompt from an eval config)."""
+    return [
+        context_message(article),
+        HumanMessage(content=render(role_prompt, template, **values)),
+    ]

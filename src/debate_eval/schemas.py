@@ -71,7 +71,6 @@ class ClaimRuling(BaseModel):
 class RatingDraft(BaseModel):
     """The balance rating with a short explanation."""
 
-    label: RatingLabel = Field(description="Exactly one of the four balance labels.")
     explanation: str = Field(
         description=(
             "One to three sentences: what is missing from the article and what a reader "
@@ -80,6 +79,7 @@ class RatingDraft(BaseModel):
         min_length=20,
         max_length=600,
     )
+    label: RatingLabel = Field(description="Exactly one of the four balance labels.")
 
 
 class AnalysisParagraph(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import Field, create_model, model_validator
 
 from debate_eval.calls import ask_structured
 from debate_eval.llm import model_name
+from debate_eval.novelty import content_words
 from debate_eval.prompts import build_messages
 from debate_eval.schemas import (
     RATING_LABELS,
@@ -51,16 +52,28 @@ def _as_list(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _citation_cleaner(claim_ids: Sequence[str], turn_ids: Sequence[str]):
+def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:
+    words = content_words(text)
+    overlap = {cid: len(words & content_words(ct)) for cid, ct in claim_texts.items()}
+    best = max(overlap, key=overlap.__getitem__, default=None)
+    return best if best is not None and overlap[best] >= 2 else None
+
+
+def _citation_cleaner(
+    claim_ids: Sequence[str], turn_ids: Sequence[str], claim_texts: dict[str, str] | None = None
+):
     """A before-validator that keeps the known ids a paragraph lists or cites in its text.
 
     Small models mix turn ids into claim_ids or cite an id that does not exist; grounding
     survives as long as one real claim is cited, so unknown ids are dropped rather than failing
-    the whole report, and a cited turn also grounds the paragraph in its claim.
+    the whole report, and a cited turn also grounds the paragraph in its claim. A paragraph
+    that cites nothing is grounded in the claim whose words it shares most, if any.
     """
     known_claims, known_turns = set(claim_ids), set(turn_ids)
 
     def clean(data: Any) -> Any:
+        if isinstance(data, str):  # a bare paragraph, without its id lists
+            data = {"text": data}
         if not isinstance(data, dict):
             return data
         cited = [
@@ -72,6 +85,10 @@ def _citation_cleaner(claim_ids: Sequence[str], turn_ids: Sequence[str]):
         turns = [c for c in dict.fromkeys(cited) if c in known_turns]
         from_turns = [t.split("-", 1)[0] for t in turns]
         claims = [c for c in dict.fromkeys([*cited, *from_turns]) if c in known_claims]
+        near = _closest_claim(str(data.get("text")), claim_texts or {}) if not claims else None
+        if near is not None:
+            # No id at all: ground the paragraph in the claim it talks about.
+            claims = [near]
         if not claims:
             raise ValueError(
                 f"the paragraph cites no claim of this debate (it cited: "
@@ -82,12 +99,18 @@ def _citation_cleaner(claim_ids: Sequence[str], turn_ids: Sequence[str]):
     return model_validator(mode="before")(clean)
 
 
-def grounded_report_schema(claim_ids: Sequence[str], turn_ids: Sequence[str]) -> type[ReportDraft]:
+def grounded_report_schema(
+    claim_ids: Sequence[str],
+    turn_ids: Sequence[str],
+    claim_texts: dict[str, str] | None = None,
+) -> type[ReportDraft]:
     """ReportDraft whose paragraphs may only cite the given claim and turn ids."""
     paragraph = create_model(
         "AnalysisParagraph",
         __base__=AnalysisParagraph,
-        __validators__={"keep_known_ids": _citation_cleaner(claim_ids, turn_ids)},
+        __validators__={
+            "keep_known_ids": _citation_cleaner(claim_ids, turn_ids, claim_texts),
+        },
         claim_ids=_ids_field(
             claim_ids, "Ids of the claims this paragraph rests on.", required=True
         ),
@@ -117,14 +140,21 @@ async def ajudge(
     model: BaseChatModel,
     *,
     method: str = "function_calling",
+    template: str | None = None,
 ) -> Report:
-    """Write the report from a finished debate (async). Meta covers the judge call only."""
+    """Write the report from a finished debate (async). Meta covers the judge call only.
+
+    template: a replacement for prompts/judge.md (same placeholders), e.g. from an eval config.
+    """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    schema = grounded_report_schema([c.id for c in claims], [t.id for t in transcript])
+    schema = grounded_report_schema(
+        [c.id for c in claims], [t.id for t in transcript], {c.id: c.text for c in claims}
+    )
     messages = build_messages(
         article,
         "judge",
+        template=template,
         claims=format_claims(claims),
         transcript=format_turns(transcript),
         labels="; ".join(f'"{label}"' for label in RATING_LABELS),
@@ -154,9 +184,10 @@ def judge(
     model: BaseChatModel,
     *,
     method: str = "function_calling",
+    template: str | None = None,
 ) -> Report:
     """Write the report from a finished debate. Meta covers the judge call only."""
-    return asyncio.run(ajudge(article, claims, transcript, model, method=method))
+    return asyncio.run(ajudge(article, claims, transcript, model, method=method, template=template))
 
 
 def claims_with_rulings(state: GraphState) -> list[Claim]:

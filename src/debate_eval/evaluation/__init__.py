@@ -1,0 +1,1 @@
+"""The evaluation harness: compare judges against human labels (`debate-eval eval`)."""

@@ -1,0 +1,207 @@
+"""`debate-eval eval`: load a dataset, run the judges, write results, summary and report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from debate_eval.backend import Backend, open_endpoint
+from debate_eval.errors import InputError
+from debate_eval.evaluation.config import build_judges, judge_names, read_judge_config
+from debate_eval.evaluation.datasets import DEFAULT_SCHEME, get_scheme, load_dataset
+from debate_eval.evaluation.harness import (
+    ADVOCATE_FIRST,
+    REPEAT_TEMPERATURE,
+    EvalPlan,
+    run_eval,
+    stored_debates,
+)
+from debate_eval.evaluation.html_report import render_html
+from debate_eval.evaluation.store import ResultsStore, StoreCache
+from debate_eval.evaluation.summary import result_rows, summarise
+from debate_eval.llm import RoleModels, RoleSettings, build_chat_model, build_role_models
+
+
+@dataclass
+class EvalRequest:
+    dataset: Path
+    judges: str
+    out: Path
+    judge_config: Path | None = None
+    limit: int | None = None
+    repeats: int = 1
+    concurrency: int = 4
+    swap: bool = True
+    dataset_format: str | None = None
+    labels: str | None = None
+    ground_truth: Path | None = None
+
+
+@dataclass
+class EvalModels:
+    """The models an evaluation uses: the debaters' and a factory for judges' models."""
+
+    debate: RoleModels
+    judge_base: RoleSettings
+    make_judge_model: Callable[[RoleSettings], BaseChatModel]
+    structured_method: str
+    article_concurrency: int
+
+
+@contextlib.contextmanager
+def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> Iterator[EvalModels]:
+    """Models with the store's LLM cache and one shared HTTP client whose connection limit
+    bounds the calls in flight; the embedded model gets one call and one article at a time."""
+    embedded = backend.local_model is not None
+    limit = 1 if embedded else max(1, concurrency)
+    with open_endpoint(backend) as base_url:
+        settings = backend.role_settings(base_url)
+        timeout = max(s.timeout_s for s in settings.values())
+        client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+        )
+        method = backend.structured_method
+        yield EvalModels(
+            debate=build_role_models(settings, method, cache=cache, http_async_client=client),
+            judge_base=settings["judge"],
+            make_judge_model=lambda s: build_chat_model(s, cache=cache, http_async_client=client),
+            structured_method=method,
+            article_concurrency=1 if embedded else limit,
+        )
+
+
+def write_outputs(out: Path, rows: list[dict], summary: dict, html: str) -> None:
+    (out / "results.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "report.html").write_text(html, encoding="utf-8")
+
+
+def summary_table(summary: dict) -> Table:
+    table = Table(title="Judges compared")
+    for col in (
+        "judge",
+        "accuracy",
+        "95% CI",
+        "macro F1",
+        "kappa",
+        "swap",
+        "self",
+        "unscored",
+        "tokens in",
+        "latency s",
+    ):
+        table.add_column(col, justify="left" if col == "judge" else "right")
+
+    def f(v) -> str:
+        return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    for name, m in summary["judges"].items():
+        ci = m["accuracy_ci95"]
+        table.add_row(
+            name,
+            f(m["accuracy"]),
+            "–" if not ci else f"{ci[0]:.2f}–{ci[1]:.2f}",
+            f(m["macro_f1"]),
+            f(m["kappa"]),
+            f(m["swap_consistency"]),
+            f(m["self_consistency"]),
+            str(m["unscored"]),
+            f(m["tokens_in"]["mean"]),
+            f(m["latency_s"]["mean"]),
+        )
+    return table
+
+
+def run_evaluation(
+    request: EvalRequest,
+    backend: Backend,
+    console: Console,
+    models_factory: Callable[[StoreCache, int], contextlib.AbstractContextManager[EvalModels]]
+    | None = None,
+) -> dict:
+    """Run (or resume) an evaluation into request.out; returns the summary."""
+    if request.repeats < 1 or request.concurrency < 1:
+        raise InputError("--repeats and --concurrency must be at least 1")
+    if request.out.exists() and not request.out.is_dir():
+        raise InputError(f"--out {request.out}: is a file, not a folder")
+    examples, fmt = load_dataset(request.dataset, request.dataset_format, request.ground_truth)
+    scheme = get_scheme(request.labels or DEFAULT_SCHEME[fmt])
+    for e in examples:
+        scheme.gold_class(e.label)  # an unmappable label fails now, not after hours of work
+    if request.limit is not None:
+        examples = examples[: max(0, request.limit)]
+    config = read_judge_config(request.judge_config)
+    names = judge_names(request.judges, config)
+    request.out.mkdir(parents=True, exist_ok=True)
+    store = ResultsStore(request.out / "results.sqlite")
+    cache = StoreCache(store)
+    factory = models_factory or (lambda c, k: open_eval_models(backend, c, k))
+    temperature = REPEAT_TEMPERATURE if request.repeats > 1 else None
+    try:
+        with factory(cache, request.concurrency) as models:
+
+            def judges_for(repeat: int):
+                return build_judges(
+                    names,
+                    config,
+                    models.judge_base,
+                    models.make_judge_model,
+                    method=models.structured_method,
+                    repeat=repeat,
+                    temperature=temperature,
+                )
+
+            plan = EvalPlan(
+                judges_for_repeat=judges_for,
+                repeats=request.repeats,
+                swap=request.swap,
+                article_concurrency=models.article_concurrency,
+            )
+            options = replace(backend.run_options(), max_concurrency=None)
+            with Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as progress:
+                task = progress.add_task("articles", total=len(examples))
+                judgments = asyncio.run(
+                    run_eval(
+                        examples,
+                        plan,
+                        models.debate,
+                        options,
+                        store,
+                        on_article_done=lambda _e: progress.advance(task),
+                    )
+                )
+            debates = stored_debates(examples, models.debate, options, store)
+        summary = summarise(judgments, examples, scheme, debates, names)
+        summary["cache_hits"] = cache.hits
+        rows = result_rows(judgments, examples, scheme)
+        html = render_html(
+            summary,
+            examples,
+            {aid: d for (aid, order), d in debates.items() if order == ADVOCATE_FIRST},
+        )
+        write_outputs(request.out, rows, summary, html)
+    finally:
+        store.close()
+    console.print(summary_table(summary))
+    console.print(f"[dim]Results in {request.out} (results.jsonl, summary.json, report.html)")
+    return summary

@@ -1,0 +1,159 @@
+"""Running an evaluation: debates once per article (stored), then every judge on them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from debate_eval.errors import DebateEvalError
+from debate_eval.evaluation.datasets import Example
+from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
+from debate_eval.evaluation.store import Judgment, ResultsStore, StoredDebate, settings_key
+from debate_eval.llm import RoleModels
+from debate_eval.prompts import load_prompt
+from debate_eval.runner import RunOptions, arun_debate
+
+ADVOCATE_FIRST = "advocate_first"
+SKEPTIC_FIRST = "skeptic_first"
+
+# Repeats must be able to differ, or self-consistency is trivially perfect.
+REPEAT_TEMPERATURE = 0.7
+
+
+@dataclass
+class EvalPlan:
+    """What to run: judges per repeat (each repeat's models carry their own seed)."""
+
+    judges_for_repeat: Callable[[int], list[Judge]]
+    repeats: int = 1
+    swap: bool = True
+    article_concurrency: int = 4
+
+
+def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
+    return {
+        "models": models.names(),
+        "rounds": options.rounds,
+        "max_claims": options.max_claims,
+        "words_per_turn": options.words_per_turn,
+        "structured_method": models.structured_method,
+        "prompts_sha256": {
+            name: prompt_hash(load_prompt(name))
+            for name in ("context", "extractor", "advocate", "skeptic", "claim_judge")
+        },
+    }
+
+
+async def get_debate(
+    example: Example,
+    order: str,
+    models: RoleModels,
+    options: RunOptions,
+    store: ResultsStore,
+    key: str,
+) -> StoredDebate:
+    """The stored debate for this article and speaking order, run and stored if missing.
+
+    A failed debate is stored with its error (judges that need it are then unscored) and is
+    retried on the next run.
+    """
+    stored = store.debate(example.id, order, key)
+    if stored is not None and stored.report is not None:
+        return stored
+    t0 = time.perf_counter()
+    run_options = RunOptions(**{**options.__dict__, "skeptic_first": order == SKEPTIC_FIRST})
+    try:
+        report = await arun_debate(example.text, models, run_options)
+    except DebateEvalError as exc:
+        debate = StoredDebate(example.id, order, None, str(exc), 0, 0, time.perf_counter() - t0)
+    else:
+        debate = StoredDebate(
+            example.id,
+            order,
+            report,
+            None,
+            sum(u.input_tokens for u in report.meta.usage.values()),
+            sum(u.output_tokens for u in report.meta.usage.values()),
+            round(time.perf_counter() - t0, 3),
+        )
+    store.save_debate(debate, key)
+    return debate
+
+
+async def evaluate_article(
+    example: Example,
+    plan: EvalPlan,
+    models: RoleModels,
+    options: RunOptions,
+    store: ResultsStore,
+) -> list[Judgment]:
+    """Every judgment for one article (stored ones reused), debating first if a judge needs it."""
+    debate_config = debate_settings(models, options)
+    debate_key = settings_key(debate_config)
+    judges0 = plan.judges_for_repeat(0)
+    needs_debate = any(j.needs_debate for j in judges0)
+    debates: dict[str, StoredDebate] = {}
+    if needs_debate:
+        orders = [ADVOCATE_FIRST, SKEPTIC_FIRST] if plan.swap else [ADVOCATE_FIRST]
+        for order in orders:
+            debates[order] = await get_debate(example, order, models, options, store, debate_key)
+    out: list[Judgment] = []
+    for repeat in range(plan.repeats):
+        judges = judges0 if repeat == 0 else plan.judges_for_repeat(repeat)
+        for judge in judges:
+            # The swapped debate is judged once (repeat 0) for swap consistency.
+            orders = [ADVOCATE_FIRST]
+            if judge.needs_debate and plan.swap and repeat == 0:
+                orders.append(SKEPTIC_FIRST)
+            for order in orders:
+                settings = {"judge": judge.settings(), "repeat": repeat}
+                if judge.needs_debate:
+                    settings["debate"] = debate_config
+                key = settings_key(settings)
+                found = store.judgment(example.id, judge.name, repeat, order, key)
+                if found is None:
+                    debate = debates.get(order)
+                    rating = await judge.rate(example, debate.report if debate else None)
+                    if rating.rating is None and debate is not None and debate.error:
+                        rating.unscored_reason = f"the debate failed: {debate.error}"
+                    found = to_judgment(judge, example, repeat, order, rating, settings)
+                    store.save_judgment(found, key)
+                out.append(found)
+    return out
+
+
+async def run_eval(
+    examples: Sequence[Example],
+    plan: EvalPlan,
+    models: RoleModels,
+    options: RunOptions,
+    store: ResultsStore,
+    on_article_done: Callable[[Example], None] | None = None,
+) -> list[Judgment]:
+    """All judgments for all examples, `plan.article_concurrency` articles at a time."""
+    gate = asyncio.Semaphore(max(1, plan.article_concurrency))
+
+    async def one(example: Example) -> list[Judgment]:
+        async with gate:
+            result = await evaluate_article(example, plan, models, options, store)
+        if on_article_done is not None:
+            on_article_done(example)
+        return result
+
+    results = await asyncio.gather(*(one(e) for e in examples))
+    return [j for per_article in results for j in per_article]
+
+
+def stored_debates(
+    examples: Sequence[Example], models: RoleModels, options: RunOptions, store: ResultsStore
+) -> dict[tuple[str, str], StoredDebate]:
+    key = settings_key(debate_settings(models, options))
+    out = {}
+    for e in examples:
+        for order in (ADVOCATE_FIRST, SKEPTIC_FIRST):
+            if (d := store.debate(e.id, order, key)) is not None:
+                out[(e.id, order)] = d
+    return out

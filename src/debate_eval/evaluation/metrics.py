@@ -1,0 +1,143 @@
+"""Agreement metrics: judges against gold labels, against each other, and against themselves.
+
+scikit-learn, scipy and krippendorff do the arithmetic; this module only lines the data up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import krippendorff
+import numpy as np
+from scipy.stats import bootstrap
+from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score
+
+from debate_eval.schemas import RATING_LABELS
+
+ORDINAL = {label: i for i, label in enumerate(RATING_LABELS)}
+
+
+def _finite(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else round(float(x), 4)
+
+
+def kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
+    """Cohen's kappa; None when undefined (no items, or both raters constant and equal)."""
+    if not a:
+        return None
+    if len(set(a) | set(b)) == 1:
+        return None
+    return _finite(cohen_kappa_score(a, b))
+
+
+def accuracy_ci(correct: Sequence[bool], seed: int = 0) -> tuple[float, float] | None:
+    """Bootstrap 95% confidence interval (percentile) on accuracy; None below two items."""
+    if len(correct) < 2:
+        return None
+    data = np.asarray(correct, dtype=float)
+    if data.min() == data.max():  # no spread to resample: the interval is the point
+        return (float(data[0]), float(data[0]))
+    res = bootstrap(
+        (data,),
+        np.mean,
+        confidence_level=0.95,
+        method="percentile",
+        n_resamples=2000,
+        random_state=np.random.default_rng(seed),
+    )
+    return (
+        round(float(res.confidence_interval.low), 4),
+        round(float(res.confidence_interval.high), 4),
+    )
+
+
+def gold_metrics(
+    gold: Sequence[str], predicted: Sequence[str | None], classes: Sequence[str]
+) -> dict:
+    """accuracy, macro_f1, confusion matrix, bootstrap CI and kappa vs gold on scored items;
+    unscored (None) predictions are counted apart, never as wrong answers."""
+    pairs = [(g, p) for g, p in zip(gold, predicted, strict=True) if p is not None]
+    out: dict = {"n": len(gold), "scored": len(pairs), "unscored": len(gold) - len(pairs)}
+    if not pairs:
+        return {
+            **out,
+            "accuracy": None,
+            "macro_f1": None,
+            "accuracy_ci95": None,
+            "kappa": None,
+            "confusion": {"labels": list(classes), "matrix": None},
+        }
+    g, p = zip(*pairs, strict=True)
+    out["accuracy"] = _finite(accuracy_score(g, p))
+    out["macro_f1"] = _finite(
+        f1_score(g, p, labels=list(classes), average="macro", zero_division=0)
+    )
+    out["accuracy_ci95"] = accuracy_ci([a == b for a, b in pairs])
+    out["kappa"] = kappa(list(g), list(p))
+    out["confusion"] = {
+        "labels": list(classes),
+        "matrix": confusion_matrix(g, p, labels=list(classes)).tolist(),  # rows gold, cols pred
+    }
+    return out
+
+
+def pairwise_kappa(ratings: Mapping[str, Mapping[str, str | None]]) -> dict[str, float | None]:
+    """Cohen's kappa between each pair of judges on the articles both rated."""
+    out = {}
+    for a, b in combinations(sorted(ratings), 2):
+        shared = [k for k in ratings[a] if ratings[a][k] is not None and ratings[b].get(k)]
+        out[f"{a}|{b}"] = kappa([ratings[a][k] for k in shared], [ratings[b][k] for k in shared])
+    return out
+
+
+def ordinal_alpha(ratings: Mapping[str, Mapping[str, str | None]]) -> float | None:
+    """Krippendorff's alpha (ordinal over the four ratings) across judges; missing = unrated."""
+    judges = sorted(ratings)
+    items = sorted({k for r in ratings.values() for k in r})
+    if len(judges) < 2 or not items:
+        return None
+    data = np.array(
+        [
+            [ORDINAL[r] if (r := ratings[j].get(k)) is not None else np.nan for k in items]
+            for j in judges
+        ],
+        dtype=float,
+    )
+    pairable = np.sum(np.sum(~np.isnan(data), axis=0) >= 2)
+    values = set(data[~np.isnan(data)].tolist())
+    if pairable == 0 or len(values) < 2:
+        return None
+    return _finite(
+        krippendorff.alpha(
+            reliability_data=data,
+            level_of_measurement="ordinal",
+            value_domain=list(range(len(RATING_LABELS))),
+        )
+    )
+
+
+def self_consistency(repeats: Mapping[str, Sequence[str | None]]) -> float | None:
+    """Mean, over articles with two or more scored repeats, of the share of repeats that agree
+    with the article's most common rating (1.0: every repeat gave the same rating)."""
+    shares = []
+    for values in repeats.values():
+        scored = [v for v in values if v is not None]
+        if len(scored) >= 2:
+            shares.append(Counter(scored).most_common(1)[0][1] / len(scored))
+    return _finite(float(np.mean(shares))) if shares else None
+
+
+def swap_consistency(pairs: Sequence[tuple[str | None, str | None]]) -> float | None:
+    """Share of articles whose rating is the same with either debater speaking first."""
+    scored = [(a, b) for a, b in pairs if a is not None and b is not None]
+    return _finite(sum(a == b for a, b in scored) / len(scored)) if scored else None
+
+
+def mean_p95(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"mean": None, "p95": None}
+    arr = np.asarray(values, dtype=float)
+    return {"mean": _finite(arr.mean()), "p95": _finite(np.percentile(arr, 95))}

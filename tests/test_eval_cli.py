@@ -1,0 +1,97 @@
+"""`debate-eval eval` end to end over real HTTP (the stub server) and its input errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_http import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def examples_dataset(tmp_path: Path) -> Path:
+    """The repository's example articles with labels of our own (format test, not tuning)."""
+    labels = {
+        "pytorch-triton-cuda-oped.md": "hyperpartisan",
+        "city-congestion-charge-news.md": "not_hyperpartisan",
+        "short-remote-work-oped.md": "hyperpartisan",
+    }
+    path = tmp_path / "examples.jsonl"
+    with path.open("w") as f:
+        for name, label in labels.items():
+            text = (ROOT / "examples" / name).read_text()
+            row = {"id": name, "title": name, "text": text, "label": label, "source": name}
+            f.write(json.dumps(row) + "\n")
+    return path
+
+
+def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_path):
+    out = tmp_path / "out"
+    args = [
+        "eval",
+        str(examples_dataset(tmp_path)),
+        "--base-url",
+        stub_server.base_url,
+        "--judges",
+        "baseline,debate,panel",
+        "--max-claims",
+        "2",
+        "--rounds",
+        "1",
+        "--concurrency",
+        "3",
+        "--out",
+        str(out),
+    ]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "Judges compared" in first.stdout
+    seen = len(stub_server.requests())
+    # Per article: one extraction (the swapped debate's is the same request: cached), 2 debates
+    # x (2 claims x (2 turns + ruling) + report), the debate judge on both orders, the baseline
+    # and the panel's 3 members, the first of which is the baseline itself (cached).
+    assert seen == 3 * (1 + 2 * (2 * 3 + 1) + 2 + 1 + 2)
+    summary = json.loads((out / "summary.json").read_text())
+    for judge in ("baseline", "debate", "panel"):
+        m = summary["judges"][judge]
+        for name in (
+            "accuracy",
+            "macro_f1",
+            "kappa",
+            "accuracy_ci95",
+            "unscored",
+            "self_consistency",
+            "swap_consistency",
+            "tokens_in",
+            "latency_s",
+        ):
+            assert name in m
+        assert m["scored"] == 3
+    assert summary["debates"]["count"] == 6
+    assert len((out / "results.jsonl").read_text().splitlines()) == 3 * (1 + 2 + 1)
+    assert "<html" in (out / "report.html").read_text()
+
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert len(stub_server.requests()) == seen  # nothing redone
+
+
+def test_eval_input_errors_are_one_line(tmp_path):
+    missing = run_cli("eval", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: dataset {tmp_path / 'nope.jsonl'} does not exist"
+    data = examples_dataset(tmp_path)
+    bad_judge = run_cli(
+        "eval",
+        str(data),
+        "--judges",
+        "baseline,oracle",
+        "--out",
+        str(tmp_path / "o"),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+    )
+    assert bad_judge.returncode == 2
+    assert "unknown judge(s) oracle; expected some of baseline, debate, panel" in bad_judge.stderr
+    assert "Traceback" not in bad_judge.stderr

@@ -1,0 +1,228 @@
+"""The eval harness with scripted models: resume, caching, stored transcripts, unscored, report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from debate_eval.backend import Backend
+from debate_eval.config import Settings
+from debate_eval.evaluation.command import EvalModels, EvalRequest, run_evaluation
+from debate_eval.evaluation.store import ResultsStore, StoreCache
+from debate_eval.llm import RoleSettings
+from debate_eval.schemas import RATING_LABELS
+from tests.conftest import ARTICLE
+from tests.fakes import CLAIMS, REPORT, ScriptedChatModel, prompt_text, scripted_models, tool_reply
+
+WELL, SLIGHT, MODERATE, STRONG = RATING_LABELS
+BACKEND = Backend("openai", Settings(api_key="test"))
+
+
+def write_dataset(path: Path, labels: list[str]) -> Path:
+    rows = [
+        {
+            "id": f"a{i}",
+            "title": f"Article {i}",
+            "text": f"{ARTICLE} Edition {i}.",
+            "label": label,
+            "source": "https://example.org",
+        }
+        for i, label in enumerate(labels)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+class Cast:
+    """Scripted models for an eval; counts every call and can script ratings per judge."""
+
+    def __init__(self, rating_for=None, report_label: str = MODERATE) -> None:
+        self.calls: list[list] = []
+        self.rating_for = rating_for or (lambda text: STRONG if "Edition 0" in text else WELL)
+        self.report_label = report_label
+
+    def judge_reply(self, messages):
+        self.calls.append(messages)
+        text = prompt_text(messages)
+        if "Role: chief judge" in text:
+            report = {**REPORT, "rating": {**REPORT["rating"], "label": self.report_label}}
+            return tool_reply("ReportDraft", report)
+        rating = self.rating_for(text)
+        if rating is None:
+            return tool_reply("RatingDraft", {"label": "Fair", "explanation": "short"})
+        explanation = "The article gives one side of the story and few sources."
+        return tool_reply("RatingDraft", {"label": rating, "explanation": explanation})
+
+    def models(self, cache, concurrency):
+        debate = scripted_models()
+        debate.extractor = ScriptedChatModel(
+            lambda m: self._count(m, tool_reply("ExtractedClaims", {"claims": CLAIMS}))
+        )
+        report = tool_reply("ReportDraft", REPORT)
+        debate.judge = ScriptedChatModel(lambda m: self._count(m, report))
+        yield EvalModels(
+            debate=debate,
+            judge_base=RoleSettings(model="scripted"),
+            make_judge_model=lambda settings: ScriptedChatModel(self.judge_reply),
+            structured_method="function_calling",
+            article_concurrency=2,
+        )
+
+    def _count(self, messages, reply):
+        self.calls.append(messages)
+        return reply
+
+    def factory(self):
+        return contextlib.contextmanager(self.models)
+
+
+def evaluate(tmp_path: Path, cast: Cast, **kwargs) -> dict:
+    from rich.console import Console
+
+    request = EvalRequest(
+        dataset=kwargs.pop("dataset", None)
+        or write_dataset(
+            tmp_path / "dev.jsonl", ["hyperpartisan", "not_hyperpartisan", "not_hyperpartisan"]
+        ),
+        judges=kwargs.pop("judges", "baseline,debate,panel"),
+        out=tmp_path / "out",
+        **kwargs,
+    )
+    return run_evaluation(request, BACKEND, Console(file=open("/dev/null", "w")), cast.factory())
+
+
+def rows(tmp_path: Path) -> list[dict]:
+    return [json.loads(line) for line in (tmp_path / "out/results.jsonl").read_text().splitlines()]
+
+
+def test_metrics_per_judge_and_files_written(tmp_path):
+    cast = Cast()
+    summary = evaluate(tmp_path, cast)
+    assert set(summary["judges"]) == {"baseline", "debate", "panel"}
+    baseline = summary["judges"]["baseline"]
+    assert baseline["accuracy"] == 1.0  # edition 0 is hyperpartisan and rated strongly
+    assert baseline["confusion"]["matrix"] == [[1, 0], [0, 2]]
+    debate = summary["judges"]["debate"]
+    assert debate["ratings"] == {"a0": MODERATE, "a1": MODERATE, "a2": MODERATE}
+    assert debate["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert debate["swap_consistency"] == 1.0
+    assert summary["judges"]["panel"]["accuracy"] == 1.0
+    assert summary["debates"]["count"] == 6  # 3 articles x both speaking orders
+    out = rows(tmp_path)
+    # baseline and panel once per article; the debate judge on both speaking orders.
+    assert len(out) == 3 + 3 + 3 * 2
+    debate_row = next(r for r in out if r["judge"] == "debate")
+    assert set(debate_row["settings"]["debate"]["prompts_sha256"]) >= {"advocate", "skeptic"}
+    assert debate_row["settings"]["debate"]["rounds"] == 2
+    panel_row = next(r for r in out if r["judge"] == "panel")
+    assert len(panel_row["votes"]) == 3
+    assert json.loads((tmp_path / "out/summary.json").read_text())["alpha"] is not None
+
+
+def test_rerun_resumes_without_a_single_model_call(tmp_path):
+    cast = Cast()
+    first = evaluate(tmp_path, cast)
+    made = len(cast.calls)
+    assert made > 0
+    second = evaluate(tmp_path, cast)
+    assert len(cast.calls) == made
+    assert second["judges"] == first["judges"]
+    assert len(rows(tmp_path)) == 12
+
+
+def test_judges_rate_the_stored_transcript(tmp_path):
+    cast = Cast()
+    evaluate(tmp_path, cast, judges="debate", swap=False)
+    store = ResultsStore(tmp_path / "out/results.sqlite")
+    stored = store.debates()
+    store.close()
+    assert {d.article_id for d in stored} == {"a0", "a1", "a2"}
+    turn_ids = [t.id for t in stored[0].report.debate]
+    judge_prompts = [prompt_text(m) for m in cast.calls if "Role: chief judge" in prompt_text(m)]
+    # Three from the debates' own reports, three from the debate judge of the harness.
+    assert len(judge_prompts) == 6
+    assert all(f"[{tid}]" in judge_prompts[-1] for tid in turn_ids[:2])
+
+
+def test_unparseable_ratings_are_unscored_not_wrong(tmp_path):
+    cast = Cast(rating_for=lambda text: None if "Edition 1" in text else WELL)
+    summary = evaluate(tmp_path, cast, judges="baseline")
+    baseline = summary["judges"]["baseline"]
+    assert baseline["unscored"] == 1 and baseline["scored"] == 2
+    assert baseline["accuracy"] == 0.5  # a0 wrong (hyperpartisan rated well), a2 right
+    assert any("RatingDraft" in reason for reason in baseline["unscored_reasons"])
+    unscored = next(r for r in rows(tmp_path) if r["article_id"] == "a1")
+    assert unscored["rating"] is None and unscored["correct"] is None
+
+
+def test_repeats_measure_self_consistency(tmp_path):
+    seen: dict[str, int] = {}
+
+    def varying(text: str) -> str:
+        seen[text] = seen.get(text, 0) + 1
+        return WELL if seen[text] % 2 else STRONG
+
+    cast = Cast(rating_for=varying)
+    summary = evaluate(tmp_path, cast, judges="baseline", repeats=2)
+    assert summary["judges"]["baseline"]["self_consistency"] == 0.5
+    temps = {r["settings"]["judge"]["temperature"] for r in rows(tmp_path)}
+    assert temps == {0.7}
+
+
+def test_html_report_has_every_judge_and_inline_images(tmp_path):
+    evaluate(tmp_path, Cast())
+    html = (tmp_path / "out/report.html").read_text()
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.judges, self.images, self.articles = [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "tr" and "data-judge" in a:
+                self.judges.append(a["data-judge"])
+            if tag == "img":
+                self.images.append(a["src"])
+            if tag == "details":
+                self.articles.append(a["id"])
+
+    parser = Collect()
+    parser.feed(html)
+    assert parser.judges == ["baseline", "debate", "panel"]
+    assert len(parser.images) == 4  # three confusion matrices and the agreement heatmap
+    assert all(s.startswith("data:image/png;base64,") for s in parser.images)
+    assert parser.articles == ["a0", "a1", "a2"]
+    assert "[c1-r1-advocate]" in html
+
+
+def test_directional_labels_are_flagged_as_a_weak_check(tmp_path):
+    data = write_dataset(tmp_path / "lean.jsonl", ["left", "center", "right"])
+    summary = evaluate(tmp_path, Cast(), judges="baseline", dataset=data, labels="allsides")
+    assert summary["label_mapping"]["weak_directional_check"] is True
+    assert "Weak directional check" in (tmp_path / "out/report.html").read_text()
+
+
+def test_llm_calls_are_cached_by_request_content(tmp_path):
+    store = ResultsStore(tmp_path / "cache.sqlite")
+    cache = StoreCache(store)
+    calls = []
+
+    def reply(messages):
+        calls.append(messages)
+        return tool_reply("x", {})
+
+    model = ScriptedChatModel(reply, cache=cache)
+    ask = [HumanMessage(content="rate this")]
+    asyncio.run(model.ainvoke(ask))
+    asyncio.run(model.ainvoke(ask))
+    asyncio.run(model.ainvoke([HumanMessage(content="rate that")]))
+    assert len(calls) == 2 and cache.hits == 1
+    assert store.cache_size() == 2
+    store.close()
