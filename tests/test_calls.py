@@ -8,9 +8,10 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from debate_eval.calls import ask_structured, ask_text, parse_json_reply, trim_to_sentence
+from debate_eval.calls import ask_structured, ask_text, parse_json_reply
 from debate_eval.errors import StructuredOutputError
 from debate_eval.schemas import ClaimRuling
+from debate_eval.sentences import fit_length, trim_to_sentence
 from tests.fakes import ScriptedChatModel, text_reply
 
 RULING = {"verdict": "contested", "decisive_point": "The skeptic showed the figure is unsourced."}
@@ -91,3 +92,19 @@ def test_a_cut_turn_without_a_sentence_end_is_marked_as_cut():
     finished = AIMessage(content="No benchmark is cited for", response_metadata={})
     text, _ = asyncio.run(ask_text(ScriptedChatModel([finished]), PROMPT, role="skeptic"))
     assert text == "No benchmark is cited for"  # not cut by the cap: left alone
+
+
+def test_overlong_strings_are_cut_to_fit_at_a_sentence_end():
+    text = "First point is short. " * 30
+    cut = fit_length(text, 100)
+    assert len(cut) <= 100 and cut.endswith("short.")
+    assert fit_length("fits", 100) == "fits" and fit_length(["x"], 1) == ["x"]
+
+
+def test_a_report_with_an_overlong_summary_point_is_kept_not_refused():
+    from debate_eval.schemas import ReportDraft
+    from tests.fakes import REPORT
+
+    long_point = "The article says the plan works. " * 20  # 660 characters
+    draft = ReportDraft.model_validate({**REPORT, "summary": [long_point, "b" * 9, "c" * 9]})
+    assert len(draft.summary[0]) <= 400 and draft.summary[0].endswith("works.")

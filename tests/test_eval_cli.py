@@ -49,9 +49,9 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert "Judges compared" in first.stdout
     seen = len(stub_server.requests())
     # Per article: one extraction (the swapped debate's is the same request: cached), 2 debates
-    # x (2 claims x (2 turns + ruling) + report), the debate judge on both orders, the baseline
-    # and the panel's 3 members, the first of which is the baseline itself (cached).
-    assert seen == 3 * (1 + 2 * (2 * 3 + 1) + 2 + 1 + 2)
+    # x 2 claims x (2 turns + ruling), the debate judge on both orders, the baseline and the
+    # panel's 3 members, the first of which is the baseline itself (cached).
+    assert seen == 3 * (1 + 2 * 2 * 3 + 2 + 1 + 2)
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
@@ -95,3 +95,29 @@ def test_eval_input_errors_are_one_line(tmp_path):
     assert bad_judge.returncode == 2
     assert "unknown judge(s) oracle; expected some of baseline, debate, panel" in bad_judge.stderr
     assert "Traceback" not in bad_judge.stderr
+
+
+def test_concurrency_bounds_calls_in_flight_and_keeps_the_server_busy(tmp_path):
+    import httpx
+
+    from tests.conftest import StubServerProcess
+
+    server = StubServerProcess(tmp_path / "requests.jsonl", delay=0.15)
+    try:
+        result = run_cli(
+            "eval",
+            str(examples_dataset(tmp_path)),
+            "--base-url",
+            server.base_url,
+            "--judges",
+            "baseline,panel",
+            "--concurrency",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+        )
+        assert result.returncode == 0, result.stderr
+        stats = httpx.get(server.base_url.removesuffix("/v1") + "/stats").json()
+    finally:
+        server.stop()
+    assert stats["max_in_flight"] == 2

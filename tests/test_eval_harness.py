@@ -13,6 +13,7 @@ from langchain_core.messages import HumanMessage
 
 from debate_eval.backend import Backend
 from debate_eval.config import Settings
+from debate_eval.errors import ConfigError
 from debate_eval.evaluation.command import EvalModels, EvalRequest, run_evaluation
 from debate_eval.evaluation.store import ResultsStore, StoreCache
 from debate_eval.llm import RoleSettings
@@ -143,10 +144,10 @@ def test_judges_rate_the_stored_transcript(tmp_path):
     stored = store.debates()
     store.close()
     assert {d.article_id for d in stored} == {"a0", "a1", "a2"}
-    turn_ids = [t.id for t in stored[0].report.debate]
+    turn_ids = [t.id for t in stored[0].transcript.debate]
     judge_prompts = [prompt_text(m) for m in cast.calls if "Role: chief judge" in prompt_text(m)]
-    # Three from the debates' own reports, three from the debate judge of the harness.
-    assert len(judge_prompts) == 6
+    # Stored debates carry no report of their own: only the harness's debate judge writes one.
+    assert len(judge_prompts) == 3
     assert all(f"[{tid}]" in judge_prompts[-1] for tid in turn_ids[:2])
 
 
@@ -226,3 +227,33 @@ def test_llm_calls_are_cached_by_request_content(tmp_path):
     assert len(calls) == 2 and cache.hits == 1
     assert store.cache_size() == 2
     store.close()
+
+
+def test_judges_from_a_config_file_with_their_own_prompt_and_panel(tmp_path):
+    (tmp_path / "strict.md").write_text(
+        "Role: {persona}. Rate strictly. Labels: {labels}. Return the rating."
+    )
+    config = tmp_path / "judges.toml"
+    config.write_text(
+        '[judges.strict]\nkind = "baseline"\nprompt = "strict.md"\ntemperature = 0.2\n'
+        'persona = "a strict editor"\n\n'
+        '[judges.duo]\nkind = "panel"\nmembers = ["strict", "debate"]\n'
+    )
+    cast = Cast(rating_for=lambda text: STRONG if "Rate strictly" in text else WELL)
+    summary = evaluate(tmp_path, cast, judges="strict,duo", judge_config=config, swap=False)
+    assert summary["judges"]["strict"]["ratings"]["a1"] == STRONG
+    # duo: strict says strongly, debate says moderately -> tie -> lower median: moderately.
+    assert summary["judges"]["duo"]["ratings"]["a1"] == MODERATE
+    row = next(r for r in rows(tmp_path) if r["judge"] == "strict")
+    assert row["settings"]["judge"]["temperature"] == 0.2
+    assert row["settings"]["judge"]["persona"] == "a strict editor"
+    duo = next(r for r in rows(tmp_path) if r["judge"] == "duo")
+    assert [m["kind"] for m in duo["settings"]["judge"]["members"]] == ["baseline", "debate"]
+
+
+def test_a_config_prompt_with_unknown_placeholders_is_refused(tmp_path):
+    (tmp_path / "bad.md").write_text("Rate {article_text} with {labels}.")
+    config = tmp_path / "judges.toml"
+    config.write_text('[judges.bad]\nkind = "baseline"\nprompt = "bad.md"\n')
+    with pytest.raises(ConfigError, match=r"judge bad: a baseline_judge prompt may use only"):
+        evaluate(tmp_path, Cast(), judges="bad", judge_config=config)

@@ -76,7 +76,8 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert len(first) == 1
 
 
-def test_run_over_http_with_json_mode(stub_server, tmp_path):
+def run_short(stub_server, tmp_path, method: str) -> Report:
+    """A 2-claim, 1-round run over HTTP with structured output by `method`."""
     out = tmp_path / "r.json"
     result = run_cli(
         "run",
@@ -92,35 +93,21 @@ def test_run_over_http_with_json_mode(stub_server, tmp_path):
         "--output",
         str(out),
         "--quiet",
-        env={"DEBATE_EVAL_STRUCTURED_METHOD": "json_mode"},
+        env={"DEBATE_EVAL_STRUCTURED_METHOD": method},
     )
     assert result.returncode == 0, result.stderr
-    Report.model_validate_json(out.read_text())
+    return Report.model_validate_json(out.read_text())
+
+
+def test_run_over_http_with_json_mode(stub_server, tmp_path):
+    run_short(stub_server, tmp_path, "json_mode")
     structured = [r for r in stub_server.requests() if r.get("response_format")]
     assert structured and all(r["response_format"]["type"] == "json_object" for r in structured)
     assert all("tools" not in r for r in stub_server.requests())
 
 
 def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
-    out = tmp_path / "r.json"
-    result = run_cli(
-        "run",
-        str(OP_ED),
-        "--base-url",
-        stub_server.base_url,
-        "--max-claims",
-        "2",
-        "--rounds",
-        "1",
-        "--format",
-        "json",
-        "--output",
-        str(out),
-        "--quiet",
-        env={"DEBATE_EVAL_STRUCTURED_METHOD": "json_text"},
-    )
-    assert result.returncode == 0, result.stderr
-    report = Report.model_validate_json(out.read_text())
+    report = run_short(stub_server, tmp_path, "json_text")
     assert [c.id for c in report.claims] == ["c1", "c2"]
     requests = stub_server.requests()
     # No grammar anywhere: no tools, no response_format; the schema travels in the prompt.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 from debate_eval.errors import ModelCallError, StructuredOutputError
 from debate_eval.llm import STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
+from debate_eval.sentences import trim_to_sentence
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -62,18 +62,6 @@ async def _invoke(model: BaseChatModel, messages: Sequence[BaseMessage], role: s
 
 def reply_text(reply: BaseMessage) -> str:
     return reply.text if isinstance(reply, AIMessage) else str(reply.content)
-
-
-_SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?(?=\s|$)")
-
-
-def trim_to_sentence(text: str) -> str:
-    """A reply cut off by the token cap, ended at its last complete sentence (if one ends in
-    its second half; otherwise marked as cut with an ellipsis)."""
-    ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
-    if ends and ends[-1] >= len(text) // 2:
-        return text[: ends[-1]]
-    return text.rstrip() + " …"
 
 
 async def ask_text(

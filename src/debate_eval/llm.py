@@ -58,7 +58,9 @@ def build_chat_model(
         api_key=SecretStr(settings.api_key or PLACEHOLDER_API_KEY),
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
-        timeout=settings.timeout_s,
+        # No limit on waiting for a pooled connection: a shared client's connection limit is
+        # how the eval harness bounds calls in flight; the call's own timeout starts when sent.
+        timeout=httpx.Timeout(settings.timeout_s, pool=None),
         max_retries=settings.max_retries,
     )
 

@@ -10,7 +10,15 @@ from datetime import UTC, datetime
 
 from debate_eval.graph import build_graph
 from debate_eval.llm import RoleModels
-from debate_eval.schemas import Claim, ClaimRuling, Report, ReportMeta, TokenUsage, Turn
+from debate_eval.schemas import (
+    Claim,
+    ClaimRuling,
+    Report,
+    ReportMeta,
+    TokenUsage,
+    Transcript,
+    Turn,
+)
 from debate_eval.state import DebateContext, merge_usage
 
 
@@ -56,23 +64,23 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-async def arun_debate(
+@dataclass
+class _Outcome:
+    claims: list[Claim]
+    turns: list[Turn]
+    rulings: dict[str, ClaimRuling]
+    usage: dict[str, TokenUsage]
+    report: Report | None
+
+
+async def _stream(
     article: str,
     models: RoleModels,
-    options: RunOptions | None = None,
-    *,
-    on_event: EventHandler | None = None,
-    run_id: str | None = None,
-    callbacks: list | None = None,
-) -> Report:
-    """Debate `article` and return the report; `on_event` sees each step as it happens.
-
-    callbacks: LangChain callback handlers, passed to every model call (tracing, benchmarks).
-    """
-    options = options or RunOptions()
-    emit = on_event or (lambda _event: None)
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
+    options: RunOptions,
+    emit: EventHandler,
+    callbacks: list | None,
+    with_report: bool,
+) -> _Outcome:
     context = DebateContext(
         models=models,
         words_per_turn=options.words_per_turn,
@@ -84,10 +92,9 @@ async def arun_debate(
         "max_claims": options.max_claims,
         "skeptic_first": options.skeptic_first,
     }
-    usage: dict[str, TokenUsage] = {}
-    report: Report | None = None
+    out = _Outcome([], [], {}, {}, None)
     pending: set[str] = set()
-    async for namespace, update in build_graph().astream(
+    async for namespace, update in build_graph(with_report=with_report).astream(
         inputs,
         config={
             **({"max_concurrency": options.max_concurrency} if options.max_concurrency else {}),
@@ -107,24 +114,69 @@ async def arun_debate(
                 for claim_id, ruling in delta.get("rulings", {}).items():
                     emit(ClaimRuled(claim_id, ruling))
                     pending.discard(claim_id)
-                    if not pending:
+                    if not pending and with_report:
                         emit(JudgeStarted())
                 continue
             # Top-level updates carry each step's usage exactly once.
-            usage = merge_usage(usage, delta.get("usage"))
+            out.usage = merge_usage(out.usage, delta.get("usage"))
             if node == "extract_claims":
-                pending = {c.id for c in delta["claims"]}
-                emit(ClaimsExtracted(delta["claims"]))
+                out.claims = delta["claims"]
+                pending = {c.id for c in out.claims}
+                emit(ClaimsExtracted(out.claims))
+            elif node == "debate":
+                out.turns.extend(delta.get("turns", []))
+                out.rulings.update(delta.get("rulings", {}))
             elif node == "judge":
-                report = delta["report"]
-    if report is None:  # pragma: no cover - the graph always ends in the judge
+                out.report = delta["report"]
+    return out
+
+
+async def arun_debate(
+    article: str,
+    models: RoleModels,
+    options: RunOptions | None = None,
+    *,
+    on_event: EventHandler | None = None,
+    run_id: str | None = None,
+    callbacks: list | None = None,
+) -> Report:
+    """Debate `article` and return the report; `on_event` sees each step as it happens.
+
+    callbacks: LangChain callback handlers, passed to every model call (tracing, benchmarks).
+    """
+    options = options or RunOptions()
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    out = await _stream(
+        article, models, options, on_event or (lambda _e: None), callbacks, with_report=True
+    )
+    if out.report is None:  # pragma: no cover - the graph always ends in the judge
         raise RuntimeError("the debate graph finished without a report")
     meta = ReportMeta(
         models=models.names(),
         rounds=options.rounds,
         started_at=started.isoformat(timespec="seconds"),
         duration_s=round(time.perf_counter() - t0, 3),
-        usage=usage,
+        usage=out.usage,
         run_id=run_id,
     )
-    return report.model_copy(update={"meta": meta})
+    return out.report.model_copy(update={"meta": meta})
+
+
+async def arun_transcript(
+    article: str,
+    models: RoleModels,
+    options: RunOptions | None = None,
+    *,
+    on_event: EventHandler | None = None,
+) -> Transcript:
+    """Debate `article` without writing the report: the claims with their verdicts and the
+    debate, for judges to rate later (the eval harness stores these)."""
+    from debate_eval.agents.judge import claims_with_rulings, transcript_in_order
+
+    options = options or RunOptions()
+    out = await _stream(
+        article, models, options, on_event or (lambda _e: None), None, with_report=False
+    )
+    claims = claims_with_rulings({"claims": out.claims, "rulings": out.rulings})
+    return Transcript(claims=claims, debate=transcript_in_order(out.turns, claims), usage=out.usage)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from debate_eval.sentences import fit_length
 
 RATING_LABELS: tuple[str, ...] = (
     "Appears well balanced",
@@ -81,6 +83,8 @@ class RatingDraft(BaseModel):
     )
     label: RatingLabel = Field(description="Exactly one of the four balance labels.")
 
+    _fit = field_validator("explanation", mode="before")(lambda v: fit_length(v, 600))
+
 
 class AnalysisParagraph(BaseModel):
     """One paragraph of the article analysis, grounded in claims and debate turns."""
@@ -100,6 +104,8 @@ class AnalysisParagraph(BaseModel):
         default_factory=list,
         description="Ids of the debate turns this paragraph rests on, e.g. ['c1-r1-skeptic'].",
     )
+
+    _fit = field_validator("text", mode="before")(lambda v: fit_length(v, 900))
 
 
 class ReportDraft(BaseModel):
@@ -127,6 +133,12 @@ class ReportDraft(BaseModel):
         min_length=4,
         max_length=8,
     )
+
+    @field_validator("summary", "research_topics", mode="before")
+    @classmethod
+    def _fit_items(cls, value: object, info: ValidationInfo) -> object:
+        limit = 400 if info.field_name == "summary" else 120
+        return [fit_length(v, limit) for v in value] if isinstance(value, list) else value
 
 
 # ------------------------------------------------------------ report contract
@@ -191,3 +203,11 @@ class Report(BaseModel):
     claims: list[Claim]
     debate: list[Turn]
     meta: ReportMeta
+
+
+class Transcript(BaseModel):
+    """A finished debate without its report: what judges rate (stored by the eval harness)."""
+
+    claims: list[Claim] = Field(description="The claims, with the claim judge's verdicts.")
+    debate: list[Turn] = Field(description="Every turn, grouped by claim, in order.")
+    usage: dict[str, TokenUsage] = Field(default_factory=dict, description="Tokens per role.")

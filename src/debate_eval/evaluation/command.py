@@ -67,8 +67,10 @@ def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> I
     with open_endpoint(backend) as base_url:
         settings = backend.role_settings(base_url)
         timeout = max(s.timeout_s for s in settings.values())
+        # Calls queue for a connection without a time limit: the pool is the concurrency bound;
+        # each call's own timeout starts once it is sent.
         client = httpx.AsyncClient(
-            timeout=timeout,
+            timeout=httpx.Timeout(timeout, pool=None),
             limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
         )
         method = backend.structured_method

@@ -14,7 +14,7 @@ from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
 from debate_eval.evaluation.store import Judgment, ResultsStore, StoredDebate, settings_key
 from debate_eval.llm import RoleModels
 from debate_eval.prompts import load_prompt
-from debate_eval.runner import RunOptions, arun_debate
+from debate_eval.runner import RunOptions, arun_transcript
 
 ADVOCATE_FIRST = "advocate_first"
 SKEPTIC_FIRST = "skeptic_first"
@@ -61,22 +61,22 @@ async def get_debate(
     retried on the next run.
     """
     stored = store.debate(example.id, order, key)
-    if stored is not None and stored.report is not None:
+    if stored is not None and stored.transcript is not None:
         return stored
     t0 = time.perf_counter()
     run_options = RunOptions(**{**options.__dict__, "skeptic_first": order == SKEPTIC_FIRST})
     try:
-        report = await arun_debate(example.text, models, run_options)
+        transcript = await arun_transcript(example.text, models, run_options)
     except DebateEvalError as exc:
         debate = StoredDebate(example.id, order, None, str(exc), 0, 0, time.perf_counter() - t0)
     else:
         debate = StoredDebate(
             example.id,
             order,
-            report,
+            transcript,
             None,
-            sum(u.input_tokens for u in report.meta.usage.values()),
-            sum(u.output_tokens for u in report.meta.usage.values()),
+            sum(u.input_tokens for u in transcript.usage.values()),
+            sum(u.output_tokens for u in transcript.usage.values()),
             round(time.perf_counter() - t0, 3),
         )
     store.save_debate(debate, key)
@@ -116,7 +116,7 @@ async def evaluate_article(
                 found = store.judgment(example.id, judge.name, repeat, order, key)
                 if found is None:
                     debate = debates.get(order)
-                    rating = await judge.rate(example, debate.report if debate else None)
+                    rating = await judge.rate(example, debate.transcript if debate else None)
                     if rating.rating is None and debate is not None and debate.error:
                         rating.unscored_reason = f"the debate failed: {debate.error}"
                     found = to_judgment(judge, example, repeat, order, rating, settings)

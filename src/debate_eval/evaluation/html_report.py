@@ -54,10 +54,10 @@ mean latency {{ fmt(summary.debates.latency_s.mean) }} s.</p>
 {{ e.label }}{% for name, m in summary.judges.items() %} · {{ name }}:
 {{ m.ratings.get(e.id) or "unscored" }}{% endfor %}</summary>
 {% set d = debates.get(e.id) %}
-{% if d and d.report %}
-<h4>Claims</h4><ul>{% for c in d.report.claims %}<li>[{{ c.id }}] {{ c.text }}
+{% if d and d.transcript %}
+<h4>Claims</h4><ul>{% for c in d.transcript.claims %}<li>[{{ c.id }}] {{ c.text }}
 — <i>{{ c.verdict or "no verdict" }}</i></li>{% endfor %}</ul>
-<h4>Debate</h4>{% for t in d.report.debate %}
+<h4>Debate</h4>{% for t in d.transcript.debate %}
 <p class="turn {{ t.role }}"><b>[{{ t.id }}] {{ t.role }}</b>: {{ t.content }}</p>{% endfor %}
 {% elif d and d.error %}<p class="bad">The debate failed: {{ d.error }}</p>{% endif %}
 </details>

@@ -19,7 +19,7 @@ from debate_eval.evaluation.metrics import ORDINAL
 from debate_eval.evaluation.store import Judgment
 from debate_eval.llm import model_name
 from debate_eval.prompts import build_messages, load_prompt
-from debate_eval.schemas import RATING_LABELS, RatingDraft, Report
+from debate_eval.schemas import RATING_LABELS, RatingDraft, Transcript
 
 DEFAULT_PERSONA = "an experienced news editor"
 # The built-in panel: three direct raters with different outlooks, majority vote. It is the
@@ -101,7 +101,7 @@ class Judge:
             **({"persona": self.persona} if self.kind == "baseline" else {}),
         }
 
-    async def rate(self, example: Example, debate: Report | None) -> Rating:
+    async def rate(self, example: Example, debate: Transcript | None) -> Rating:
         t0 = time.perf_counter()
         if self.kind == "panel":
             ratings = [await m.rate(example, debate) for m in self.members]

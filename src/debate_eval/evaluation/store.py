@@ -22,14 +22,14 @@ from langchain_core.load import dumps, loads
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 
-from debate_eval.schemas import Report
+from debate_eval.schemas import Transcript
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS debates (
     article_id TEXT NOT NULL,
     speaking_order TEXT NOT NULL,
     settings_key TEXT NOT NULL,
-    report TEXT,
+    transcript TEXT,
     error TEXT,
     tokens_in INTEGER NOT NULL DEFAULT 0,
     tokens_out INTEGER NOT NULL DEFAULT 0,
@@ -61,7 +61,7 @@ def settings_key(settings: dict[str, Any]) -> str:
 class StoredDebate:
     article_id: str
     speaking_order: str
-    report: Report | None
+    transcript: Transcript | None
     error: str | None
     tokens_in: int
     tokens_out: int
@@ -107,14 +107,14 @@ class ResultsStore:
     # -- debates
     def debate(self, article_id: str, order: str, key: str) -> StoredDebate | None:
         rows = self._execute(
-            "SELECT report, error, tokens_in, tokens_out, latency_s FROM debates "
+            "SELECT transcript, error, tokens_in, tokens_out, latency_s FROM debates "
             "WHERE article_id=? AND speaking_order=? AND settings_key=?",
             (article_id, order, key),
         )
         if not rows:
             return None
-        report, error, tin, tout, latency = rows[0]
-        parsed = Report.model_validate_json(report) if report else None
+        transcript, error, tin, tout, latency = rows[0]
+        parsed = Transcript.model_validate_json(transcript) if transcript else None
         return StoredDebate(article_id, order, parsed, error, tin, tout, latency)
 
     def save_debate(self, debate: StoredDebate, key: str) -> None:
@@ -124,7 +124,7 @@ class ResultsStore:
                 debate.article_id,
                 debate.speaking_order,
                 key,
-                debate.report.model_dump_json() if debate.report else None,
+                debate.transcript.model_dump_json() if debate.transcript else None,
                 debate.error,
                 debate.tokens_in,
                 debate.tokens_out,

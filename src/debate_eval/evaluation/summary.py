@@ -91,7 +91,7 @@ def summarise(
             "latency_s": metrics.mean_p95([j.latency_s for j in own]),
             "ratings": {i: primary.get(i) for i in ids},
         }
-    done = [d for d in debates.values() if d.report is not None]
+    done = [d for d in debates.values() if d.transcript is not None]
     return {
         "articles": len(examples),
         "label_mapping": {

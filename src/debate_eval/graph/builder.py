@@ -45,14 +45,20 @@ def fan_out_debates(state: GraphState) -> list[Send]:
     ]
 
 
-def build_graph(checkpointer=None):
-    """The whole run, compiled. Models arrive at run time through DebateContext."""
+def build_graph(checkpointer=None, *, with_report: bool = True):
+    """The whole run, compiled. Models arrive at run time through DebateContext.
+
+    with_report=False stops after the claims' verdicts (the eval harness judges later).
+    """
     graph = StateGraph(GraphState, context_schema=DebateContext)
     graph.add_node("extract_claims", extract_claims)
     graph.add_node("debate", build_debate_graph())
-    graph.add_node("judge", judge_node)
     graph.add_edge(START, "extract_claims")
     graph.add_conditional_edges("extract_claims", fan_out_debates, ["debate"])
-    graph.add_edge("debate", "judge")
-    graph.add_edge("judge", END)
+    if with_report:
+        graph.add_node("judge", judge_node)
+        graph.add_edge("debate", "judge")
+        graph.add_edge("judge", END)
+    else:
+        graph.add_edge("debate", END)
     return graph.compile(checkpointer=checkpointer)

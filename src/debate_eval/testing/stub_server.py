@@ -4,7 +4,8 @@ It answers /v1/chat/completions deterministically: tool calls whose arguments ar
 the tool's JSON Schema (cited ids are taken from the enums the schema allows), JSON-mode replies,
 fenced JSON for plain requests whose prompt spells out a JSON Schema, and plain text turns.
 Every request is appended to --log as one JSON line, so tests can count what the server saw.
---delay makes every answer wait, like a slow model.
+--delay makes every answer wait, like a slow model; GET /stats tells the most requests that were
+ever in flight at once.
 
     python -m debate_eval.testing.stub_server --port 0 [--delay 0.2] [--log requests.jsonl]
 
@@ -159,6 +160,8 @@ class StubHandler(BaseHTTPRequestHandler):
             self._send(200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
         elif self.path == "/health":
             self._send(200, {"status": "ok"})
+        elif self.path == "/stats":
+            self._send(200, {"max_in_flight": self.server.max_in_flight})
         else:
             self._send(404, {"error": {"message": f"no route {self.path}"}})
 
@@ -168,6 +171,13 @@ class StubHandler(BaseHTTPRequestHandler):
             return
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         self.server.record(body)
+        self.server.enter()
+        try:
+            self._answer(body)
+        finally:
+            self.server.leave()
+
+    def _answer(self, body: dict) -> None:
         if self.server.delay:
             time.sleep(self.server.delay)
         messages = body.get("messages", [])
@@ -217,6 +227,17 @@ class StubServer(ThreadingHTTPServer):
         self.delay = delay
         self.log_path = log_path
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def record(self, body: dict) -> None:
         if not self.log_path:

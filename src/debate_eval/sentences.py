@@ -1,0 +1,24 @@
+"""Cutting model text at sentence boundaries."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?(?=\s|$)")
+
+
+def trim_to_sentence(text: str) -> str:
+    """Text that was cut off, ended at its last complete sentence (if one ends in its second
+    half; otherwise marked as cut with an ellipsis)."""
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+    if ends and ends[-1] >= len(text) // 2:
+        return text[: ends[-1]]
+    return text.rstrip() + " …"
+
+
+def fit_length(value: object, limit: int) -> object:
+    """A string over `limit` characters cut to fit, at a sentence end where possible; other
+    values unchanged. Small models overrun length limits; a shorter report beats no report."""
+    if not isinstance(value, str) or len(value) <= limit:
+        return value
+    return trim_to_sentence(value[: limit - 2])
