@@ -54,6 +54,8 @@ def test_unparseable_json_gets_one_repair_retry_naming_the_error():
     assert ruling.decisive_point.startswith("The skeptic")
     repair = model.prompts[1][-1].content
     assert repair.startswith("Your previous reply could not be used:")
+    # The model is shown its own reply, so it can fix it.
+    assert model.prompts[1][-2].content == "I think it is contested."
     assert "ClaimRuling" in repair
     assert usage.calls == 2
 

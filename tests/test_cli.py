@@ -209,3 +209,21 @@ def test_invalid_structured_output_exits_1(monkeypatch, article_file):
     result = invoke("run", str(article_file))
     assert result.exit_code == 1
     assert "extractor: invalid structured reply for ExtractedClaims after a retry" in result.stderr
+
+
+def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp_path):
+    from tests.fakes import text_reply
+
+    models = scripted_models()
+    models.judge = ScriptedChatModel([text_reply("no"), text_reply("still no")])
+    use_models(monkeypatch, models)
+    out = tmp_path / "report.json"
+    result = invoke("run", str(article_file), "--output", str(out), "--quiet")
+    assert result.exit_code == 1
+    saved = tmp_path / "report.partial.json"
+    assert f"the debate so far (12 turns) was saved to {saved}" in result.stderr
+    assert not out.exists()
+    partial = json.loads(saved.read_text())
+    assert [c["id"] for c in partial["claims"]] == ["c1", "c2", "c3"]
+    assert all(c["verdict"] for c in partial["claims"])
+    assert len([t for t in partial["debate"] if t["role"] != "judge"]) == 12

@@ -172,6 +172,7 @@ def test_invalid_structured_reply_gets_the_validation_error(article):
     report, _ = run(article, models)
     repair = prompt_text(models.judge.prompts[1])
     assert "summary" in repair and "at least 3 items" in repair
+    assert '"summary": ["only one point"]' in repair  # its own reply, to be fixed
     assert len(report.summary) == 3
 
 

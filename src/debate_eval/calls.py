@@ -102,6 +102,16 @@ def json_mode_instruction(schema: type[BaseModel]) -> str:
     )
 
 
+def _as_text(reply: BaseMessage | None) -> str:
+    """A reply as plain text, tool call arguments included (valid in any later prompt)."""
+    if reply is None:
+        return ""
+    calls = getattr(reply, "tool_calls", None) or []
+    if calls:
+        return json.dumps(calls[0].get("args", {}), ensure_ascii=False)
+    return reply_text(reply).strip()
+
+
 def parse_json_reply(text: str, schema: type[T]) -> T:
     """The object a plain-text reply spells out as JSON (bare or in a ```json fence)."""
     return schema.model_validate(parse_json_markdown(text))
@@ -175,8 +185,12 @@ async def ask_structured(
         if error is None:
             return parsed, usage
         logger.info("%s: unusable %s reply, asking again: %s", role, schema.__name__, error)
+        # The model sees what it wrote and what is wrong with it, so it can fix the reply rather
+        # than regenerate it (at temperature 0 a plain re-ask tends to repeat the same mistake).
+        previous = _as_text(out["raw"])
         attempt = [
             *messages,
+            *([AIMessage(content=previous)] if previous else []),
             HumanMessage(
                 content=(
                     f"Your previous reply could not be used: {_one_line(error)}\n"

@@ -160,14 +160,18 @@ def run(
             console.print(f"[dim]run {run_id} · {backend.describe()}", soft_wrap=True)
             if backend.local_model is not None:
                 console.print("[dim]Starting the embedded model (first use assembles it)…")
-        with open_models(backend) as models:
-            if quiet:
-                report = asyncio.run(arun_debate(text, models, options, run_id=run_id))
-            else:
-                with LiveView(console, options.rounds) as view:
-                    report = asyncio.run(
-                        arun_debate(text, models, options, on_event=view, run_id=run_id)
-                    )
+        try:
+            with open_models(backend) as models:
+                if quiet:
+                    report = asyncio.run(arun_debate(text, models, options, run_id=run_id))
+                else:
+                    with LiveView(console, options.rounds) as view:
+                        report = asyncio.run(
+                            arun_debate(text, models, options, on_event=view, run_id=run_id)
+                        )
+        except DebateEvalError as exc:
+            _save_partial(exc, output, run_id)
+            raise
         rendered = to_json(report) if output_format is OutputFormat.json else to_markdown(report)
         if output is not None:
             written = _write_output(output, rendered)
@@ -260,6 +264,23 @@ def eval_(
         run_evaluation(request, select_backend(settings), Console(highlight=False))
 
     guarded(debug, body)
+
+
+def _save_partial(exc: DebateEvalError, output: Path | None, run_id: str) -> None:
+    """Keep the turns a failed run finished (they cost time or money): write them next to the
+    requested output (or in the current folder) and say where in the error line."""
+    partial = exc.partial
+    if partial is None:
+        return
+    name = f"{output.stem}.partial.json" if output else f"debate-eval-partial-{run_id}.json"
+    target = (output.parent if output else Path.cwd()) / name
+    turns = sum(1 for t in partial.debate if t.role != "judge")
+    try:
+        written = _write_output(target, partial.model_dump_json(indent=2) + "\n")
+    except DebateEvalError as unwritable:  # it went to a temporary file instead
+        exc.args = (f"{exc}; {unwritable}",)
+        return
+    exc.args = (f"{exc}; the debate so far ({turns} turns) was saved to {written}",)
 
 
 def _settings(config: Path | None, **flags: object):

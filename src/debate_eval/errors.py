@@ -7,6 +7,8 @@ class DebateEvalError(Exception):
     """Base class: the message is meant for the user, as one line."""
 
     exit_code = 1
+    # What a failed run had finished (a Transcript), so the caller can save it.
+    partial: object | None = None
 
 
 class InputError(DebateEvalError):

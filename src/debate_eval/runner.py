@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from debate_eval.errors import DebateEvalError
 from debate_eval.graph import build_graph
 from debate_eval.llm import RoleModels
 from debate_eval.schemas import (
@@ -67,7 +68,7 @@ def new_run_id() -> str:
 @dataclass
 class _Outcome:
     claims: list[Claim]
-    turns: list[Turn]
+    turns: dict[str, Turn]  # by id: a turn is seen inside its debate and again at the top
     rulings: dict[str, ClaimRuling]
     usage: dict[str, TokenUsage]
     report: Report | None
@@ -80,6 +81,7 @@ async def _stream(
     emit: EventHandler,
     callbacks: list | None,
     with_report: bool,
+    out: _Outcome,
 ) -> _Outcome:
     context = DebateContext(
         models=models,
@@ -92,7 +94,6 @@ async def _stream(
         "max_claims": options.max_claims,
         "skeptic_first": options.skeptic_first,
     }
-    out = _Outcome([], [], {}, {}, None)
     pending: set[str] = set()
     async for namespace, update in build_graph(with_report=with_report).astream(
         inputs,
@@ -107,8 +108,9 @@ async def _stream(
         for node, delta in update.items():
             if not delta:
                 continue
-            if namespace:  # inside a claim's debate: for the live view only
+            if namespace:  # inside a claim's debate: for the live view (and a failure's partial)
                 for turn in delta.get("turns", []):
+                    out.turns[turn.id] = turn
                     if turn.role != "judge":
                         emit(TurnTaken(turn))
                 for claim_id, ruling in delta.get("rulings", {}).items():
@@ -124,11 +126,32 @@ async def _stream(
                 pending = {c.id for c in out.claims}
                 emit(ClaimsExtracted(out.claims))
             elif node == "debate":
-                out.turns.extend(delta.get("turns", []))
+                out.turns.update({t.id: t for t in delta.get("turns", [])})
                 out.rulings.update(delta.get("rulings", {}))
+
             elif node == "judge":
                 out.report = delta["report"]
     return out
+
+
+def _transcript(out: _Outcome) -> Transcript:
+    from debate_eval.agents.judge import claims_with_rulings, transcript_in_order
+
+    claims = claims_with_rulings({"claims": out.claims, "rulings": out.rulings})
+    return Transcript(
+        claims=claims, debate=transcript_in_order(list(out.turns.values()), claims), usage=out.usage
+    )
+
+
+async def _run_keeping_partial(*args, with_report: bool) -> _Outcome:
+    """_stream, but a failure carries the finished claims and turns (exc.partial)."""
+    out = _Outcome([], {}, {}, {}, None)
+    try:
+        return await _stream(*args, with_report=with_report, out=out)
+    except DebateEvalError as exc:
+        if out.turns:
+            exc.partial = _transcript(out)
+        raise
 
 
 async def arun_debate(
@@ -147,7 +170,7 @@ async def arun_debate(
     options = options or RunOptions()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    out = await _stream(
+    out = await _run_keeping_partial(
         article, models, options, on_event or (lambda _e: None), callbacks, with_report=True
     )
     if out.report is None:  # pragma: no cover - the graph always ends in the judge
@@ -172,11 +195,8 @@ async def arun_transcript(
 ) -> Transcript:
     """Debate `article` without writing the report: the claims with their verdicts and the
     debate, for judges to rate later (the eval harness stores these)."""
-    from debate_eval.agents.judge import claims_with_rulings, transcript_in_order
-
     options = options or RunOptions()
-    out = await _stream(
+    out = await _run_keeping_partial(
         article, models, options, on_event or (lambda _e: None), None, with_report=False
     )
-    claims = claims_with_rulings({"claims": out.claims, "rulings": out.rulings})
-    return Transcript(claims=claims, debate=transcript_in_order(out.turns, claims), usage=out.usage)
+    return _transcript(out)
