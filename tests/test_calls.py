@@ -110,3 +110,20 @@ def test_a_report_with_an_overlong_summary_point_is_kept_not_refused():
     long_point = "The article says the plan works. " * 20  # 660 characters
     draft = ReportDraft.model_validate({**REPORT, "summary": [long_point, "b" * 9, "c" * 9]})
     assert len(draft.summary[0]) <= 400 and draft.summary[0].endswith("works.")
+
+
+def test_a_report_with_too_many_items_keeps_the_first_ones():
+    from debate_eval.agents.judge import grounded_report_schema
+    from tests.fakes import REPORT
+
+    schema = grounded_report_schema(["c1", "c2"], ["c1-r1-skeptic"])
+    draft = schema.model_validate(
+        {
+            **REPORT,
+            "summary": [f"Point number {i}." for i in range(5)],
+            "analysis": REPORT["analysis"] * 4,
+            "research_topics": [f"topic {i}" for i in range(10)],
+        }
+    )
+    assert draft.summary == ["Point number 0.", "Point number 1.", "Point number 2."]
+    assert len(draft.analysis) == 5 and len(draft.research_topics) == 8

@@ -140,6 +140,13 @@ class ReportDraft(BaseModel):
         limit = 400 if info.field_name == "summary" else 120
         return [fit_length(v, limit) for v in value] if isinstance(value, list) else value
 
+    @field_validator("summary", "analysis", "research_topics", mode="before")
+    @classmethod
+    def _keep_the_first(cls, value: object, info: ValidationInfo) -> object:
+        # Too many items is harmless (keep the first ones, as a reader would); too few is not.
+        most = {"summary": 3, "analysis": 5, "research_topics": 8}[info.field_name]
+        return value[:most] if isinstance(value, list) else value
+
 
 # ------------------------------------------------------------ report contract
 
