@@ -29,6 +29,27 @@ app = typer.Typer(
 
 T = TypeVar("T")
 
+# Options shared by `run` and `eval`.
+ModelOption = Annotated[str | None, typer.Option(help="Model for every role.")]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+]
+LocalModelOption = Annotated[
+    str | None,
+    typer.Option(help="Use the embedded model: qwen2.5-coder-1.5b (default) or -0.5b."),
+]
+RoundsOption = Annotated[
+    int | None, typer.Option(help="Debate rounds per claim (1-10). [default: 2]")
+]
+MaxClaimsOption = Annotated[
+    int | None,
+    typer.Option(help="Most claims to debate (1-12). [default: 5; 3 on the embedded model]"),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option(help="Config file (TOML). [default: user config dir]")
+]
+DebugOption = Annotated[bool, typer.Option(help="Show tracebacks on failure.")]
+
 
 class OutputFormat(StrEnum):
     md = "md"
@@ -97,37 +118,25 @@ def run(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
-    rounds: Annotated[
-        int | None, typer.Option(help="Debate rounds per claim (1-10). [default: 2]")
-    ] = None,
-    max_claims: Annotated[
-        int | None,
-        typer.Option(help="Most claims to debate (1-12). [default: 5; 3 on the embedded model]"),
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Model for every role.")] = None,
+    rounds: RoundsOption = None,
+    max_claims: MaxClaimsOption = None,
+    model: ModelOption = None,
     judge_model: Annotated[
         str | None, typer.Option(help="Model for the claim judge and the report judge.")
     ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
-    ] = None,
+    base_url: BaseUrlOption = None,
     timeout: Annotated[
         float | None, typer.Option(help="Seconds before one model call times out. [default: 120]")
     ] = None,
     skeptic_first: Annotated[
         bool, typer.Option("--skeptic-first", help="Let the skeptic open each debate.")
     ] = False,
-    local_model: Annotated[
-        str | None,
-        typer.Option(help="Use the embedded model: qwen2.5-coder-1.5b (default) or -0.5b."),
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option(help="Config file (TOML). [default: user config dir]")
-    ] = None,
+    local_model: LocalModelOption = None,
+    config: ConfigOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the report, no live transcript.")
     ] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Debate an article's claims and print a balance report."""
     from debate_eval.backend import open_models, select_backend
@@ -227,13 +236,13 @@ def eval_(
     ground_truth: Annotated[
         Path | None, typer.Option(help="SemEval ground-truth XML (with an articles XML file).")
     ] = None,
-    model: Annotated[str | None, typer.Option(help="Model for every role.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    local_model: Annotated[str | None, typer.Option(help="Use this embedded model.")] = None,
-    rounds: Annotated[int | None, typer.Option(help="Debate rounds per claim.")] = None,
-    max_claims: Annotated[int | None, typer.Option(help="Most claims per debate.")] = None,
-    config: Annotated[Path | None, typer.Option(help="Config file (TOML).")] = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    local_model: LocalModelOption = None,
+    rounds: RoundsOption = None,
+    max_claims: MaxClaimsOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Compare judges against human labels: agreement, consistency and cost."""
     from debate_eval.backend import select_backend
