@@ -105,3 +105,21 @@ def test_unknown_labels_and_mappings_are_named(tmp_path):
         get_scheme("semeval").gold_class("maybe")
     with pytest.raises(InputError, match="does not exist"):
         load_dataset(tmp_path / "nope.jsonl")
+
+
+def test_a_label_mapping_of_ones_own_from_toml(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'kind = "binary"\n[gold]\nbiased = "imbalanced"\nfair = "balanced"\n[predicted]\n'
+        '"Appears well balanced" = "balanced"\n"May be slightly imbalanced" = "balanced"\n'
+        '"Appears moderately imbalanced" = "imbalanced"\n'
+        '"Appears strongly imbalanced" = "imbalanced"\n'
+    )
+    scheme = get_scheme(str(path))
+    assert (scheme.name, scheme.kind) == ("mine", "binary")
+    assert scheme.classes == ("imbalanced", "balanced")
+    assert scheme.gold_class("Biased") == "imbalanced"
+    assert scheme.predicted_class("Appears moderately imbalanced") == "imbalanced"
+    path.write_text('kind = "binary"\n[gold]\nbiased = "imbalanced"\n[predicted]\n')
+    with pytest.raises(InputError, match="must map every rating"):
+        get_scheme(str(path))

@@ -113,9 +113,54 @@ DEFAULT_SCHEME = {
 
 
 def get_scheme(name: str) -> LabelScheme:
+    """A built-in label mapping by name, or one read from a TOML file (see read_scheme)."""
+    if name.endswith(".toml"):
+        return read_scheme(Path(name))
     if name not in SCHEMES:
-        raise InputError(f"unknown label mapping {name!r}; expected one of {', '.join(SCHEMES)}")
+        raise InputError(
+            f"unknown label mapping {name!r}; expected one of {', '.join(SCHEMES)} "
+            "or a .toml file"
+        )
     return SCHEMES[name]
+
+
+def read_scheme(path: Path) -> LabelScheme:
+    """A dataset's own label mapping:
+
+        kind = "binary"                 # binary | four_way | directional
+        [gold]                          # dataset label -> class
+        biased = "imbalanced"
+        fair = "balanced"
+        [predicted]                     # each of the four ratings -> class
+        "Appears well balanced" = "balanced"
+        ...
+    """
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read label mapping {path}: {exc}") from exc
+    kind = data.get("kind")
+    gold, predicted = data.get("gold"), data.get("predicted")
+    if kind not in ("binary", "four_way", "directional"):
+        raise InputError(f"{path}: kind must be binary, four_way or directional, not {kind!r}")
+    if not isinstance(gold, dict) or not gold or not isinstance(predicted, dict):
+        raise InputError(f"{path}: needs a [gold] and a [predicted] table")
+    missing = [r for r in RATING_LABELS if r not in predicted]
+    if missing:
+        raise InputError(f"{path}: [predicted] must map every rating; missing {missing}")
+    classes = tuple(dict.fromkeys(str(v) for v in gold.values()))
+    strays = sorted({str(v) for v in predicted.values()} - set(classes))
+    if strays:
+        raise InputError(f"{path}: [predicted] classes {strays} are not among the gold classes")
+    return LabelScheme(
+        str(data.get("name", path.stem)),
+        kind,
+        {str(k): str(v) for k, v in gold.items()},
+        classes,
+        {r: str(predicted[r]) for r in RATING_LABELS},
+    )
 
 
 def _read_json(path: Path) -> object:
