@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from langgraph.runtime import Runtime
@@ -21,6 +22,9 @@ def next_round(turns: list[Turn], role: str) -> int:
     current = max(t.round for t in turns)
     spoke = any(t.round == current and t.role == role for t in turns)
     return current + 1 if spoke else current
+
+
+logger = logging.getLogger(__name__)
 
 
 def _gist(turn: Turn) -> Turn:
@@ -53,7 +57,9 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     history = format_turns(window, empty="(nothing yet: you open the debate)")
     model = ctx.models.for_role(role)
     content, usage = await ask_text(model, _messages(state, ctx, role, round_, history), role=role)
-    if any(echoes(content, t.content) for t in window):
+    copied = next((t for t in window if echoes(content, t.content)), None)
+    if copied is not None:
+        logger.info("%s: turn %s-r%s copies %s; asking again", role, claim.id, round_, copied.id)
         # Small models tend to copy a turn they were shown. Ask once more with the earlier turns
         # cut to their first sentence: enough to answer them, too little to copy.
         history = (

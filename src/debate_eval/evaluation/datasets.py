@@ -118,8 +118,7 @@ def get_scheme(name: str) -> LabelScheme:
         return read_scheme(Path(name))
     if name not in SCHEMES:
         raise InputError(
-            f"unknown label mapping {name!r}; expected one of {', '.join(SCHEMES)} "
-            "or a .toml file"
+            f"unknown label mapping {name!r}; expected one of {', '.join(SCHEMES)} or a .toml file"
         )
     return SCHEMES[name]
 
@@ -127,13 +126,13 @@ def get_scheme(name: str) -> LabelScheme:
 def read_scheme(path: Path) -> LabelScheme:
     """A dataset's own label mapping:
 
-        kind = "binary"                 # binary | four_way | directional
-        [gold]                          # dataset label -> class
-        biased = "imbalanced"
-        fair = "balanced"
-        [predicted]                     # each of the four ratings -> class
-        "Appears well balanced" = "balanced"
-        ...
+    kind = "binary"                 # binary | four_way | directional
+    [gold]                          # dataset label -> class
+    biased = "imbalanced"
+    fair = "balanced"
+    [predicted]                     # each of the four ratings -> class
+    "Appears well balanced" = "balanced"
+    ...
     """
     import tomllib
 
