@@ -36,6 +36,16 @@ def test_json_is_read_from_bare_or_fenced_text(reply):
     assert parse_json_reply(reply, ClaimRuling) == ClaimRuling(**RULING)
 
 
+def test_json_with_unescaped_quotes_from_the_article_is_mended():
+    reply = (
+        '{"decisive_point": "The mayor said "it works" with no data.", '
+        '"verdict": "unsupported"}'
+    )
+    ruling = parse_json_reply(reply, ClaimRuling)
+    assert ruling.verdict == "unsupported"
+    assert ruling.decisive_point == 'The mayor said "it works" with no data.'
+
+
 def test_json_text_puts_the_schema_in_the_prompt_and_counts_usage():
     model = ScriptedChatModel([text_reply(json.dumps(RULING), usage=(300, 40))])
     ruling, usage = ask(model)

@@ -113,8 +113,20 @@ def _as_text(reply: BaseMessage | None) -> str:
 
 
 def parse_json_reply(text: str, schema: type[T]) -> T:
-    """The object a plain-text reply spells out as JSON (bare or in a ```json fence)."""
-    return schema.model_validate(parse_json_markdown(text))
+    """The object a plain-text reply spells out as JSON (bare or in a ```json fence).
+
+    JSON that does not parse as written (small models leave quotes inside quoted article text
+    unescaped) is mended with json-repair; the schema then decides whether it is usable.
+    """
+    try:
+        data = parse_json_markdown(text)
+    except ValueError:
+        import json_repair
+
+        data = json_repair.repair_json(text, return_objects=True)
+        if not isinstance(data, dict):
+            raise ValueError("the reply holds no JSON object") from None
+    return schema.model_validate(data)
 
 
 async def _ask_json_text(
