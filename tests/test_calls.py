@@ -38,8 +38,7 @@ def test_json_is_read_from_bare_or_fenced_text(reply):
 
 def test_json_with_unescaped_quotes_from_the_article_is_mended():
     reply = (
-        '{"decisive_point": "The mayor said "it works" with no data.", '
-        '"verdict": "unsupported"}'
+        '{"decisive_point": "The mayor said "it works" with no data.", "verdict": "unsupported"}'
     )
     ruling = parse_json_reply(reply, ClaimRuling)
     assert ruling.verdict == "unsupported"

@@ -257,3 +257,30 @@ def test_a_config_prompt_with_unknown_placeholders_is_refused(tmp_path):
     config.write_text('[judges.bad]\nkind = "baseline"\nprompt = "bad.md"\n')
     with pytest.raises(ConfigError, match=r"judge bad: a baseline_judge prompt may use only"):
         evaluate(tmp_path, Cast(), judges="bad", judge_config=config)
+
+
+def test_a_failed_debate_is_retried_and_judged_on_the_next_run(tmp_path):
+    cast = Cast()
+    failing = {"on": True}
+    original = cast.models
+
+    def models(cache, concurrency):
+        for m in original(cache, concurrency):
+            if failing["on"]:
+                m.debate.extractor = ScriptedChatModel(
+                    lambda msgs: (
+                        tool_reply("Nope", {})
+                        if "Edition 1" in prompt_text(msgs)
+                        else tool_reply("ExtractedClaims", {"claims": CLAIMS})
+                    )
+                )
+            yield m
+
+    cast.models = models
+    first = evaluate(tmp_path, cast, judges="debate", swap=False)
+    assert first["judges"]["debate"]["ratings"]["a1"] is None
+    assert first["debates"]["failed"] == 1
+    failing["on"] = False
+    second = evaluate(tmp_path, cast, judges="debate", swap=False)
+    assert second["judges"]["debate"]["ratings"]["a1"] == MODERATE
+    assert second["debates"]["failed"] == 0

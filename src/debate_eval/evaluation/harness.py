@@ -117,10 +117,14 @@ async def evaluate_article(
                 if found is None:
                     debate = debates.get(order)
                     rating = await judge.rate(example, debate.transcript if debate else None)
+                    debate_failed = judge.needs_debate and (debate is None or debate.error)
                     if rating.rating is None and debate is not None and debate.error:
                         rating.unscored_reason = f"the debate failed: {debate.error}"
                     found = to_judgment(judge, example, repeat, order, rating, settings)
-                    store.save_judgment(found, key)
+                    if not debate_failed:
+                        # Not stored when the debate failed: a rerun retries the debate and
+                        # must then judge it.
+                        store.save_judgment(found, key)
                 out.append(found)
     return out
 
