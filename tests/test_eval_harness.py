@@ -284,3 +284,13 @@ def test_a_failed_debate_is_retried_and_judged_on_the_next_run(tmp_path):
     second = evaluate(tmp_path, cast, judges="debate", swap=False)
     assert second["judges"]["debate"]["ratings"]["a1"] == MODERATE
     assert second["debates"]["failed"] == 0
+
+
+def test_cache_keys_name_a_changing_endpoint_by_its_stable_alias(tmp_path):
+    store = ResultsStore(tmp_path / "c.sqlite")
+    cache = StoreCache(store)
+    cache.aliases["http://127.0.0.1:4242/v1"] = "embedded:m"
+    first = cache._key("p", '{"openai_api_base": "http://127.0.0.1:4242/v1"}')
+    cache.aliases = {"http://127.0.0.1:5151/v1": "embedded:m"}
+    assert cache._key("p", '{"openai_api_base": "http://127.0.0.1:5151/v1"}') == first
+    store.close()

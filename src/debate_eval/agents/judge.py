@@ -56,7 +56,7 @@ def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:
     words = content_words(text)
     overlap = {cid: len(words & content_words(ct)) for cid, ct in claim_texts.items()}
     best = max(overlap, key=overlap.__getitem__, default=None)
-    return best if best is not None and overlap[best] >= 2 else None
+    return best if best is not None and overlap[best] >= 1 else None
 
 
 def _citation_cleaner(

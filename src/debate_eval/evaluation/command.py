@@ -56,6 +56,7 @@ class EvalModels:
     make_judge_model: Callable[[RoleSettings], BaseChatModel]
     structured_method: str
     article_concurrency: int
+    endpoint_label: str | None = None  # a stable name for an endpoint whose URL changes
 
 
 @contextlib.contextmanager
@@ -65,6 +66,10 @@ def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> I
     embedded = backend.local_model is not None
     limit = 1 if embedded else max(1, concurrency)
     with open_endpoint(backend) as base_url:
+        label = None
+        if embedded and base_url:
+            label = f"embedded:{backend.local_model.name}"
+            cache.aliases[base_url] = label
         settings = backend.role_settings(base_url)
         timeout = max(s.timeout_s for s in settings.values())
         # Calls queue for a connection without a time limit: the pool is the concurrency bound;
@@ -80,6 +85,7 @@ def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> I
             make_judge_model=lambda s: build_chat_model(s, cache=cache, http_async_client=client),
             structured_method=method,
             article_concurrency=1 if embedded else limit,
+            endpoint_label=label,
         )
 
 
@@ -164,6 +170,7 @@ def run_evaluation(
                     method=models.structured_method,
                     repeat=repeat,
                     temperature=temperature,
+                    endpoint_label=models.endpoint_label,
                 )
 
             plan = EvalPlan(

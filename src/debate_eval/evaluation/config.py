@@ -106,6 +106,7 @@ def build_judges(
     method: str,
     repeat: int,
     temperature: float | None,
+    endpoint_label: str | None = None,
 ) -> list[Judge]:
     """Judges for one repeat; each model gets the repeat as its seed (so repeats can differ)."""
 
@@ -153,4 +154,8 @@ def build_judges(
             temperature=settings.temperature,
         )
 
-    return [build(n) for n in names]
+    judges = [build(n) for n in names]
+    if endpoint_label:
+        for judge in judges:
+            judge.label_endpoint(base.base_url, endpoint_label)
+    return judges

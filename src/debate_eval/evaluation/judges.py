@@ -75,6 +75,14 @@ class Judge:
     persona: str = DEFAULT_PERSONA
     temperature: float | None = None
     members: list[Judge] = field(default_factory=list)
+    endpoint: str | None = None  # how settings name the endpoint (stable across runs)
+
+    def label_endpoint(self, url: str | None, label: str) -> None:
+        """Name the endpoint at `url` `label` in settings (also in panel members)."""
+        if self.model is not None and getattr(self.model, "openai_api_base", None) == url:
+            self.endpoint = label
+        for member in self.members:
+            member.label_endpoint(url, label)
 
     @property
     def needs_debate(self) -> bool:
@@ -94,7 +102,7 @@ class Judge:
         return {
             "kind": self.kind,
             "model": model_name(self.model) if self.model is not None else None,
-            "base_url": getattr(self.model, "openai_api_base", None),
+            "base_url": self.endpoint or getattr(self.model, "openai_api_base", None),
             "temperature": self.temperature,
             "structured_method": self.method,
             "prompt_sha256": prompt_hash(prompt),

@@ -180,9 +180,13 @@ class StoreCache(BaseCache):
     def __init__(self, store: ResultsStore) -> None:
         self.store = store
         self.hits = 0
+        # Endpoint URLs that change between runs (the embedded server's free port) -> a stable
+        # name, so a rerun finds its cached calls.
+        self.aliases: dict[str, str] = {}
 
-    @staticmethod
-    def _key(prompt: str, llm_string: str) -> str:
+    def _key(self, prompt: str, llm_string: str) -> str:
+        for url, name in self.aliases.items():
+            llm_string = llm_string.replace(url, name)
         return hashlib.sha256(f"{llm_string}\x00{prompt}".encode()).hexdigest()
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
