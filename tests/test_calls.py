@@ -136,3 +136,10 @@ def test_a_report_with_too_many_items_keeps_the_first_ones():
     )
     assert draft.summary == ["Point number 0.", "Point number 1.", "Point number 2."]
     assert len(draft.analysis) == 5 and len(draft.research_topics) == 8
+
+
+def test_first_sentence():
+    from debate_eval.sentences import first_sentence
+
+    assert first_sentence(' He said "no." Then left. ') == 'He said "no."'
+    assert first_sentence("no end here") == "no end here"

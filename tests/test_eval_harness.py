@@ -294,3 +294,24 @@ def test_cache_keys_name_a_changing_endpoint_by_its_stable_alias(tmp_path):
     cache.aliases = {"http://127.0.0.1:5151/v1": "embedded:m"}
     assert cache._key("p", '{"openai_api_base": "http://127.0.0.1:5151/v1"}') == first
     store.close()
+
+
+def test_judges_on_the_shared_endpoint_name_it_stably(tmp_path):
+    from debate_eval.evaluation.config import EvalConfig, JudgeConfig, build_judges
+
+    config = EvalConfig(judges={"far": JudgeConfig(kind="baseline", base_url="http://far/v1")})
+    base = RoleSettings(model="m", base_url="http://127.0.0.1:4242/v1")
+    judges = build_judges(
+        ["baseline", "panel", "far"],
+        config,
+        base,
+        lambda s: ScriptedChatModel([]),
+        method="json_text",
+        repeat=0,
+        temperature=None,
+        endpoint_label="embedded:m",
+    )
+    baseline, panel, far = judges
+    assert baseline.endpoint == "embedded:m"
+    assert {m.endpoint for m in panel.members} == {"embedded:m"}
+    assert far.endpoint is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from debate_eval.errors import DebateEvalError
@@ -67,11 +67,32 @@ def new_run_id() -> str:
 
 @dataclass
 class _Outcome:
-    claims: list[Claim]
-    turns: dict[str, Turn]  # by id: a turn is seen inside its debate and again at the top
-    rulings: dict[str, ClaimRuling]
-    usage: dict[str, TokenUsage]
-    report: Report | None
+    claims: list[Claim] = field(default_factory=list)
+    # By id: a turn is seen inside its debate and again at the top.
+    turns: dict[str, Turn] = field(default_factory=dict)
+    rulings: dict[str, ClaimRuling] = field(default_factory=dict)
+    usage: dict[str, TokenUsage] = field(default_factory=dict)
+    report: Report | None = None
+
+
+async def _run_graph(
+    article: str,
+    models: RoleModels,
+    options: RunOptions,
+    emit: EventHandler,
+    callbacks: list | None,
+    *,
+    with_report: bool,
+) -> _Outcome:
+    """Stream the graph; a failure carries the finished claims and turns (exc.partial)."""
+    out = _Outcome()
+    try:
+        await _stream(article, models, options, emit, callbacks, with_report, out)
+    except DebateEvalError as exc:
+        if out.turns:
+            exc.partial = _transcript(out)
+        raise
+    return out
 
 
 async def _stream(
@@ -82,7 +103,8 @@ async def _stream(
     callbacks: list | None,
     with_report: bool,
     out: _Outcome,
-) -> _Outcome:
+) -> None:
+    """Run the graph, collecting into `out` as steps finish."""
     context = DebateContext(
         models=models,
         words_per_turn=options.words_per_turn,
@@ -128,10 +150,8 @@ async def _stream(
             elif node == "debate":
                 out.turns.update({t.id: t for t in delta.get("turns", [])})
                 out.rulings.update(delta.get("rulings", {}))
-
             elif node == "judge":
                 out.report = delta["report"]
-    return out
 
 
 def _transcript(out: _Outcome) -> Transcript:
@@ -141,17 +161,6 @@ def _transcript(out: _Outcome) -> Transcript:
     return Transcript(
         claims=claims, debate=transcript_in_order(list(out.turns.values()), claims), usage=out.usage
     )
-
-
-async def _run_keeping_partial(*args, with_report: bool) -> _Outcome:
-    """_stream, but a failure carries the finished claims and turns (exc.partial)."""
-    out = _Outcome([], {}, {}, {}, None)
-    try:
-        return await _stream(*args, with_report=with_report, out=out)
-    except DebateEvalError as exc:
-        if out.turns:
-            exc.partial = _transcript(out)
-        raise
 
 
 async def arun_debate(
@@ -170,7 +179,7 @@ async def arun_debate(
     options = options or RunOptions()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    out = await _run_keeping_partial(
+    out = await _run_graph(
         article, models, options, on_event or (lambda _e: None), callbacks, with_report=True
     )
     if out.report is None:  # pragma: no cover - the graph always ends in the judge
@@ -196,7 +205,7 @@ async def arun_transcript(
     """Debate `article` without writing the report: the claims with their verdicts and the
     debate, for judges to rate later (the eval harness stores these)."""
     options = options or RunOptions()
-    out = await _run_keeping_partial(
+    out = await _run_graph(
         article, models, options, on_event or (lambda _e: None), None, with_report=False
     )
     return _transcript(out)

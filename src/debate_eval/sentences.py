@@ -7,6 +7,12 @@ import re
 _SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]?(?=\s|$)")
 
 
+def first_sentence(text: str) -> str:
+    """The text up to the end of its first sentence (all of it if none ends)."""
+    match = _SENTENCE_END_RE.search(text.strip())
+    return text.strip()[: match.end()] if match else text.strip()
+
+
 def trim_to_sentence(text: str) -> str:
     """Text that was cut off, ended at its last complete sentence (if one ends in its second
     half; otherwise marked as cut with an ellipsis)."""

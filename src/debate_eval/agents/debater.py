@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from langgraph.runtime import Runtime
 
@@ -11,6 +10,7 @@ from debate_eval.calls import add_usage, ask_text
 from debate_eval.novelty import echoes
 from debate_eval.prompts import build_messages
 from debate_eval.schemas import Turn, turn_id
+from debate_eval.sentences import first_sentence
 from debate_eval.state import DebateContext, DebateState
 from debate_eval.transcript import format_claim, format_turns
 
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 def _gist(turn: Turn) -> Turn:
     """The turn cut to its first sentence, so a model cannot copy it whole."""
-    first = re.split(r"(?<=[.!?])\s", turn.content.strip(), maxsplit=1)[0]
+    first = first_sentence(turn.content)
     return turn.model_copy(update={"content": first[:200].rstrip() + " […]"})
 
 

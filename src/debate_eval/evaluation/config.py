@@ -120,6 +120,10 @@ def build_judges(
             seed=repeat,
         )
 
+    def endpoint_of(settings: RoleSettings) -> str | None:
+        # The shared endpoint may have a URL that changes between runs: name it stably.
+        return endpoint_label if settings.base_url == base.base_url else None
+
     def build(name: str, seen: tuple[str, ...] = ()) -> Judge:
         if name in seen:
             raise ConfigError(f"judge {name}: a panel cannot contain itself")
@@ -133,6 +137,7 @@ def build_judges(
                     method,
                     persona=persona,
                     temperature=member.temperature,
+                    endpoint=endpoint_of(member),
                 )
                 for i, persona in enumerate(PANEL_PERSONAS)
             ]
@@ -152,10 +157,7 @@ def build_judges(
             template=_template(cfg, name),
             persona=cfg.persona or DEFAULT_PERSONA,
             temperature=settings.temperature,
+            endpoint=endpoint_of(settings),
         )
 
-    judges = [build(n) for n in names]
-    if endpoint_label:
-        for judge in judges:
-            judge.label_endpoint(base.base_url, endpoint_label)
-    return judges
+    return [build(n) for n in names]

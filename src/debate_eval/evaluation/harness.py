@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from debate_eval.errors import DebateEvalError
@@ -64,7 +64,7 @@ async def get_debate(
     if stored is not None and stored.transcript is not None:
         return stored
     t0 = time.perf_counter()
-    run_options = RunOptions(**{**options.__dict__, "skeptic_first": order == SKEPTIC_FIRST})
+    run_options = replace(options, skeptic_first=order == SKEPTIC_FIRST)
     try:
         transcript = await arun_transcript(example.text, models, run_options)
     except DebateEvalError as exc:

@@ -77,13 +77,6 @@ class Judge:
     members: list[Judge] = field(default_factory=list)
     endpoint: str | None = None  # how settings name the endpoint (stable across runs)
 
-    def label_endpoint(self, url: str | None, label: str) -> None:
-        """Name the endpoint at `url` `label` in settings (also in panel members)."""
-        if self.model is not None and getattr(self.model, "openai_api_base", None) == url:
-            self.endpoint = label
-        for member in self.members:
-            member.label_endpoint(url, label)
-
     @property
     def needs_debate(self) -> bool:
         return self.kind == "debate" or any(m.needs_debate for m in self.members)

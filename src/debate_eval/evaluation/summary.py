@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
 
 from debate_eval.evaluation import metrics
 from debate_eval.evaluation.datasets import Example, LabelScheme
@@ -116,7 +115,3 @@ def summarise(
             "latency_s": metrics.mean_p95([d.latency_s for d in done]),
         },
     }
-
-
-def as_dict(j: Judgment) -> dict:
-    return asdict(j)
