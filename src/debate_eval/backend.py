@@ -27,6 +27,11 @@ EMBEDDED_MAX_TOKENS = {
     "judge": 900,
 }
 REMOTE_MAX_CLAIMS = 5
+# The embedded model reads 8,192 tokens: the article plus the debate, the report's schema and
+# its answer must fit. At up to 1.4 tokens per word, 3,500 words leave ~3,300 tokens for the rest.
+EMBEDDED_MAX_ARTICLE_WORDS = 3_500
+# Remote models usually read 32k-128k tokens; a smaller server's limit goes in the config.
+REMOTE_MAX_ARTICLE_WORDS = 20_000
 # llama.cpp's grammar-constrained sampling (tool calls, JSON mode) halves generation speed on CPU.
 EMBEDDED_STRUCTURED_METHOD = "json_text"
 REMOTE_STRUCTURED_METHOD = "function_calling"
@@ -54,6 +59,14 @@ class Backend:
         if self.local_model is not None:
             return EMBEDDED_STRUCTURED_METHOD
         return REMOTE_STRUCTURED_METHOD
+
+    @property
+    def max_article_words(self) -> int:
+        if self.settings.max_article_words:
+            return self.settings.max_article_words
+        if self.local_model is not None:
+            return EMBEDDED_MAX_ARTICLE_WORDS
+        return REMOTE_MAX_ARTICLE_WORDS
 
     def run_options(self, *, skeptic_first: bool = False) -> RunOptions:
         s = self.settings

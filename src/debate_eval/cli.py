@@ -132,6 +132,13 @@ def run(
         bool, typer.Option("--skeptic-first", help="Let the skeptic open each debate.")
     ] = False,
     local_model: LocalModelOption = None,
+    max_article_words: Annotated[
+        int | None,
+        typer.Option(
+            help="Cut longer articles to this many words, with a notice. "
+            "[default: 3500 embedded, 20000 remote]"
+        ),
+    ] = None,
     config: ConfigOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the report, no live transcript.")
@@ -140,9 +147,9 @@ def run(
 ) -> None:
     """Debate an article's claims and print a balance report."""
     from debate_eval.backend import open_models, select_backend
-    from debate_eval.inputs import read_article
+    from debate_eval.inputs import load_article
     from debate_eval.live import LiveView
-    from debate_eval.render import print_report, to_json, to_markdown
+    from debate_eval.render import notices_renderable, print_report, to_json, to_markdown
     from debate_eval.runner import arun_debate, new_run_id
 
     def body() -> None:
@@ -155,11 +162,13 @@ def run(
             max_claims=max_claims,
             timeout_s=timeout,
             local_model=local_model,
+            max_article_words=max_article_words,
         )
         if output is not None:
             _check_output_path(output)
-        text = read_article(article)
         backend = select_backend(settings)
+        source = load_article(article, max_words=backend.max_article_words)
+        text = source.text
         options = backend.run_options(skeptic_first=skeptic_first)
         # JSON on stdout must stay clean: the live view then goes to stderr.
         data_on_stdout = output is None and output_format is OutputFormat.json
@@ -167,16 +176,27 @@ def run(
         run_id = new_run_id()
         if not quiet:
             console.print(f"[dim]run {run_id} · {backend.describe()}", soft_wrap=True)
+            if source.notices:
+                console.print(notices_renderable(source.notices))
             if backend.local_model is not None:
                 console.print("[dim]Starting the embedded model (first use assembles it)…")
         try:
             with open_models(backend) as models:
                 if quiet:
-                    report = asyncio.run(arun_debate(text, models, options, run_id=run_id))
+                    report = asyncio.run(
+                        arun_debate(text, models, options, run_id=run_id, notices=source.notices)
+                    )
                 else:
                     with LiveView(console, options.rounds) as view:
                         report = asyncio.run(
-                            arun_debate(text, models, options, on_event=view, run_id=run_id)
+                            arun_debate(
+                                text,
+                                models,
+                                options,
+                                on_event=view,
+                                run_id=run_id,
+                                notices=source.notices,
+                            )
                         )
         except DebateEvalError as exc:
             _save_partial(exc, output, run_id)

@@ -37,6 +37,7 @@ ENV_VARS = {
     "timeout_s": "DEBATE_EVAL_TIMEOUT",
     "structured_method": "DEBATE_EVAL_STRUCTURED_METHOD",
     "local_model": "DEBATE_EVAL_LOCAL_MODEL",
+    "max_article_words": "DEBATE_EVAL_MAX_ARTICLE_WORDS",
 }
 CONFIG_ENV_VAR = "DEBATE_EVAL_CONFIG"
 
@@ -65,6 +66,7 @@ class FileConfig(BaseModel):
     timeout_s: float | None = Field(default=None, gt=0)
     structured_method: str | None = None
     local_model: str | None = None
+    max_article_words: int | None = Field(default=None, ge=100)
     roles: dict[str, RoleOverride] = Field(default_factory=dict)
 
 
@@ -81,6 +83,8 @@ class Settings:
     timeout_s: float = 120.0
     structured_method: str | None = None  # None: the backend's default
     local_model: str | None = None
+    # None: the backend's default (what its model's context window holds with room to debate).
+    max_article_words: int | None = None
     roles: dict[str, RoleOverride] = field(default_factory=dict)
 
     def role_settings(self) -> dict[str, RoleSettings]:
@@ -141,7 +145,7 @@ def _env_values(env: Mapping[str, str]) -> dict[str, Any]:
         raw = env.get(var)
         if raw is None or raw.strip() == "":
             continue
-        if key in ("rounds", "max_claims"):
+        if key in ("rounds", "max_claims", "max_article_words"):
             try:
                 values[key] = int(raw)
             except ValueError as exc:
@@ -188,4 +192,8 @@ def load_settings(
         raise ConfigError(f"rounds must be between 1 and 10, not {settings.rounds}")
     if settings.max_claims is not None and not 1 <= settings.max_claims <= 12:
         raise ConfigError(f"max_claims must be between 1 and 12, not {settings.max_claims}")
+    if settings.max_article_words is not None and settings.max_article_words < 100:
+        raise ConfigError(
+            f"max_article_words must be at least 100, not {settings.max_article_words}"
+        )
     return settings

@@ -22,7 +22,9 @@ def to_json(report: Report) -> str:
 
 def to_markdown(report: Report) -> str:
     """The report as Markdown: the four sections in order, then claims and the transcript."""
-    lines = ["# Balance report", "", "## Article summary", ""]
+    lines = ["# Balance report", ""]
+    lines += [f"> **Note:** {notice}\n" for notice in report.meta.notices]
+    lines += ["## Article summary", ""]
     lines += [f"{i}. {point}" for i, point in enumerate(report.summary, 1)]
     lines += [
         "",
@@ -75,9 +77,20 @@ def turn_panel(turn: Turn, claim_text: str | None = None) -> Panel:
     )
 
 
+def notices_renderable(notices: list[str] | tuple[str, ...]) -> Panel:
+    """What was done to the input (trimmed, re-encoded, injected instructions), in one panel."""
+    return Panel(
+        Text("\n".join(f"• {n}" for n in notices)),
+        title="[bold yellow]Notes on the input",
+        title_align="left",
+        border_style="yellow",
+    )
+
+
 def report_renderable(report: Report) -> Group:
     """The report for the terminal."""
-    parts: list = [Rule("[bold]Article summary"), ""]
+    parts: list = [notices_renderable(report.meta.notices)] if report.meta.notices else []
+    parts += [Rule("[bold]Article summary"), ""]
     parts += [Text(f"{i}. {point}") for i, point in enumerate(report.summary, 1)]
     style = RATING_STYLES[report.rating.label]
     parts += [

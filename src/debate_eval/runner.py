@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -171,10 +171,12 @@ async def arun_debate(
     on_event: EventHandler | None = None,
     run_id: str | None = None,
     callbacks: list | None = None,
+    notices: Sequence[str] = (),
 ) -> Report:
     """Debate `article` and return the report; `on_event` sees each step as it happens.
 
     callbacks: LangChain callback handlers, passed to every model call (tracing, benchmarks).
+    notices: what the reader should know about the input (kept in the report's meta).
     """
     options = options or RunOptions()
     started = datetime.now(UTC)
@@ -191,6 +193,7 @@ async def arun_debate(
         duration_s=round(time.perf_counter() - t0, 3),
         usage=out.usage,
         run_id=run_id,
+        notices=list(notices),
     )
     return out.report.model_copy(update={"meta": meta})
 

@@ -198,6 +198,11 @@ class ReportMeta(BaseModel):
     duration_s: float = Field(description="Wall-clock duration of the run in seconds.")
     usage: dict[str, TokenUsage] = Field(description="Token usage per role.")
     run_id: str | None = Field(default=None, description="The run's id.")
+    notices: list[str] = Field(
+        default_factory=list,
+        description="What the reader should know about the input: text left out to fit the "
+        "model, a guessed encoding, instructions aimed at AI systems found in the article.",
+    )
 
 
 class Report(BaseModel):
