@@ -38,19 +38,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 class StubServerProcess:
-    def __init__(self, log: Path, delay: float = 0.0) -> None:
+    """The stub server (or, given `faults`, the fault server) as a real process on loopback."""
+
+    def __init__(self, log: Path, delay: float = 0.0, faults: str | None = None) -> None:
         self.log = log
+        extra = ["--delay", str(delay)] if faults is None else ["--faults", faults]
+        module = "stub_server" if faults is None else "fault_server"
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "debate_eval.testing.stub_server",
+                f"debate_eval.testing.{module}",
                 "--port",
                 "0",
                 "--log",
                 str(log),
-                "--delay",
-                str(delay),
+                *extra,
             ],
             stdout=subprocess.PIPE,
             text=True,

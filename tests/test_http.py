@@ -128,6 +128,6 @@ def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "error: extractor: call to http://127.0.0.1:9/v1 failed: OpenAIConnectionError: "
-        "Connection error."
+        "error: extractor: connection to http://127.0.0.1:9/v1 failed (ConnectionRefusedError: "
+        "[Errno 111] Connect call failed ('127.0.0.1', 9)) after 3 attempts"
     ]

@@ -14,7 +14,7 @@ from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel
 
 from debate_eval.errors import ModelCallError, StructuredOutputError
-from debate_eval.llm import STRUCTURED_METHODS, endpoint
+from debate_eval.llm import PLACEHOLDER_API_KEY, STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
 from debate_eval.sentences import trim_to_sentence
 
@@ -48,9 +48,72 @@ def _one_line(text: object) -> str:
     return flat if len(flat) <= _MAX_ERROR_CHARS else flat[: _MAX_ERROR_CHARS - 1] + "…"
 
 
+def _attempts(model: BaseChatModel) -> str:
+    retries = getattr(model, "max_retries", None)
+    return f" after {retries + 1} attempts" if isinstance(retries, int) and retries > 0 else ""
+
+
+def _timeout_s(model: BaseChatModel) -> str:
+    timeout = getattr(model, "request_timeout", None)
+    seconds = getattr(timeout, "read", timeout)
+    return f" within {seconds:g} s" if isinstance(seconds, int | float) else ""
+
+
 def _api_failure(role: str, model: BaseChatModel, exc: openai.APIError) -> ModelCallError:
+    """One line for a call that failed for good: where, what happened, how often it was tried.
+
+    The SDK has already retried what is worth retrying (timeouts, dropped connections, 408, 409,
+    429 and 5xx, with exponential backoff that honours Retry-After)."""
     where = endpoint(model) or "the model"
-    return ModelCallError(role, f"call to {where} failed: {type(exc).__name__}: {_one_line(exc)}")
+    if isinstance(exc, openai.APITimeoutError):
+        what = f"no reply from {where}{_timeout_s(model)}{_attempts(model)}"
+    elif isinstance(exc, openai.APIConnectionError):
+        cause = _root_cause(exc)
+        detail = f" ({type(cause).__name__}: {_one_line(cause)})" if cause is not exc else ""
+        what = f"connection to {where} failed{detail}{_attempts(model)}"
+    elif isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        retried = status in (408, 409, 429) or status >= 500
+        hint = {
+            401: " (check the API key)",
+            403: " (the key may lack access to this model)",
+            404: " (check the model name and the base URL)",
+            429: " (rate limited)",
+        }.get(status, "")
+        what = (
+            f"{where} answered HTTP {status}{hint}{_attempts(model) if retried else ''}: "
+            f"{_one_line(_error_message(exc))}"
+        )
+    else:
+        what = f"call to {where} failed: {type(exc).__name__}: {_one_line(exc)}"
+    return ModelCallError(role, redact(what, model))
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception (e.g. httpx's ConnectError under the SDK's wrappers)."""
+    seen = {id(exc)}
+    while (inner := exc.__cause__ or exc.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        exc = inner
+    return exc
+
+
+def _error_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return exc.message
+
+
+def redact(text: str, model: BaseChatModel) -> str:
+    """`text` without the model's API key (a server may echo the key back in an error)."""
+    key = getattr(model, "openai_api_key", None)
+    secret = key.get_secret_value() if key is not None else ""
+    if len(secret) >= 8 and secret != PLACEHOLDER_API_KEY:
+        text = text.replace(secret, "***")
+    return text
 
 
 async def _invoke(model: BaseChatModel, messages: Sequence[BaseMessage], role: str):

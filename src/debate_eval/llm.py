@@ -118,7 +118,14 @@ def model_name(model: BaseChatModel) -> str:
 
 
 def endpoint(model: BaseChatModel) -> str | None:
-    """The base URL a model calls, if it calls one (never includes credentials)."""
-    return getattr(model, "openai_api_base", None) or (
+    """The base URL a model calls, if it calls one, without credentials or query string."""
+    url = getattr(model, "openai_api_base", None) or (
         "https://api.openai.com/v1" if isinstance(model, ChatOpenAI) else None
     )
+    return public_url(url) if url else None
+
+
+def public_url(url: str) -> str:
+    """`url` without user:password@ and ?query (where keys sometimes travel)."""
+    parts = httpx.URL(url)
+    return str(parts.copy_with(userinfo=b"", query=None, fragment=None))

@@ -1,0 +1,176 @@
+"""Model faults over real HTTP: a fault-injecting server process, the real CLI and client.
+
+Each case asserts what the user sees (exit code, one error line naming the role, the endpoint and
+what happened) and how many requests the server received (bounded retries, no hangs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import StubServerProcess
+
+OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
+
+
+@pytest.fixture
+def fault_server(tmp_path):
+    servers: list[StubServerProcess] = []
+
+    def start(faults: str) -> StubServerProcess:
+        server = StubServerProcess(tmp_path / f"requests-{len(servers)}.jsonl", faults=faults)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def run(server: StubServerProcess, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    """One claim, one round: extractor, advocate, skeptic, claim judge, judge = 5 requests."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "debate_eval",
+            "run",
+            str(OP_ED),
+            "--base-url",
+            server.base_url,
+            "--model",
+            "stub",
+            "--max-claims",
+            "1",
+            "--rounds",
+            "1",
+            "--quiet",
+            "--format",
+            "json",
+            "--output",
+            str(tmp_path / "r.json"),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DEBATE_EVAL_DATA_DIR": str(tmp_path / "data")},
+    )
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def faults_seen(server: StubServerProcess) -> list[str]:
+    return [r["fault"].split(":")[0] for r in server.requests()]
+
+
+def test_429_with_retry_after_is_waited_out_then_the_run_succeeds(fault_server, tmp_path):
+    server = fault_server("429:1,429:1")
+    result = run(server, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert faults_seen(server) == ["429", "429", "ok", "ok", "ok", "ok", "ok"]
+    arrivals = [r["at"] for r in server.requests()[:3]]
+    # The client waited as long as Retry-After said before each retry.
+    assert arrivals[1] - arrivals[0] >= 0.95
+    assert arrivals[2] - arrivals[1] >= 0.95
+    assert json.loads((tmp_path / "r.json").read_text())["rating"]["label"]
+
+
+def test_429_forever_gives_up_after_bounded_retries(fault_server, tmp_path):
+    server = fault_server("429:1*")
+    line = one_error_line(run(server, tmp_path))
+    assert line == (
+        f"error: extractor: {server.base_url} answered HTTP 429 (rate limited) after 3 attempts: "
+        "rate limit reached, slow down"
+    )
+    assert len(server.requests()) == 3
+
+
+@pytest.mark.parametrize("status", ["500", "503"])
+def test_server_errors_are_retried_then_reported(fault_server, tmp_path, status):
+    server = fault_server(f"{status}*")
+    line = one_error_line(run(server, tmp_path))
+    assert line == (
+        f"error: extractor: {server.base_url} answered HTTP {status} after 3 attempts: "
+        "the model server is overloaded"
+    )
+    assert len(server.requests()) == 3
+
+
+def test_one_server_error_is_recovered_from(fault_server, tmp_path):
+    server = fault_server("503")
+    assert run(server, tmp_path).returncode == 0
+    assert faults_seen(server) == ["503", "ok", "ok", "ok", "ok", "ok"]
+
+
+def test_a_call_slower_than_the_timeout_cannot_hang(fault_server, tmp_path):
+    server = fault_server("slow:30*")
+    line = one_error_line(run(server, tmp_path, "--timeout", "1"))
+    assert line == f"error: extractor: no reply from {server.base_url} within 1 s after 3 attempts"
+    assert len(server.requests()) == 3
+
+
+def test_a_dropped_connection_is_retried_then_reported(fault_server, tmp_path):
+    server = fault_server("drop*")
+    line = one_error_line(run(server, tmp_path))
+    assert line.startswith(f"error: extractor: connection to {server.base_url} failed (")
+    assert line.endswith("after 3 attempts")
+    assert len(server.requests()) == 3
+
+
+def test_truncated_tool_arguments_get_one_repair_retry(fault_server, tmp_path):
+    server = fault_server("truncated*")
+    line = one_error_line(run(server, tmp_path))
+    assert line.startswith(
+        "error: extractor: invalid structured reply for ExtractedClaims after a retry: "
+    )
+    assert len(server.requests()) == 2
+
+
+def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_server, tmp_path):
+    server = fault_server("invalid")
+    assert run(server, tmp_path).returncode == 0
+    requests = server.requests()
+    assert faults_seen(server)[:2] == ["invalid", "ok"]
+    repair = requests[1]["messages"]
+    assert repair[-2]["role"] == "assistant"
+    assert '{"x": 1}' in repair[-2]["content"]
+    assert repair[-1]["content"].startswith("Your previous reply could not be used: ")
+    assert "claims" in repair[-1]["content"]  # the validation error names the missing field
+
+
+def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
+    server = fault_server("ok,empty*")
+    line = one_error_line(run(server, tmp_path))
+    assert line == "error: advocate: the model returned an empty reply twice"
+    assert faults_seen(server) == ["ok", "empty", "empty"]
+
+
+def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
+    server = fault_server("ok,ok,ok,ok,500*")
+    line = one_error_line(run(server, tmp_path))
+    assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
+    assert len(server.requests()) == 7
+    partial = tmp_path / "r.partial.json"
+    assert f"the debate so far (2 turns) was saved to {partial}" in line
+    saved = json.loads(partial.read_text())
+    assert [t["role"] for t in saved["debate"]] == ["advocate", "skeptic", "judge"]
+
+
+def test_unknown_fault_names_the_allowed_ones():
+    from debate_eval.testing.fault_server import parse_script
+
+    with pytest.raises(ValueError, match="unknown fault 'teapot'; expected one of ok, slow"):
+        parse_script("ok,teapot")
