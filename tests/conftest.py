@@ -35,6 +35,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if var.startswith(("OPENAI_", "DEBATE_EVAL_")):
             monkeypatch.delenv(var)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # Run checkpoints go to the test's own folder, never the developer's data dir.
+    monkeypatch.setenv("DEBATE_EVAL_DATA_DIR", str(tmp_path / "data"))
 
 
 class StubServerProcess:

@@ -190,7 +190,7 @@ def test_model_failure_exits_1_with_role_and_endpoint(monkeypatch, article_file)
     use_models(monkeypatch, models)
     result = invoke("run", str(article_file))
     assert result.exit_code == 1
-    assert result.stderr == "error: extractor: connection to the model failed\n"
+    assert result.stderr.startswith("error: extractor: connection to the model failed; ")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     debug = invoke("run", str(article_file), "--debug")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,11 +66,14 @@ def run(server: StubServerProcess, tmp_path: Path, *extra: str) -> subprocess.Co
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
+    """The single error line, without its "; to continue: debate-eval run --resume ID" tail."""
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    return lines[0]
+    line, hint = lines[0].rsplit("; ", 1)
+    assert re.fullmatch(r"to continue: debate-eval run --resume [0-9a-f]{12}", hint), hint
+    return line
 
 
 def faults_seen(server: StubServerProcess) -> list[str]:

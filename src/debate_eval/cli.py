@@ -7,7 +7,6 @@ import contextlib
 import json
 import signal
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
@@ -17,7 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from debate_eval.errors import DebateEvalError, InputError
+from debate_eval.errors import DebateEvalError
 
 app = typer.Typer(
     name="debate-eval",
@@ -88,35 +87,27 @@ def guarded(debug: bool, body: Callable[[], T]) -> T:
         ) from None
 
 
-def _check_output_path(output: Path) -> None:
-    # Fail before the (slow, possibly paid) debate, not after it.
-    if output.is_dir():
-        raise InputError(f"--output {output}: is a directory")
-    if not output.parent.exists():
-        raise InputError(f"--output {output}: folder {output.parent} does not exist")
-
-
-def _write_output(output: Path, text: str) -> Path:
-    try:
-        output.write_text(text, encoding="utf-8")
-        return output
-    except OSError as exc:
-        # Never lose a finished report: keep it somewhere and say where.
-        fallback = Path(tempfile.mkstemp(prefix="debate-eval-report-", suffix=output.suffix)[1])
-        fallback.write_text(text, encoding="utf-8")
-        raise DebateEvalError(
-            f"cannot write {output} ({exc.strerror}); the report was saved to {fallback}"
-        ) from exc
-
-
 @app.command()
 def run(
-    article: Annotated[str, typer.Argument(help="Article file (.md or .txt), or - for stdin.")],
+    article: Annotated[
+        str | None,
+        typer.Argument(
+            help="Article: a text, Markdown, HTML or PDF file, - for stdin, or an http(s) URL."
+        ),
+    ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Report format.")
-    ] = OutputFormat.md,
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="Report format. [default: md]"),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            help="Continue a stopped run (its id is printed at the start), without repeating "
+            "finished model calls."
+        ),
     ] = None,
     rounds: RoundsOption = None,
     max_claims: MaxClaimsOption = None,
@@ -146,76 +137,28 @@ def run(
     debug: DebugOption = False,
 ) -> None:
     """Debate an article's claims and print a balance report."""
-    from debate_eval.backend import open_models, select_backend
-    from debate_eval.inputs import load_article
-    from debate_eval.live import LiveView
-    from debate_eval.render import notices_renderable, print_report, to_json, to_markdown
-    from debate_eval.runner import arun_debate, new_run_id
+    from debate_eval.run_command import RunRequest, execute_run
 
-    def body() -> None:
-        settings = _settings(
-            config,
-            model=model,
-            judge_model=judge_model,
-            base_url=base_url,
-            rounds=rounds,
-            max_claims=max_claims,
-            timeout_s=timeout,
-            local_model=local_model,
-            max_article_words=max_article_words,
-        )
-        if output is not None:
-            _check_output_path(output)
-        backend = select_backend(settings)
-        source = load_article(article, max_words=backend.max_article_words)
-        text = source.text
-        options = backend.run_options(skeptic_first=skeptic_first)
-        # JSON on stdout must stay clean: the live view then goes to stderr.
-        data_on_stdout = output is None and output_format is OutputFormat.json
-        console = Console(stderr=data_on_stdout, highlight=False)
-        run_id = new_run_id()
-        if not quiet:
-            console.print(f"[dim]run {run_id} · {backend.describe()}", soft_wrap=True)
-            if source.notices:
-                console.print(notices_renderable(source.notices))
-            if backend.local_model is not None:
-                console.print("[dim]Starting the embedded model (first use assembles it)…")
-        try:
-            with open_models(backend) as models:
-                if quiet:
-                    report = asyncio.run(
-                        arun_debate(text, models, options, run_id=run_id, notices=source.notices)
-                    )
-                else:
-                    with LiveView(console, options.rounds) as view:
-                        report = asyncio.run(
-                            arun_debate(
-                                text,
-                                models,
-                                options,
-                                on_event=view,
-                                run_id=run_id,
-                                notices=source.notices,
-                            )
-                        )
-        except DebateEvalError as exc:
-            _save_partial(exc, output, run_id)
-            raise
-        rendered = to_json(report) if output_format is OutputFormat.json else to_markdown(report)
-        if output is not None:
-            written = _write_output(output, rendered)
-            if not quiet:
-                print_report(console, report)
-                console.print(f"[dim]Report written to {written}", soft_wrap=True)
-            return
-        if output_format is OutputFormat.json:
-            sys.stdout.write(rendered)
-        elif console.is_terminal:
-            print_report(console, report)
-        else:
-            sys.stdout.write(rendered)
-
-    guarded(debug, body)
+    request = RunRequest(
+        article=article,
+        output=output,
+        output_format=output_format.value if output_format else None,
+        resume=resume,
+        skeptic_first=skeptic_first,
+        quiet=quiet,
+        config=config,
+        flags={
+            "model": model,
+            "judge_model": judge_model,
+            "base_url": base_url,
+            "rounds": rounds,
+            "max_claims": max_claims,
+            "timeout_s": timeout,
+            "local_model": local_model,
+            "max_article_words": max_article_words,
+        },
+    )
+    guarded(debug, lambda: execute_run(request))
 
 
 @app.command("eval")
@@ -293,23 +236,6 @@ def eval_(
         run_evaluation(request, select_backend(settings), Console(highlight=False))
 
     guarded(debug, body)
-
-
-def _save_partial(exc: DebateEvalError, output: Path | None, run_id: str) -> None:
-    """Keep the turns a failed run finished (they cost time or money): write them next to the
-    requested output (or in the current folder) and say where in the error line."""
-    partial = exc.partial
-    if partial is None:
-        return
-    name = f"{output.stem}.partial.json" if output else f"debate-eval-partial-{run_id}.json"
-    target = (output.parent if output else Path.cwd()) / name
-    turns = sum(1 for t in partial.debate if t.role != "judge")
-    try:
-        written = _write_output(target, partial.model_dump_json(indent=2) + "\n")
-    except DebateEvalError as unwritable:  # it went to a temporary file instead
-        exc.args = (f"{exc}; {unwritable}",)
-        return
-    exc.args = (f"{exc}; the debate so far ({turns} turns) was saved to {written}",)
 
 
 def _settings(config: Path | None, **flags: object):

@@ -75,6 +75,15 @@ class _Outcome:
     report: Report | None = None
 
 
+@dataclass(frozen=True)
+class Durability:
+    """Checkpoint a run under `thread_id` (the run id); `resume` continues it from there."""
+
+    checkpointer: object
+    thread_id: str
+    resume: bool = False
+
+
 async def _run_graph(
     article: str,
     models: RoleModels,
@@ -83,11 +92,12 @@ async def _run_graph(
     callbacks: list | None,
     *,
     with_report: bool,
+    durability: Durability | None = None,
 ) -> _Outcome:
     """Stream the graph; a failure carries the finished claims and turns (exc.partial)."""
     out = _Outcome()
     try:
-        await _stream(article, models, options, emit, callbacks, with_report, out)
+        await _stream(article, models, options, emit, callbacks, with_report, out, durability)
     except DebateEvalError as exc:
         if out.turns:
             exc.partial = _transcript(out)
@@ -103,6 +113,7 @@ async def _stream(
     callbacks: list | None,
     with_report: bool,
     out: _Outcome,
+    durability: Durability | None,
 ) -> None:
     """Run the graph, collecting into `out` as steps finish."""
     context = DebateContext(
@@ -110,25 +121,41 @@ async def _stream(
         words_per_turn=options.words_per_turn,
         history_turns=options.history_turns,
     )
-    inputs = {
+    graph = build_graph(
+        checkpointer=durability.checkpointer if durability else None, with_report=with_report
+    )
+    config: dict = {
+        **({"max_concurrency": options.max_concurrency} if options.max_concurrency else {}),
+        **({"callbacks": callbacks} if callbacks else {}),
+    }
+    inputs: dict | None = {
         "article": article,
         "rounds": options.rounds,
         "max_claims": options.max_claims,
         "skeptic_first": options.skeptic_first,
     }
-    pending: set[str] = set()
-    async for namespace, update in build_graph(with_report=with_report).astream(
+    extra: dict = {}
+    if durability is not None:
+        config["configurable"] = {"thread_id": durability.thread_id}
+        # Each step's writes are on disk before the next starts: a kill loses at most the calls
+        # in flight.
+        extra["durability"] = "sync"
+        if durability.resume:
+            inputs = None
+            await _replay_checkpoint(graph, config, out, emit)
+    pending = {c.id for c in out.claims} - set(out.rulings)
+    if durability is not None and durability.resume and out.claims and not pending and with_report:
+        emit(JudgeStarted())
+    async for namespace, update in graph.astream(
         inputs,
-        config={
-            **({"max_concurrency": options.max_concurrency} if options.max_concurrency else {}),
-            **({"callbacks": callbacks} if callbacks else {}),
-        },
+        config=config,
         context=context,
         stream_mode="updates",
         subgraphs=True,
+        **extra,
     ):
         for node, delta in update.items():
-            if not delta:
+            if not delta or node.startswith("__"):  # e.g. __metadata__ of a cached task
                 continue
             if namespace:  # inside a claim's debate: for the live view (and a failure's partial)
                 for turn in delta.get("turns", []):
@@ -152,6 +179,40 @@ async def _stream(
                 out.rulings.update(delta.get("rulings", {}))
             elif node == "judge":
                 out.report = delta["report"]
+    if durability is not None:
+        # The checkpoint is the whole run, before and after a resume: take the totals from it.
+        values = (await graph.aget_state(config)).values
+        out.claims = values.get("claims", out.claims)
+        out.turns.update({t.id: t for t in values.get("turns", [])})
+        out.rulings.update(values.get("rulings", {}))
+        out.usage = values.get("usage", out.usage)
+        out.report = values.get("report", out.report)
+
+
+async def _replay_checkpoint(graph, config: dict, out: _Outcome, emit: EventHandler) -> None:
+    """Load what a checkpointed run had finished into `out`, and show it again."""
+    snapshot = await graph.aget_state(config, subgraphs=True)
+    if snapshot.created_at is None:
+        raise DebateEvalError(f"run {config['configurable']['thread_id']} has no checkpoint")
+    values = snapshot.values
+    out.claims = list(values.get("claims", []))
+    out.usage = dict(values.get("usage", {}))
+    turns = list(values.get("turns", []))
+    rulings = dict(values.get("rulings", {}))
+    for task in snapshot.tasks:  # debates still running when the run stopped
+        inner = getattr(task.state, "values", None) or {}
+        turns += inner.get("turns", [])
+        rulings.update(inner.get("rulings", {}))
+    if out.claims:
+        emit(ClaimsExtracted(out.claims))
+    for turn in turns:
+        if turn.id not in out.turns:
+            out.turns[turn.id] = turn
+            if turn.role != "judge":
+                emit(TurnTaken(turn))
+    for claim_id, ruling in rulings.items():
+        out.rulings[claim_id] = ruling
+        emit(ClaimRuled(claim_id, ruling))
 
 
 def _transcript(out: _Outcome) -> Transcript:
@@ -172,17 +233,25 @@ async def arun_debate(
     run_id: str | None = None,
     callbacks: list | None = None,
     notices: Sequence[str] = (),
+    durability: Durability | None = None,
 ) -> Report:
     """Debate `article` and return the report; `on_event` sees each step as it happens.
 
     callbacks: LangChain callback handlers, passed to every model call (tracing, benchmarks).
     notices: what the reader should know about the input (kept in the report's meta).
+    durability: checkpoint the run (and, with resume=True, continue a stopped one).
     """
     options = options or RunOptions()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     out = await _run_graph(
-        article, models, options, on_event or (lambda _e: None), callbacks, with_report=True
+        article,
+        models,
+        options,
+        on_event or (lambda _e: None),
+        callbacks,
+        with_report=True,
+        durability=durability,
     )
     if out.report is None:  # pragma: no cover - the graph always ends in the judge
         raise RuntimeError("the debate graph finished without a report")
