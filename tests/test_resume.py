@@ -78,7 +78,7 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     answered = {json.dumps(r["messages"]) for r in before[:4]}
 
     resumed = cli(tmp_path, "--resume", run_id, "--quiet")
-    stdout, stderr = resumed.communicate(timeout=120)
+    _, stderr = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, stderr
     after = server.requests()[len(before) :]
     # Only the calls that had not finished were made again: 12 - 4 answered before the kill.

@@ -80,13 +80,18 @@ def render(name: str, template: str | None = None, **values: object) -> str:
     return template.format_map(values).strip()
 
 
-_TAG_RE = re.compile(r"<(/?)\s*(article|claim|passage|debate|claims)\b", re.IGNORECASE)
+FENCE_TAGS = ("article", "claim", "passage", "debate", "claims")
+_TAG_RE = re.compile(r"<\s*(/?)\s*(article|claim|passage|debate|claims)\b", re.IGNORECASE)
+# Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special
+# tokens would let the article open a system turn of its own.
+_SPECIAL_RE = re.compile(r"<\s*\|")
 
 
 def fence(tag: str, text: str, **attrs: str) -> str:
     """Wrap untrusted `text` in <tag>…</tag>, defusing any fence tags planted inside it."""
     # A planted "</article>" must not close the fence: turn its "<" into a look-alike.
     safe = _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)
+    safe = _SPECIAL_RE.sub("‹|", safe)
     attr_text = "".join(f' {k}="{v}"' for k, v in attrs.items())
     return f"<{tag}{attr_text}>\n{safe.strip()}\n</{tag}>"
 

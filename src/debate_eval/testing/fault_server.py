@@ -8,6 +8,7 @@ normally. Faults:
     slow:S        wait S seconds, then answer (longer than the client's timeout)
     429:S         HTTP 429 with "Retry-After: S"
     500, 503      HTTP 500 / 503 with an error body
+    401           HTTP 401 whose message echoes the API key it was sent (as some servers do)
     drop          send the headers and half the body, then close the connection
     truncated     a tool call whose JSON arguments are cut off (or cut-off JSON text)
     invalid       a tool call whose arguments are valid JSON but fail the schema
@@ -27,7 +28,7 @@ import time
 
 from debate_eval.testing.stub_server import StubHandler, StubServer
 
-FAULTS = ("ok", "slow", "429", "500", "503", "drop", "truncated", "invalid", "empty")
+FAULTS = ("ok", "slow", "429", "500", "503", "401", "drop", "truncated", "invalid", "empty")
 
 
 def parse_script(spec: str) -> list[str]:
@@ -75,6 +76,9 @@ class FaultHandler(StubHandler):
             self._answer(body)
         elif name == "429":
             self._error(429, "rate limit reached, slow down", {"Retry-After": arg or "1"})
+        elif name == "401":
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            self._error(401, f"Incorrect API key provided: {key}")
         elif name in ("500", "503"):
             self._error(int(name), "the model server is overloaded")
         elif name == "drop":

@@ -1,0 +1,92 @@
+"""A canary API key never reaches transcripts, reports, checkpoints, logs or error messages."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import StubServerProcess
+from tests.test_eval_cli import examples_dataset
+
+OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
+
+
+def run(tmp_path: Path, key: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "debate_eval", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "OPENAI_API_KEY": key,
+            "DEBATE_EVAL_DATA_DIR": str(tmp_path / "data"),
+        },
+    )
+
+
+def files_holding(root: Path, needle: str) -> list[Path]:
+    return [
+        path for path in root.rglob("*") if path.is_file() and needle.encode() in path.read_bytes()
+    ]
+
+
+def test_the_key_appears_in_no_file_and_no_output(tmp_path):
+    key = "sk-canary-" + secrets.token_hex(16)
+    work = tmp_path / "work"
+    work.mkdir()
+    outputs: list[str] = []
+    ok = StubServerProcess(tmp_path / "ok.jsonl")
+    # A server that echoes the key in its 401 message, and one that fails after two turns.
+    echo = StubServerProcess(tmp_path / "echo.jsonl", faults="401*")
+    late = StubServerProcess(tmp_path / "late.jsonl", faults="ok,ok,ok,500*")
+    try:
+        common = ["--model", "stub", "--max-claims", "1", "--rounds", "1"]
+        good = run(
+            work, key, "run", str(OP_ED), "--base-url", ok.base_url, *common,
+            "--format", "json", "--output", str(work / "r.json"),
+        )  # fmt: skip
+        assert good.returncode == 0, good.stderr
+        denied = run(work, key, "run", str(OP_ED), "--base-url", echo.base_url, *common)
+        assert denied.returncode == 1
+        assert "answered HTTP 401 (check the API key): Incorrect API key provided: ***" in (
+            denied.stderr
+        )
+        failed = run(
+            work, key, "run", str(OP_ED), "--base-url", late.base_url, *common,
+            "--output", str(work / "late.md"),
+        )  # fmt: skip
+        assert failed.returncode == 1
+        assert (work / "late.partial.json").exists()
+        evaluated = run(
+            work, key, "eval", str(examples_dataset(work)), "--base-url", ok.base_url,
+            "--judges", "baseline,debate", "--limit", "1", "--no-swap", *common,
+            "--out", str(work / "eval"),
+        )  # fmt: skip
+        assert evaluated.returncode == 0, evaluated.stderr
+        doctor = run(work, key, "doctor", "--base-url", ok.base_url, "--model", "stub")
+        assert doctor.returncode == 0, doctor.stderr
+        assert f"OPENAI_API_KEY: sk-…{key[-4:]}" in doctor.stdout
+        outputs = [r.stdout + r.stderr for r in (good, denied, failed, evaluated, doctor)]
+    finally:
+        for server in (ok, echo, late):
+            server.stop()
+    # Each run wrote a checkpoint store, reports, a partial transcript and an eval folder.
+    written = [p for p in work.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {
+        "runs.sqlite",
+        "r.json",
+        "late.partial.json",
+        "results.jsonl",
+        "summary.json",
+        "report.html",
+        "results.sqlite",
+    }
+    assert files_holding(work, key) == []
+    for text in outputs:
+        assert key not in text
+        assert key[10:] not in text  # not even its random part
