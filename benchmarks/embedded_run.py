@@ -22,7 +22,7 @@ from debate_eval.backend import open_models, select_backend
 from debate_eval.config import load_settings
 from debate_eval.embedded.server import cache_dir
 from debate_eval.embedded.weights import assemble
-from debate_eval.inputs import read_article
+from debate_eval.inputs import load_article
 from debate_eval.runner import arun_debate
 
 try:  # run as a script from the repository root
@@ -48,7 +48,7 @@ def main() -> None:
 
     backend = select_backend(load_settings({"local_model": args.local_model}, env={}))
     options = backend.run_options()
-    text = read_article(args.article)
+    text = load_article(args.article).text
     recorder = MessageRecorder()
     server_log = cache_dir() / "server.log"
     log_offset = server_log.stat().st_size if server_log.exists() else 0
