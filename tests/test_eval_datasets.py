@@ -123,3 +123,20 @@ def test_a_label_mapping_of_ones_own_from_toml(tmp_path):
     path.write_text('kind = "binary"\n[gold]\nbiased = "imbalanced"\n[predicted]\n')
     with pytest.raises(InputError, match="must map every rating"):
         get_scheme(str(path))
+
+
+def test_eval_cuts_overlong_articles_and_says_so():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from debate_eval.evaluation.command import _fit
+    from debate_eval.evaluation.datasets import Example
+
+    long = Example(id="a1", title="t", text="\n\n".join(["word " * 60] * 5), label="x")
+    out = StringIO()
+    fitted = _fit(long, 150, Console(file=out, width=200))
+    assert len(fitted.text.split()) == 120  # two whole paragraphs of 60 words
+    assert "a1: The article has 300 words" in out.getvalue()
+    short = Example(id="a2", title="t", text="word " * 50, label="x")
+    assert _fit(short, 150, Console(file=out)) is short

@@ -18,7 +18,7 @@ from rich.table import Table
 from debate_eval.backend import Backend, open_endpoint
 from debate_eval.errors import InputError
 from debate_eval.evaluation.config import build_judges, judge_names, read_judge_config
-from debate_eval.evaluation.datasets import DEFAULT_SCHEME, get_scheme, load_dataset
+from debate_eval.evaluation.datasets import DEFAULT_SCHEME, Example, get_scheme, load_dataset
 from debate_eval.evaluation.harness import (
     ADVOCATE_FIRST,
     REPEAT_TEMPERATURE,
@@ -29,6 +29,7 @@ from debate_eval.evaluation.harness import (
 from debate_eval.evaluation.html_report import render_html
 from debate_eval.evaluation.store import ResultsStore, StoreCache
 from debate_eval.evaluation.summary import result_rows, summarise
+from debate_eval.inputs import trim_words
 from debate_eval.llm import RoleModels, RoleSettings, build_chat_model, build_role_models
 
 
@@ -133,6 +134,15 @@ def summary_table(summary: dict) -> Table:
     return table
 
 
+def _fit(example: Example, max_words: int, console: Console) -> Example:
+    """The example cut to what the model can read, said aloud (never silently)."""
+    notices: list[str] = []
+    text = trim_words(example.text, max_words, notices)
+    for notice in notices:
+        console.print(f"[yellow]{example.id}:[/] {notice}", soft_wrap=True)
+    return replace(example, text=text) if notices else example
+
+
 def run_evaluation(
     request: EvalRequest,
     backend: Backend,
@@ -151,6 +161,7 @@ def run_evaluation(
         scheme.gold_class(e.label)  # an unmappable label fails now, not after hours of work
     if request.limit is not None:
         examples = examples[: max(0, request.limit)]
+    examples = [_fit(e, backend.max_article_words, console) for e in examples]
     config = read_judge_config(request.judge_config)
     names = judge_names(request.judges, config)
     request.out.mkdir(parents=True, exist_ok=True)
