@@ -26,9 +26,9 @@ from debate_eval.inputs import load_article
 from debate_eval.runner import arun_debate
 
 try:  # run as a script from the repository root
-    from prefix_cache import MessageRecorder, layout_report
+    from prefix_cache import MessageRecorder, layout_report, speeds_from_log
 except ImportError:  # imported as benchmarks.embedded_run
-    from benchmarks.prefix_cache import MessageRecorder, layout_report
+    from benchmarks.prefix_cache import MessageRecorder, layout_report, speeds_from_log
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,6 +88,7 @@ def main() -> None:
         "rounds": options.rounds,
         "rating": report.rating.label,
         "usage": usage,
+        "speeds": speeds_from_log(log_text),
         "prefix_cache": prefix,
     }
     print(json.dumps(result, indent=2))

@@ -85,6 +85,26 @@ class Tokenizer:
         return self.llm.tokenize(prompt.encode(), add_bos=False, special=True)
 
 
+_TIMING_RE = re.compile(r"(prompt eval|\s eval) time =\s*([\d.]+) ms /\s*(\d+) (?:tokens|runs)")
+
+
+def speeds_from_log(log_text: str) -> dict:
+    """Prompt and generation tokens per second over all calls, from llama.cpp's timings."""
+    totals = {"prompt eval": [0.0, 0], " eval": [0.0, 0]}
+    for kind, ms, count in _TIMING_RE.findall(log_text):
+        key = "prompt eval" if kind == "prompt eval" else " eval"
+        totals[key][0] += float(ms)
+        totals[key][1] += int(count)
+
+    def rate(ms: float, count: int) -> float | None:
+        return round(count / (ms / 1000), 1) if ms else None
+
+    return {
+        "prompt_tokens_per_s": rate(*totals["prompt eval"]),
+        "generation_tokens_per_s": rate(*totals[" eval"]),
+    }
+
+
 def measured_from_log(log_text: str) -> list[int]:
     """Prompt tokens evaluated per call, as llama.cpp reported them in a verbose server log."""
     return [int(n) for n in _PROMPT_EVAL_RE.findall(log_text)]

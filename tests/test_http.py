@@ -133,3 +133,19 @@ def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
         "[Errno 111] Connect call failed ('127.0.0.1', 9)) after 3 attempts; to continue: "
         "debate-eval run --resume "
     )
+
+
+def test_plain_judge_function_twice_over_keep_alive_http(stub_server):
+    """judge() is synchronous; called twice with one model over a keep-alive server, its pooled
+    connection must still belong to a live event loop."""
+    from debate_eval.agents.judge import judge
+    from debate_eval.llm import RoleSettings, build_chat_model
+    from tests.test_graph import CLAIMS as claims
+    from tests.test_graph import TRANSCRIPT
+
+    model = build_chat_model(RoleSettings(model="stub", base_url=stub_server.base_url))
+    article = OP_ED.read_text()
+    first = judge(article, claims, TRANSCRIPT, model)
+    second = judge(article, claims, TRANSCRIPT, model)
+    assert first.rating.label == second.rating.label
+    assert len(stub_server.requests()) == 2

@@ -10,6 +10,7 @@ from typing import TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.runnables import Runnable
 from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel
 
@@ -204,6 +205,24 @@ async def _ask_json_text(
         return {"raw": raw, "parsed": None, "error": exc}
 
 
+_RUNNABLES: dict[tuple[int, type, str], tuple[BaseChatModel, Runnable]] = {}
+_MAX_RUNNABLES = 128
+
+
+def _structured_runnable(model: BaseChatModel, schema: type[BaseModel], method: str) -> Runnable:
+    """`model.with_structured_output(schema)`, built once per model and schema: building it
+    converts the schema to a tool definition, which costs more than the rest of a call."""
+    key = (id(model), schema, method)
+    cached = _RUNNABLES.get(key)
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    runnable = model.with_structured_output(schema, method=method, include_raw=True)
+    if len(_RUNNABLES) >= _MAX_RUNNABLES:  # per-report schemas (the judge's) come and go
+        _RUNNABLES.clear()
+    _RUNNABLES[key] = (model, runnable)
+    return runnable
+
+
 async def _ask_with_runnable(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
@@ -211,7 +230,7 @@ async def _ask_with_runnable(
     role: str,
     method: str,
 ) -> dict:
-    runnable = model.with_structured_output(schema, method=method, include_raw=True)
+    runnable = _structured_runnable(model, schema, method)
     try:
         out = await runnable.ainvoke(list(messages))
     except openai.APIError as exc:

@@ -47,7 +47,8 @@ def build_chat_model(
     http_async_client: share one client (and its connection limit) between models.
     """
     # Own HTTP clients: langchain-openai's shared default async client keeps pooled connections
-    # bound to the first event loop, which breaks a second asyncio.run (e.g. judge() twice).
+    # bound to the first event loop it served; a model must live in one event loop (sync
+    # wrappers use debate_eval.sync.run_sync for that).
     return ChatOpenAI(
         http_client=httpx.Client(timeout=settings.timeout_s),
         http_async_client=http_async_client or httpx.AsyncClient(timeout=settings.timeout_s),

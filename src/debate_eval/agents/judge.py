@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Sequence
@@ -187,7 +186,9 @@ def judge(
     template: str | None = None,
 ) -> Report:
     """Write the report from a finished debate. Meta covers the judge call only."""
-    return asyncio.run(ajudge(article, claims, transcript, model, method=method, template=template))
+    from debate_eval.sync import run_sync
+
+    return run_sync(ajudge(article, claims, transcript, model, method=method, template=template))
 
 
 def claims_with_rulings(state: GraphState) -> list[Claim]:

@@ -16,21 +16,27 @@ from debate_eval.state import DebateContext, DebateOutput, DebateState, GraphSta
 DEBATE_NODES = ["advocate", "skeptic", "claim_judge"]
 
 
+async def route_debate(state: DebateState) -> str:
+    # Async on purpose: LangGraph runs a sync edge function of an async graph in a worker
+    # thread, a thread hop per turn that costs more than the decision itself.
+    return next_speaker(state)
+
+
 def build_debate_graph():
     """The subgraph that debates one claim and rules on it."""
     graph = StateGraph(DebateState, context_schema=DebateContext, output_schema=DebateOutput)
     graph.add_node("advocate", advocate)
     graph.add_node("skeptic", skeptic)
     graph.add_node("claim_judge", claim_judge)
-    graph.add_conditional_edges(START, next_speaker, DEBATE_NODES)
-    graph.add_conditional_edges("advocate", next_speaker, DEBATE_NODES)
-    graph.add_conditional_edges("skeptic", next_speaker, DEBATE_NODES)
+    graph.add_conditional_edges(START, route_debate, DEBATE_NODES)
+    graph.add_conditional_edges("advocate", route_debate, DEBATE_NODES)
+    graph.add_conditional_edges("skeptic", route_debate, DEBATE_NODES)
     graph.add_edge("claim_judge", END)
     return graph.compile()
 
 
-def fan_out_debates(state: GraphState) -> list[Send]:
-    """One concurrent debate per claim."""
+async def fan_out_debates(state: GraphState) -> list[Send]:
+    """One concurrent debate per claim (async: no worker-thread hop, see route_debate)."""
     return [
         Send(
             "debate",

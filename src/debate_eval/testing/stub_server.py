@@ -5,7 +5,7 @@ the tool's JSON Schema (cited ids are taken from the enums the schema allows), J
 fenced JSON for plain requests whose prompt spells out a JSON Schema, and plain text turns.
 Every request is appended to --log as one JSON line, so tests can count what the server saw.
 --delay makes every answer wait, like a slow model; GET /stats tells the most requests that were
-ever in flight at once.
+ever in flight at once; --max-items sets how long lists are (e.g. how many claims are found).
 
     python -m debate_eval.testing.stub_server --port 0 [--delay 0.2] [--log requests.jsonl]
 
@@ -43,7 +43,8 @@ def _sentences(text: str) -> list[str]:
 class Synthesiser:
     """Builds a value that validates against a JSON Schema, from the request's own text."""
 
-    def __init__(self, schema: dict, messages: list[dict]) -> None:
+    def __init__(self, schema: dict, messages: list[dict], max_items: int = 3) -> None:
+        self.max_items = max_items
         self.defs = schema.get("$defs", {})
         self.sentences = _sentences(_article(messages))
         self.seed = int(hashlib.sha256(json.dumps(messages).encode()).hexdigest()[:8], 16)
@@ -67,8 +68,8 @@ class Synthesiser:
             if schema.get("maxItems") == 0:
                 return []
             low = schema.get("minItems", 1)
-            high = schema.get("maxItems", max(low, 3))
-            count = max(low, min(3, high))
+            high = schema.get("maxItems", max(low, self.max_items))
+            count = max(low, min(self.max_items, high))
             return [self.value(schema.get("items", {}), name) for _ in range(count)]
         if kind == "integer":
             return max(schema.get("minimum", 1), 1)
@@ -116,14 +117,14 @@ def _text_reply(messages: list[dict], max_tokens: int | None) -> tuple[str, str]
     return reply, "stop"
 
 
-def _tool_reply(body: dict) -> tuple[dict, str]:
+def _tool_reply(body: dict, max_items: int = 3) -> tuple[dict, str]:
     tools = body["tools"]
     choice = body.get("tool_choice")
     chosen = tools[0]["function"]
     if isinstance(choice, dict):
         wanted = choice.get("function", {}).get("name")
         chosen = next((t["function"] for t in tools if t["function"]["name"] == wanted), chosen)
-    args = Synthesiser(chosen.get("parameters", {}), body["messages"]).value(
+    args = Synthesiser(chosen.get("parameters", {}), body["messages"], max_items).value(
         chosen.get("parameters", {})
     )
     arguments = json.dumps(args)
@@ -143,6 +144,11 @@ def _tool_reply(body: dict) -> tuple[dict, str]:
 
 class StubHandler(BaseHTTPRequestHandler):
     server: StubServer
+    # As real model servers do: headers and body are separate writes, and Nagle's algorithm
+    # would hold the body back until the client's delayed ACK.
+    disable_nagle_algorithm = True
+    # Keep-alive, as real servers do (HTTP/1.0 would cost a new connection per request).
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -166,6 +172,7 @@ class StubHandler(BaseHTTPRequestHandler):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
 
     def do_POST(self) -> None:
+        arrived = time.perf_counter()
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -173,58 +180,67 @@ class StubHandler(BaseHTTPRequestHandler):
         self.server.record(body)
         self.server.enter()
         try:
-            self._answer(body)
+            self._answer(body, arrived)
         finally:
             self.server.leave()
 
-    def _answer(self, body: dict) -> None:
+    def _answer(self, body: dict, arrived: float | None = None) -> None:
+        reply = completion(body, self.server.max_items)
         if self.server.delay:
-            time.sleep(self.server.delay)
-        messages = body.get("messages", [])
-        max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-        fmt = (body.get("response_format") or {}).get("type")
-        if body.get("tools"):
-            message, produced = _tool_reply(body)
-            finish = "tool_calls"
-        elif fmt in ("json_object", "json_schema"):
-            schema = (body["response_format"].get("json_schema") or {}).get(
-                "schema"
-            ) or _schema_in_prompt(messages)
-            produced = json.dumps(Synthesiser(schema, messages).value(schema))
-            message, finish = {"role": "assistant", "content": produced}, "stop"
-        elif schema := _schema_in_prompt(messages):
-            # A plain request that spells out a schema: answer as small models do, in a fence.
-            produced = json.dumps(Synthesiser(schema, messages).value(schema), indent=1)
-            produced = f"Here is the JSON:\n```json\n{produced}\n```"
-            message, finish = {"role": "assistant", "content": produced}, "stop"
-        else:
-            produced, finish = _text_reply(messages, max_tokens)
-            message = {"role": "assistant", "content": produced}
-        prompt_chars = sum(len(json.dumps(m.get("content"))) for m in messages)
-        self._send(
-            200,
-            {
-                "id": "chatcmpl-stub",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", "stub"),
-                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                "usage": {
-                    "prompt_tokens": prompt_chars // 4,
-                    "completion_tokens": max(1, len(produced) // 4),
-                    "total_tokens": prompt_chars // 4 + max(1, len(produced) // 4),
-                },
-            },
-        )
+            # The answer leaves `delay` seconds after the request arrived, however long building
+            # it took: the server's own work hides inside the latency it simulates.
+            started = arrived if arrived is not None else time.perf_counter()
+            time.sleep(max(0.0, self.server.delay - (time.perf_counter() - started)))
+        self._send(200, reply)
+
+
+def completion(body: dict, max_items: int = 3) -> dict:
+    """The chat completion the stub answers to a request `body` (OpenAI wire format)."""
+    messages = body.get("messages", [])
+    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+    fmt = (body.get("response_format") or {}).get("type")
+    if body.get("tools"):
+        message, produced = _tool_reply(body, max_items)
+        finish = "tool_calls"
+    elif fmt in ("json_object", "json_schema"):
+        schema = (body["response_format"].get("json_schema") or {}).get(
+            "schema"
+        ) or _schema_in_prompt(messages)
+        produced = json.dumps(Synthesiser(schema, messages, max_items).value(schema))
+        message, finish = {"role": "assistant", "content": produced}, "stop"
+    elif schema := _schema_in_prompt(messages):
+        # A plain request that spells out a schema: answer as small models do, in a fence.
+        produced = json.dumps(Synthesiser(schema, messages, max_items).value(schema), indent=1)
+        produced = f"Here is the JSON:\n```json\n{produced}\n```"
+        message, finish = {"role": "assistant", "content": produced}, "stop"
+    else:
+        produced, finish = _text_reply(messages, max_tokens)
+        message = {"role": "assistant", "content": produced}
+    prompt_chars = sum(len(json.dumps(m.get("content"))) for m in messages)
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "stub"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {
+            "prompt_tokens": prompt_chars // 4,
+            "completion_tokens": max(1, len(produced) // 4),
+            "total_tokens": prompt_chars // 4 + max(1, len(produced) // 4),
+        },
+    }
 
 
 class StubServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, port: int, delay: float = 0.0, log_path: str | None = None) -> None:
+    def __init__(
+        self, port: int, delay: float = 0.0, log_path: str | None = None, max_items: int = 3
+    ) -> None:
         super().__init__(("127.0.0.1", port), StubHandler)
         self.delay = delay
+        self.max_items = max_items
         self.log_path = log_path
         self._lock = threading.Lock()
         self.in_flight = 0
@@ -255,8 +271,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--log", default=None, help="append each request body here (JSONL)")
+    parser.add_argument(
+        "--max-items", type=int, default=3, help="list length in replies (e.g. claims extracted)"
+    )
     args = parser.parse_args(argv)
-    server = StubServer(args.port, args.delay, args.log)
+    server = StubServer(args.port, args.delay, args.log, args.max_items)
     print(f"listening on {server.base_url}", flush=True)
     try:
         server.serve_forever()

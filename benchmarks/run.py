@@ -1,0 +1,391 @@
+"""The benchmark suite: our overhead, the critical-path bound, a naive baseline, token growth,
+eval throughput and the embedded model.
+
+    python benchmarks/run.py [--quick] [--json FILE] [--skip-embedded] [--check]
+
+Prints a table and writes the numbers as JSON. Without --quick it also runs the embedded model
+on the example op-ed (about 5 minutes) and regenerates docs/performance.md from
+benchmarks/performance_template.md. --quick (a few minutes, no embedded model) runs in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from debate_eval.backend import select_backend
+from debate_eval.config import load_settings
+from debate_eval.llm import RoleModels, RoleSettings, build_role_models
+from debate_eval.runner import RunOptions, arun_debate
+from debate_eval.testing.instant_model import CallStats, InstantChatModel
+
+try:  # run as a script from the repository root
+    from naive_debate import naive_debate
+except ImportError:  # imported as benchmarks.run
+    from benchmarks.naive_debate import naive_debate
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = (ROOT / "examples/pytorch-triton-cuda-oped.md").read_text(encoding="utf-8")
+ROLES = ("extractor", "advocate", "skeptic", "claim_judge", "judge")
+
+
+def instant_models(max_items: int) -> tuple[RoleModels, CallStats]:
+    stats = CallStats()
+    models = {role: InstantChatModel(max_items=max_items, stats=stats) for role in ROLES}
+    return RoleModels(**models), stats
+
+
+def measure_overhead(repeats: int, claims: int = 8, rounds: int = 2) -> dict:
+    """Time in our code (graph, prompts, parsing, LangChain) per model call, with instant
+    models; the instant model's own time building replies is subtracted."""
+    models, stats = instant_models(claims)
+    options = RunOptions(rounds=rounds, max_claims=claims)
+    asyncio.run(arun_debate(ARTICLE, models, options))  # warm-up: imports, schema caches
+    per_call = []
+    for _ in range(repeats):
+        stats.calls, stats.seconds = 0, 0.0
+        t0 = time.perf_counter()
+        asyncio.run(arun_debate(ARTICLE, models, options))
+        wall = time.perf_counter() - t0
+        per_call.append((wall - stats.seconds) / stats.calls * 1000)
+    return {
+        "overhead_ms_per_call": round(statistics.median(per_call), 3),
+        "overhead_ms_per_call_min": round(min(per_call), 3),
+        "calls_per_run": stats.calls,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+@contextlib.contextmanager
+def latency_server(delay: float, max_items: int) -> Iterator[str]:
+    """The stub server answering every request after `delay` seconds (threaded: no queueing)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "debate_eval.testing.stub_server",
+            "--port",
+            "0",
+            "--delay",
+            str(delay),
+            "--max-items",
+            str(max_items),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"the latency server did not start: {line!r}")
+        yield line.removeprefix("listening on ")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def http_models(base_url: str) -> RoleModels:
+    settings = RoleSettings(model="stub", base_url=base_url, max_retries=0, timeout_s=30)
+    return build_role_models({role: settings for role in ROLES})
+
+
+def chain_length(rounds: int) -> int:
+    """Dependent calls on the longest path: extractor, 2 turns per round, claim judge, judge."""
+    return 1 + 2 * rounds + 1 + 1
+
+
+def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:
+    """Wall time of one article against a fixed-latency server over the lower bound, and the
+    same debate as a plain sequential loop of calls.
+
+    One event loop and one set of clients for all runs, as in a long-lived process (the eval
+    harness, a server): the first article also pays for opening connections and building the
+    clients; it is reported apart as `first_article_s`.
+    """
+    options = RunOptions(rounds=rounds, max_claims=claims)
+
+    async def timed(base_url: str) -> tuple[float, list[float], object, float, int]:
+        models = http_models(base_url)
+        t0 = time.perf_counter()
+        await arun_debate(ARTICLE, models, options)
+        first = time.perf_counter() - t0
+        walls = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            report = await arun_debate(ARTICLE, models, options)
+            walls.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        naive_calls = await naive_debate(ARTICLE, models, options)
+        return first, walls, report, time.perf_counter() - t0, naive_calls
+
+    with latency_server(delay, claims) as base_url:
+        first, walls, report, naive_wall, naive_calls = asyncio.run(timed(base_url))
+    wall = statistics.median(walls)
+    bound = chain_length(rounds) * delay
+    calls = sum(u.calls for u in report.meta.usage.values())
+    return {
+        "critical_path_ratio": round(wall / bound, 3),
+        "critical_path": {
+            "latency_s": delay,
+            "claims": len(report.claims),
+            "rounds": rounds,
+            "calls": calls,
+            "longest_chain_calls": chain_length(rounds),
+            "lower_bound_s": round(bound, 3),
+            "wall_s": round(wall, 3),
+            "first_article_s": round(first, 3),
+        },
+        "naive_speedup": round(naive_wall / wall, 2),
+        "naive": {"wall_s": round(naive_wall, 3), "calls": naive_calls},
+    }
+
+
+def prompt_tokens(claims: int, rounds: int, history_turns: int) -> tuple[int, int]:
+    """Prompt tokens of one article (stub server's count: characters / 4) and turns taken."""
+    models, _ = instant_models(claims)
+    options = RunOptions(rounds=rounds, max_claims=claims, history_turns=history_turns)
+    report = asyncio.run(arun_debate(ARTICLE, models, options))
+    tokens = sum(u.input_tokens for u in report.meta.usage.values())
+    turns = sum(1 for t in report.debate if t.role != "judge")
+    return tokens, turns
+
+
+def measure_token_growth(grid: list[tuple[int, int]]) -> dict:
+    """Exponent of prompt tokens vs debate turns (log-log fit) for our layout (last two turns)
+    and the naive layout (every turn sees the whole debate so far)."""
+    out = {}
+    for name, history in (("ours", RunOptions().history_turns), ("full_history", 10_000)):
+        points = [prompt_tokens(c, r, history) for c, r in grid]
+        tokens, turns = zip(*points, strict=True)
+        slope = np.polyfit(np.log(turns), np.log(tokens), 1)[0]
+        out[name] = {
+            "exponent": round(float(slope), 3),
+            "points": [{"turns": t, "prompt_tokens": k} for k, t in points],
+        }
+    # Rounds alone, one claim: where a growing history shows most.
+    rounds_only = {}
+    for name, history in (("ours", RunOptions().history_turns), ("full_history", 10_000)):
+        points = [prompt_tokens(1, r, history) for r in (1, 2, 4, 8)]
+        tokens, turns = zip(*points, strict=True)
+        rounds_only[name] = round(float(np.polyfit(np.log(turns), np.log(tokens), 1)[0]), 3)
+    return {
+        "tokens_growth_exponent": out["ours"]["exponent"],
+        "tokens_growth_exponent_full_history": out["full_history"]["exponent"],
+        "tokens_growth": {**out, "one_claim_more_rounds_exponent": rounds_only},
+    }
+
+
+def synthetic_dataset(path: Path, count: int) -> None:
+    """`count` distinct articles (the example op-ed, numbered) with alternating labels."""
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(count):
+            label = "hyperpartisan" if i % 2 else "not_hyperpartisan"
+            text = f"Dispatch {i}. " + ARTICLE
+            f.write(json.dumps({"id": f"a{i}", "title": "", "text": text, "label": label}) + "\n")
+
+
+def measure_throughput(delay: float, articles: int, levels: list[int]) -> dict:
+    """Articles per minute through `debate-eval eval` (1 claim, 1 round, baseline + debate
+    judges, no swap) against the latency server, at each --concurrency."""
+    from debate_eval.evaluation.command import EvalRequest, run_evaluation
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, latency_server(delay, 1) as base_url:
+        dataset = Path(tmp) / "articles.jsonl"
+        synthetic_dataset(dataset, articles)
+        settings = load_settings(
+            {"base_url": base_url, "model": "stub", "max_claims": 1, "rounds": 1}, env={}
+        )
+        backend = select_backend(replace(settings, api_key=None))
+        for k in levels:
+            request = EvalRequest(
+                dataset=dataset,
+                judges="baseline,debate",
+                out=Path(tmp) / f"out-{k}",
+                concurrency=k,
+                swap=False,
+            )
+            t0 = time.perf_counter()
+            run_evaluation(request, backend, Console(file=StringIO()))
+            wall = time.perf_counter() - t0
+            rows.append(
+                {"concurrency": k, "wall_s": round(wall, 2), "per_min": round(articles / wall * 60)}
+            )
+    # One article is 4 dependent calls + 2 judge calls = 6 calls, 5 on its longest chain.
+    return {
+        "batch_throughput": {str(r["concurrency"]): r["per_min"] for r in rows},
+        "batch": {"latency_s": delay, "articles": articles, "calls_per_article": 6, "runs": rows},
+    }
+
+
+def measure_embedded() -> dict:
+    """The embedded model on the example op-ed (benchmarks/embedded_run.py, about 5 minutes)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks/embedded_run.py"), "--json", out.name],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        data = json.loads(Path(out.name).read_text())
+    Path(ROOT / "benchmarks/results-embedded-oped.json").write_text(json.dumps(data, indent=2))
+    return embedded_summary(data)
+
+
+def embedded_summary(data: dict) -> dict:
+    per_call = data["prefix_cache"]["measured_article_first"]["per_call"]
+    return {
+        "embedded": {
+            "model": data["model"],
+            "end_to_end_s": round(data["server_ready_s"] + data["run_s"], 1),
+            "run_s": data["run_s"],
+            "prompt_tokens_per_s": data.get("speeds", {}).get("prompt_tokens_per_s"),
+            "generation_tokens_per_s": data.get("speeds", {}).get("generation_tokens_per_s"),
+            "prompt_tokens_evaluated_per_call_after_first": statistics.median(per_call[1:]),
+            "prompt_tokens_evaluated_total": sum(per_call),
+            "prompt_tokens_sent_total": data["prefix_cache"]["prompt_tokens_sent"],
+        }
+    }
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def print_table(results: dict) -> None:
+    table = Table(title="debate-eval benchmarks")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("goal", justify="right")
+    rows = [
+        ("overhead_ms_per_call", results["overhead_ms_per_call"], "< 2"),
+        ("peak_rss_mb", results["peak_rss_mb"], ""),
+        ("critical_path_ratio", results["critical_path_ratio"], "≤ 1.15"),
+        ("naive_speedup", results["naive_speedup"], ""),
+        ("tokens_growth_exponent", results["tokens_growth_exponent"], "≈ 1"),
+        ("  full-history layout", results["tokens_growth_exponent_full_history"], ""),
+    ]
+    rows += [
+        (f"batch_throughput @{k} (articles/min)", v, "")
+        for k, v in results["batch_throughput"].items()
+    ]
+    for key, value in results.get("embedded", {}).items():
+        rows.append((f"embedded {key}", value, ""))
+    for name, value, goal in rows:
+        table.add_row(name, str(value), goal)
+    Console().print(table)
+
+
+def write_docs(results: dict) -> None:
+    template = (ROOT / "benchmarks/performance_template.md").read_text(encoding="utf-8")
+    values = {key: value for key, value in results.items() if not isinstance(value, dict)}
+    flat = {
+        **values,
+        **{f"cp_{k}": v for k, v in results["critical_path"].items()},
+        **{f"naive_{k}": v for k, v in results["naive"].items()},
+        **{f"emb_{k}": v for k, v in results.get("embedded", {}).items()},
+        "throughput_rows": "\n".join(
+            f"| {r['concurrency']} | {r['wall_s']} | {r['per_min']} |"
+            for r in results["batch"]["runs"]
+        ),
+        "batch_latency_s": results["batch"]["latency_s"],
+        "batch_articles": results["batch"]["articles"],
+        "growth_rows": "\n".join(
+            f"| {a['turns']} | {a['prompt_tokens']:,} | {b['prompt_tokens']:,} |"
+            for a, b in zip(
+                results["tokens_growth"]["ours"]["points"],
+                results["tokens_growth"]["full_history"]["points"],
+                strict=True,
+            )
+        ),
+        "rounds_exp_ours": results["tokens_growth"]["one_claim_more_rounds_exponent"]["ours"],
+        "rounds_exp_full": results["tokens_growth"]["one_claim_more_rounds_exponent"][
+            "full_history"
+        ],
+    }
+    (ROOT / "docs/performance.md").write_text(template.format_map(flat), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="CI size, no embedded model")
+    parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument(
+        "--skip-embedded",
+        action="store_true",
+        help="full run without the embedded model: reuse benchmarks/results-embedded-oped.json",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a goal (overhead, critical path) is missed"
+    )
+    args = parser.parse_args()
+    quick = args.quick
+    results: dict = {
+        "quick": quick,
+        "machine": machine(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    results |= measure_overhead(repeats=5 if quick else 20)
+    results |= measure_critical_path(delay=0.2, repeats=3 if quick else 5)
+    grid = [(1, 1), (2, 2), (4, 2), (8, 2)] if quick else [(1, 1), (2, 2), (4, 2), (8, 2), (8, 4)]
+    results |= measure_token_growth(grid)
+    results |= (
+        measure_throughput(0.05, 24, [1, 4, 16])
+        if quick
+        else measure_throughput(0.2, 100, [1, 4, 16, 64])
+    )
+    if not quick:
+        if args.skip_embedded:
+            stored = json.loads((ROOT / "benchmarks/results-embedded-oped.json").read_text())
+            results |= embedded_summary(stored)
+        else:
+            results |= measure_embedded()
+    print_table(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if not quick:
+        write_docs(results)
+    missed = [
+        name
+        for name, met in (
+            ("overhead_ms_per_call < 2", results["overhead_ms_per_call"] < 2),
+            ("critical_path_ratio <= 1.15", results["critical_path_ratio"] <= 1.15),
+        )
+        if not met
+    ]
+    if missed:
+        print(f"goals missed: {', '.join(missed)}", file=sys.stderr)
+        if args.check:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
