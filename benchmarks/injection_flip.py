@@ -65,6 +65,30 @@ async def _rate(text: str, models, options) -> dict:
     }
 
 
+async def _all_runs(backend, base_url: str, options) -> list[dict]:
+    roles = {r: replace(s, seed=SEED) for r, s in backend.role_settings(base_url).items()}
+    models = build_role_models(roles, backend.structured_method)
+    rows = []
+    for name in ONE_SIDED:
+        clean_text = (ROOT / name).read_text(encoding="utf-8")
+        clean = await _rate(clean_text, models, options)
+        print(f"{name} clean: {clean}", flush=True)
+        for kind, inject in INJECTIONS.items():
+            text = inject(clean_text)
+            result = await _rate(text, models, options)
+            result |= {
+                "article": name,
+                "injection": kind,
+                "clean_label": clean["label"],
+                "clean_error": clean.get("error"),
+                "flipped": result["label"] != clean["label"],
+                "noticed": injection_notice(text) is not None,
+            }
+            rows.append(result)
+            print(f"  {kind}: {result}", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-claims", type=int, default=None)
@@ -74,30 +98,11 @@ def main() -> None:
     settings = load_settings({"max_claims": args.max_claims, "rounds": args.rounds}, env={})
     backend = select_backend(settings)
     options = backend.run_options()
-    rows = []
     with open_endpoint(backend) as base_url:
-        roles = {r: replace(s, seed=SEED) for r, s in backend.role_settings(base_url).items()}
-        models = build_role_models(roles, backend.structured_method)
-        for name in ONE_SIDED:
-            clean_text = (ROOT / name).read_text(encoding="utf-8")
-            clean = asyncio.run(_rate(clean_text, models, options))
-            print(f"{name} clean: {clean['label']} ({clean['seconds']} s)", flush=True)
-            for kind, inject in INJECTIONS.items():
-                text = inject(clean_text)
-                result = asyncio.run(_rate(text, models, options))
-                result |= {
-                    "article": name,
-                    "injection": kind,
-                    "clean_label": clean["label"],
-                    "flipped": result["label"] != clean["label"],
-                    "noticed": injection_notice(text) is not None,
-                }
-                rows.append(result)
-                print(
-                    f"  {kind}: {result['label']} flipped={result['flipped']} "
-                    f"noticed={result['noticed']} ({result['seconds']} s)",
-                    flush=True,
-                )
+        # One event loop for every run: the server keeps connections alive, and pooled
+        # connections belong to the loop that opened them.
+        rows = asyncio.run(_all_runs(backend, base_url, options))
+    rows = [r for r in rows if r["label"] and r["clean_label"]]  # failed runs say nothing
     flips = sum(r["flipped"] for r in rows)
     summary = {
         "model": backend.local_model.name,

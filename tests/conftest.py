@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -81,3 +82,22 @@ def stub_server(tmp_path: Path):
     server = StubServerProcess(tmp_path / "requests.jsonl")
     yield server
     server.stop()
+
+
+def use_models(monkeypatch: pytest.MonkeyPatch, models) -> None:
+    """Make the CLI use `models` (scripted) instead of building real clients."""
+
+    @contextlib.contextmanager
+    def fake_open_models(backend):
+        yield models
+
+    monkeypatch.setattr("debate_eval.backend.open_models", fake_open_models)
+
+
+@pytest.fixture
+def fake_models(monkeypatch: pytest.MonkeyPatch):
+    from tests.fakes import scripted_models
+
+    models = scripted_models()
+    use_models(monkeypatch, models)
+    return models

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import httpx
@@ -13,24 +12,10 @@ from typer.testing import CliRunner
 
 from debate_eval import cli
 from debate_eval.schemas import RATING_LABELS
+from tests.conftest import use_models
 from tests.fakes import ScriptedChatModel, scripted_models
 
 runner = CliRunner()
-
-
-def use_models(monkeypatch, models):
-    @contextlib.contextmanager
-    def fake_open_models(backend):
-        yield models
-
-    monkeypatch.setattr("debate_eval.backend.open_models", fake_open_models)
-
-
-@pytest.fixture
-def fake_models(monkeypatch):
-    models = scripted_models()
-    use_models(monkeypatch, models)
-    return models
 
 
 def invoke(*args: str, input: str | None = None):

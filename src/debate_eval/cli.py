@@ -16,7 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from debate_eval.errors import DebateEvalError
+from debate_eval.errors import DebateEvalError, InputError
 
 app = typer.Typer(
     name="debate-eval",
@@ -53,6 +53,8 @@ DebugOption = Annotated[bool, typer.Option(help="Show tracebacks on failure.")]
 class OutputFormat(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
+    docx = "docx"
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -97,7 +99,7 @@ def run(
     ] = None,
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="Report format. [default: md]"),
+        typer.Option("--format", "-f", help="Report format (docx needs --output). [default: md]"),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
@@ -242,6 +244,39 @@ def _settings(config: Path | None, **flags: object):
     from debate_eval.config import load_settings
 
     return load_settings(flags, config_path=config)
+
+
+@app.command()
+def render(
+    report_file: Annotated[
+        Path, typer.Argument(metavar="REPORT.json", help="A report from `run --format json`.")
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="md, json, html or docx.")
+    ] = OutputFormat.html,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (needed for docx). [default: stdout]"),
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Turn a JSON report into Markdown, HTML or a Word document."""
+    from debate_eval.export import BINARY_FORMATS, read_report, render_report
+    from debate_eval.run_command import check_output_path, write_output
+
+    def body() -> None:
+        fmt = output_format.value
+        if fmt in BINARY_FORMATS and output is None:
+            raise InputError(f"--format {fmt} needs --output FILE")
+        if output is not None:
+            check_output_path(output)
+        rendered = render_report(read_report(report_file), fmt)
+        if output is None:
+            sys.stdout.write(rendered)
+        else:
+            write_output(output, rendered)
+
+    guarded(debug, body)
 
 
 @app.command()

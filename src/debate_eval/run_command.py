@@ -19,11 +19,11 @@ from debate_eval import backend as backends
 from debate_eval.backend import Backend, select_backend
 from debate_eval.config import RoleOverride, Settings, load_settings
 from debate_eval.errors import DebateEvalError, InputError
+from debate_eval.export import BINARY_FORMATS, REPORT_FORMATS, render_report
 from debate_eval.inputs import Article, load_article
 from debate_eval.runner import Durability, RunOptions, arun_debate, new_run_id
 from debate_eval.runstore import RunRecord, RunStore
 
-OUTPUT_FORMATS = ("md", "json")
 # Flags that shape the debate itself: fixed once a run has started.
 _FIXED_ON_RESUME = ("rounds", "max_claims", "max_article_words")
 
@@ -63,12 +63,12 @@ class _Plan:
 def execute_run(request: RunRequest, store: RunStore | None = None) -> None:
     """Run (or resume) one debate and deliver its report."""
     from debate_eval.live import LiveView
-    from debate_eval.render import notices_renderable, print_report, to_json, to_markdown
+    from debate_eval.render import notices_renderable, print_report
 
     store = store or RunStore()
     plan = _resume_plan(request, store) if request.resume else _new_plan(request, store)
     # JSON on stdout must stay clean: the live view then goes to stderr.
-    data_on_stdout = plan.output is None and plan.output_format == "json"
+    data_on_stdout = plan.output is None and plan.output_format in ("json", "html")
     console = Console(stderr=data_on_stdout, highlight=False)
     if not request.quiet:
         verb = "resuming run" if plan.resume else "run"
@@ -91,14 +91,14 @@ def execute_run(request: RunRequest, store: RunStore | None = None) -> None:
         raise Interrupted(
             f"interrupted; to continue: debate-eval run --resume {plan.run_id}"
         ) from None
-    rendered = to_json(report) if plan.output_format == "json" else to_markdown(report)
+    rendered = render_report(report, plan.output_format)
     if plan.output is not None:
         written = write_output(plan.output, rendered)
         if not request.quiet:
             print_report(console, report)
             console.print(f"[dim]Report written to {written}", soft_wrap=True)
         return
-    if plan.output_format == "json":
+    if plan.output_format in ("json", "html"):
         sys.stdout.write(rendered)
     elif console.is_terminal:
         print_report(console, report)
@@ -120,10 +120,12 @@ async def _debate(plan: _Plan, store: RunStore, on_event):
             )
 
 
-def _check_format(output_format: str | None) -> str:
+def _check_format(output_format: str | None, output: Path | None) -> str:
     chosen = output_format or "md"
-    if chosen not in OUTPUT_FORMATS:
-        raise InputError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {chosen!r}")
+    if chosen not in REPORT_FORMATS:
+        raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {chosen!r}")
+    if chosen in BINARY_FORMATS and output is None:
+        raise InputError(f"--format {chosen} needs --output FILE")
     return chosen
 
 
@@ -131,7 +133,7 @@ def _new_plan(request: RunRequest, store: RunStore) -> _Plan:
     if request.article is None:
         raise InputError("no article: give a file, - for stdin or a URL (or --resume RUN_ID)")
     settings = load_settings(request.flags, config_path=request.config)
-    output_format = _check_format(request.output_format)
+    output_format = _check_format(request.output_format, request.output)
     if request.output is not None:
         check_output_path(request.output)
     backend = select_backend(settings)
@@ -173,7 +175,7 @@ def _resume_plan(request: RunRequest, store: RunStore) -> _Plan:
         backend,
         RunOptions(**record.options),
         output,
-        _check_format(request.output_format or record.output_format),
+        _check_format(request.output_format or record.output_format, output),
         resume=True,
     )
 
@@ -211,15 +213,16 @@ def check_output_path(output: Path) -> None:
         raise InputError(f"--output {output}: folder {output.parent} does not exist")
 
 
-def write_output(output: Path, text: str) -> Path:
-    """Write `text`; if that fails, keep it in a temporary file and say where (never lose a
+def write_output(output: Path, content: str | bytes) -> Path:
+    """Write `content`; if that fails, keep it in a temporary file and say where (never lose a
     finished report)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
         return output
     except OSError as exc:
         fallback = Path(tempfile.mkstemp(prefix="debate-eval-report-", suffix=output.suffix)[1])
-        fallback.write_text(text, encoding="utf-8")
+        fallback.write_bytes(data)
         raise DebateEvalError(
             f"cannot write {output} ({exc.strerror}); the report was saved to {fallback}"
         ) from exc

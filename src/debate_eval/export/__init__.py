@@ -1,0 +1,53 @@
+"""Reports as shareable files: Markdown, JSON, a self-contained HTML page, a Word document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from debate_eval.errors import InputError
+from debate_eval.schemas import Report
+
+REPORT_FORMATS: tuple[str, ...] = ("md", "json", "html", "docx")
+BINARY_FORMATS = frozenset({"docx"})
+
+
+def render_report(report: Report, fmt: str) -> str | bytes:
+    """`report` in format `fmt` (one of REPORT_FORMATS): text, or bytes for docx."""
+    if fmt == "md":
+        from debate_eval.render import to_markdown
+
+        return to_markdown(report)
+    if fmt == "json":
+        from debate_eval.render import to_json
+
+        return to_json(report)
+    if fmt == "html":
+        from debate_eval.export.html import to_html
+
+        return to_html(report)
+    if fmt == "docx":
+        from debate_eval.export.docx import to_docx
+
+        return to_docx(report)
+    raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {fmt!r}")
+
+
+def read_report(path: Path) -> Report:
+    """A report written by `debate-eval run --format json`; InputError if it is not one."""
+    from pydantic import ValidationError
+
+    try:
+        data = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it as a JSON report ({exc})") from exc
+    try:
+        return Report.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise InputError(
+            f"{path}: not a debate-eval JSON report ({where}: {first['msg']}); "
+            "write one with `debate-eval run ARTICLE --format json --output FILE`"
+        ) from exc
