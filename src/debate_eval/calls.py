@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import openai
@@ -117,9 +117,21 @@ def redact(text: str, model: BaseChatModel) -> str:
     return text
 
 
-async def _invoke(model: BaseChatModel, messages: Sequence[BaseMessage], role: str):
+def run_config(role: str, trace: Mapping[str, object] | None = None) -> dict:
+    """LangChain run config for one call: named after the role, tagged and with metadata (claim
+    id, round) that tracing backends such as LangSmith show and filter on."""
+    return {
+        "run_name": role,
+        "tags": ["debate-eval", f"role:{role}"],
+        "metadata": {"role": role, **(trace or {})},
+    }
+
+
+async def _invoke(
+    model: BaseChatModel, messages: Sequence[BaseMessage], role: str, config: dict | None = None
+):
     try:
-        return await model.ainvoke(list(messages))
+        return await model.ainvoke(list(messages), config=config)
     except openai.APIError as exc:
         raise _api_failure(role, model, exc) from exc
 
@@ -129,12 +141,19 @@ def reply_text(reply: BaseMessage) -> str:
 
 
 async def ask_text(
-    model: BaseChatModel, messages: Sequence[BaseMessage], *, role: str
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    *,
+    role: str,
+    trace: Mapping[str, object] | None = None,
 ) -> tuple[str, TokenUsage]:
-    """A plain-text reply; an empty reply is retried once, then fails."""
+    """A plain-text reply; an empty reply is retried once, then fails.
+
+    trace: metadata for tracing (e.g. claim_id, round), next to the role's name and tag."""
     usage = TokenUsage()
+    config = run_config(role, trace)
     for _ in range(2):
-        reply = await _invoke(model, messages, role)
+        reply = await _invoke(model, messages, role, config)
         usage = add_usage(usage, usage_of(reply))
         text = reply_text(reply).strip()
         if text and reply.response_metadata.get("finish_reason") == "length":
@@ -194,11 +213,15 @@ def parse_json_reply(text: str, schema: type[T]) -> T:
 
 
 async def _ask_json_text(
-    model: BaseChatModel, messages: Sequence[BaseMessage], schema: type[T], role: str
+    model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    schema: type[T],
+    role: str,
+    config: dict,
 ) -> dict:
     # No grammar on the server: small local models write JSON about twice as fast unconstrained,
     # and a reply that does not parse gets the same repair retry as a failed tool call.
-    raw = await _invoke(model, messages, role)
+    raw = await _invoke(model, messages, role, config)
     try:
         return {"raw": raw, "parsed": parse_json_reply(reply_text(raw), schema), "error": None}
     except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError
@@ -229,10 +252,11 @@ async def _ask_with_runnable(
     schema: type[T],
     role: str,
     method: str,
+    config: dict,
 ) -> dict:
     runnable = _structured_runnable(model, schema, method)
     try:
-        out = await runnable.ainvoke(list(messages))
+        out = await runnable.ainvoke(list(messages), config=config)
     except openai.APIError as exc:
         raise _api_failure(role, model, exc) from exc
     return {"raw": out.get("raw"), "parsed": out.get("parsed"), "error": out.get("parsing_error")}
@@ -246,6 +270,7 @@ async def ask_structured(
     role: str,
     method: str = "function_calling",
     validate: Callable[[T], None] | None = None,
+    trace: Mapping[str, object] | None = None,
 ) -> tuple[T, TokenUsage]:
     """A reply parsed into `schema` via function calling, JSON mode or JSON in plain text.
 
@@ -260,13 +285,14 @@ async def ask_structured(
         # Neither carries the schema to the server: it has to be in the prompt.
         messages = [*messages, HumanMessage(content=json_mode_instruction(schema))]
     usage = TokenUsage()
+    config = run_config(role, trace)
     attempt: list[BaseMessage] = list(messages)
     error: object = None
     for _ in range(2):
         if method == "json_text":
-            out = await _ask_json_text(model, attempt, schema, role)
+            out = await _ask_json_text(model, attempt, schema, role, config)
         else:
-            out = await _ask_with_runnable(model, attempt, schema, role, method)
+            out = await _ask_with_runnable(model, attempt, schema, role, method, config)
         usage = add_usage(usage, usage_of(out["raw"]))
         parsed, error = out["parsed"], out["error"]
         if error is None and parsed is None:

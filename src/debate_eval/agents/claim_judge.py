@@ -22,14 +22,15 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         claim=format_claim(claim),
         transcript=format_turns(turns),
     )
+    last_round = max((t.round for t in turns), default=1)
     ruling, usage = await ask_structured(
         models.claim_judge,
         messages,
         ClaimRuling,
         role="claim_judge",
         method=models.structured_method,
+        trace={"claim_id": claim.id, "round": last_round},
     )
-    last_round = max((t.round for t in turns), default=1)
     verdict_turn = Turn(
         id=turn_id(claim.id, last_round, "judge"),
         claim_id=claim.id,

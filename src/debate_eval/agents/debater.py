@@ -56,7 +56,10 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     window = turns[-ctx.history_turns :] if ctx.history_turns > 0 else []
     history = format_turns(window, empty="(nothing yet: you open the debate)")
     model = ctx.models.for_role(role)
-    content, usage = await ask_text(model, _messages(state, ctx, role, round_, history), role=role)
+    trace = {"claim_id": claim.id, "round": round_}
+    content, usage = await ask_text(
+        model, _messages(state, ctx, role, round_, history), role=role, trace=trace
+    )
     copied = next((t for t in window if echoes(content, t.content)), None)
     if copied is not None:
         logger.info("%s: turn %s-r%s copies %s; asking again", role, claim.id, round_, copied.id)
@@ -68,7 +71,10 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
             "nobody has made yet."
         )
         content, more = await ask_text(
-            model, _messages(state, ctx, role, round_, history), role=role
+            model,
+            _messages(state, ctx, role, round_, history),
+            role=role,
+            trace={**trace, "retry": "echo"},
         )
         usage = add_usage(usage, more)
     turn = Turn(

@@ -126,7 +126,12 @@ class Judge:
                     persona=self.persona,
                 )
                 draft, usage = await ask_structured(
-                    self.model, messages, RatingDraft, role=self.name, method=self.method
+                    self.model,
+                    messages,
+                    RatingDraft,
+                    role=self.name,
+                    method=self.method,
+                    trace={"article_id": example.id, "judge": self.name},
                 )
                 label = draft.label
             else:

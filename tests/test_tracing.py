@@ -1,0 +1,186 @@
+"""Tracing: every model call is named after its role, tagged and carries claim id and round;
+LangSmith works with its standard environment variables; with tracing unset nothing leaves
+the machine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from debate_eval.runner import RunOptions, arun_debate
+from tests.fakes import scripted_models
+
+OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
+
+
+class Recorder(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def on_chat_model_start(self, serialized, messages, *, tags=None, metadata=None, **kwargs):
+        self.calls.append({"tags": tags or [], "metadata": metadata or {}})
+
+
+def test_each_call_is_tagged_with_its_role_claim_and_round(article):
+    recorder = Recorder()
+    asyncio.run(arun_debate(article, scripted_models(), RunOptions(rounds=2), callbacks=[recorder]))
+    by_role: dict[str, list[dict]] = {}
+    for call in recorder.calls:
+        assert "debate-eval" in call["tags"]
+        by_role.setdefault(call["metadata"]["role"], []).append(call)
+        assert f"role:{call['metadata']['role']}" in call["tags"]
+    assert sorted(by_role) == ["advocate", "claim_judge", "extractor", "judge", "skeptic"]
+    turns = sorted(
+        (c["metadata"]["claim_id"], c["metadata"]["round"], role)
+        for role in ("advocate", "skeptic")
+        for c in by_role[role]
+    )
+    assert turns == [
+        (claim, round_, role)
+        for claim in ("c1", "c2", "c3")
+        for round_ in (1, 2)
+        for role in ("advocate", "skeptic")
+    ]
+    assert sorted(c["metadata"]["claim_id"] for c in by_role["claim_judge"]) == ["c1", "c2", "c3"]
+
+
+def _cli_env(tmp_path: Path, **extra: str) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LANGSMITH_", "LANGCHAIN_", "OPENAI_"))
+    }
+    return {**env, "DEBATE_EVAL_DATA_DIR": str(tmp_path / "data"), **extra}
+
+
+# Runs the CLI with every non-loopback connection refused and written down.
+BLOCKER = """
+import runpy, socket, sys
+attempts = open(sys.argv.pop(1), "a")
+real_connect = socket.socket.connect
+def connect(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1",
+                                                                       "localhost"):
+        attempts.write(f"{host}\\n"); attempts.flush()
+        raise OSError("network blocked by the test")
+    return real_connect(self, address)
+socket.socket.connect = connect
+socket.socket.connect_ex = lambda self, address: connect(self, address) or 0
+sys.argv[0] = "debate-eval"
+runpy.run_module("debate_eval", run_name="__main__")
+"""
+
+
+def test_with_tracing_unset_nothing_leaves_loopback(stub_server, tmp_path):
+    attempts = tmp_path / "attempts.txt"
+    attempts.touch()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BLOCKER,
+            str(attempts),
+            "run",
+            str(OP_ED),
+            "--base-url",
+            stub_server.base_url,
+            "--model",
+            "stub",
+            "--max-claims",
+            "1",
+            "--rounds",
+            "1",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_cli_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "## Balance rating" in result.stdout
+    assert attempts.read_text() == ""
+    assert len(stub_server.requests()) == 5
+
+
+class _LangSmith(BaseHTTPRequestHandler):
+    """Just enough of the LangSmith API to accept batches of runs."""
+
+    protocol_version = "HTTP/1.1"
+    posted: ClassVar[list[dict]] = []
+
+    def log_message(self, format, *args):
+        return
+
+    def _reply(self, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        config = {
+            "use_multipart_endpoint": False,
+            "scale_up_qsize_trigger": 1000,
+            "scale_up_nthreads_limit": 16,
+            "scale_down_nempty_trigger": 4,
+            "size_limit": 100,
+            "size_limit_bytes": 20_971_520,
+        }
+        self._reply({"version": "test", "batch_ingest_config": config})
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/runs/batch"):
+            batch = json.loads(body)
+            self.posted.extend(batch.get("post", []) + batch.get("patch", []))
+        self._reply({})
+
+    do_PATCH = do_POST
+
+
+def test_langsmith_receives_tagged_runs_with_the_standard_variables(stub_server, tmp_path):
+    _LangSmith.posted = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LangSmith)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "debate_eval", "run", str(OP_ED), "--base-url",
+             stub_server.base_url, "--model", "stub", "--max-claims", "1", "--rounds", "1", "-q"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=_cli_env(
+                tmp_path,
+                LANGSMITH_TRACING="true",
+                LANGSMITH_ENDPOINT=f"http://127.0.0.1:{server.server_address[1]}",
+                LANGSMITH_API_KEY="ls-test-key",
+                LANGSMITH_PROJECT="debate-eval-tests",
+            ),
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    llm_runs = [r for r in _LangSmith.posted if r.get("run_type") == "llm" and r.get("tags")]
+    roles = {
+        tag.removeprefix("role:") for r in llm_runs for tag in r["tags"] if tag.startswith("role:")
+    }
+    assert roles == {"extractor", "advocate", "skeptic", "claim_judge", "judge"}
+    advocate = next(r for r in llm_runs if "role:advocate" in r["tags"])
+    metadata = advocate["extra"]["metadata"]
+    assert (metadata["claim_id"], metadata["round"], metadata["role"]) == ("c1", 1, "advocate")
+    assert {r.get("session_name") for r in _LangSmith.posted if "session_name" in r} == {
+        "debate-eval-tests"
+    }
