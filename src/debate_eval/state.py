@@ -62,8 +62,21 @@ class GraphState(TypedDict, total=False):
 
 @dataclass
 class DebateContext:
-    """What every node gets at run time and is not part of the checkpointed state."""
+    """What every node gets at run time and is not part of the checkpointed state.
 
-    models: RoleModels
+    Callers pass `models`. A LangGraph server (Studio) can only pass JSON: then `model` and
+    `base_url` (or OPENAI_BASE_URL / OPENAI_API_KEY in the server's environment) say which
+    OpenAI-compatible endpoint to build the models for.
+    """
+
+    models: RoleModels | None = None
     words_per_turn: int = 150
     history_turns: int = 2
+    model: str | None = None
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.models is None:
+            from debate_eval.context_models import models_for_server
+
+            self.models = models_for_server(self.model, self.base_url)

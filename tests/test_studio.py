@@ -1,0 +1,90 @@
+"""LangGraph's server (what Studio talks to) serves the debate graph named in langgraph.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OP_ED = ROOT / "examples" / "short-remote-work-oped.md"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def langgraph_server(tmp_path):
+    port = free_port()
+    log = (tmp_path / "langgraph-dev.log").open("w")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGSMITH_"))}
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("langgraph")),
+            "dev",
+            "--port",
+            str(port),
+            "--no-browser",
+            "--no-reload",
+            "--config",
+            str(ROOT / "langgraph.json"),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**env, "LANGSMITH_TRACING": "false"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, (tmp_path / "langgraph-dev.log").read_text()[-3000:]
+        try:
+            if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "langgraph dev did not start in 120 s"
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def test_langgraph_json_names_the_debate_graph():
+    config = json.loads((ROOT / "langgraph.json").read_text())
+    assert config["graphs"] == {"debate": "./src/debate_eval/graph/studio.py:make_graph"}
+
+
+def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_server):
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=langgraph_server)
+    assert [a["graph_id"] for a in client.assistants.search()] == ["debate"]
+    out = client.runs.wait(
+        None,
+        "debate",
+        input={"article": OP_ED.read_text(), "rounds": 2, "max_claims": 2},
+        context={"model": "stub-model", "base_url": stub_server.base_url},
+    )
+    report = out["report"]
+    assert len(report["summary"]) == 3
+    assert report["rating"]["label"].startswith(("Appears", "May be"))
+    assert [c["id"] for c in out["claims"]] == ["c1", "c2"]
+    turns = [(t["claim_id"], t["round"], t["role"]) for t in out["turns"] if t["role"] != "judge"]
+    assert sorted(turns) == sorted(
+        (c, r, role) for c in ("c1", "c2") for r in (1, 2) for role in ("advocate", "skeptic")
+    )
+    requests = stub_server.requests()
+    assert len(requests) == 1 + 2 * (4 + 1) + 1
+    assert {r["model"] for r in requests} == {"stub-model"}
