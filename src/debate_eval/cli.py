@@ -206,6 +206,13 @@ def eval_(
     local_model: LocalModelOption = None,
     rounds: RoundsOption = None,
     max_claims: MaxClaimsOption = None,
+    engine: Annotated[
+        str, typer.Option(help="local (asyncio in this process) or ray (one task per article).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to use with --engine ray. [default: start a local one]"),
+    ] = None,
     config: ConfigOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -234,6 +241,8 @@ def eval_(
             dataset_format=dataset_format,
             labels=labels,
             ground_truth=ground_truth,
+            engine=engine,
+            ray_address=ray_address,
         )
         run_evaluation(request, select_backend(settings), Console(highlight=False))
 

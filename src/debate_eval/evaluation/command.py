@@ -31,6 +31,7 @@ from debate_eval.evaluation.store import ResultsStore, StoreCache
 from debate_eval.evaluation.summary import result_rows, summarise
 from debate_eval.inputs import trim_words
 from debate_eval.llm import RoleModels, RoleSettings, build_chat_model, build_role_models
+from debate_eval.runner import RunOptions
 
 
 @dataclass
@@ -46,6 +47,11 @@ class EvalRequest:
     dataset_format: str | None = None
     labels: str | None = None
     ground_truth: Path | None = None
+    engine: str = "local"
+    ray_address: str | None = None
+
+
+ENGINES = ("local", "ray")
 
 
 @dataclass
@@ -87,6 +93,40 @@ def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> I
             structured_method=method,
             article_concurrency=1 if embedded else limit,
             endpoint_label=label,
+        )
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    """What every article gets (picklable: Ray workers rebuild their models from it)."""
+
+    names: list[str]
+    config: object
+    repeats: int
+    swap: bool
+    concurrency: int
+    options: RunOptions
+
+    def plan(self, models: EvalModels) -> EvalPlan:
+        temperature = REPEAT_TEMPERATURE if self.repeats > 1 else None
+
+        def judges_for(repeat: int):
+            return build_judges(
+                self.names,
+                self.config,
+                models.judge_base,
+                models.make_judge_model,
+                method=models.structured_method,
+                repeat=repeat,
+                temperature=temperature,
+                endpoint_label=models.endpoint_label,
+            )
+
+        return EvalPlan(
+            judges_for_repeat=judges_for,
+            repeats=self.repeats,
+            swap=self.swap,
+            article_concurrency=models.article_concurrency,
         )
 
 
@@ -164,33 +204,25 @@ def run_evaluation(
     examples = [_fit(e, backend.max_article_words, console) for e in examples]
     config = read_judge_config(request.judge_config)
     names = judge_names(request.judges, config)
+    if request.engine not in ENGINES:
+        raise InputError(f"--engine must be one of {', '.join(ENGINES)}, not {request.engine!r}")
+    if request.engine == "ray" and backend.local_model is not None:
+        raise InputError("--engine ray needs a remote endpoint (--base-url or OPENAI_API_KEY)")
     request.out.mkdir(parents=True, exist_ok=True)
     store = ResultsStore(request.out / "results.sqlite")
     cache = StoreCache(store)
     factory = models_factory or (lambda c, k: open_eval_models(backend, c, k))
-    temperature = REPEAT_TEMPERATURE if request.repeats > 1 else None
+    spec = EvalSpec(
+        names=names,
+        config=config,
+        repeats=request.repeats,
+        swap=request.swap,
+        concurrency=request.concurrency,
+        options=replace(backend.run_options(), max_concurrency=None),
+    )
     try:
         with factory(cache, request.concurrency) as models:
-
-            def judges_for(repeat: int):
-                return build_judges(
-                    names,
-                    config,
-                    models.judge_base,
-                    models.make_judge_model,
-                    method=models.structured_method,
-                    repeat=repeat,
-                    temperature=temperature,
-                    endpoint_label=models.endpoint_label,
-                )
-
-            plan = EvalPlan(
-                judges_for_repeat=judges_for,
-                repeats=request.repeats,
-                swap=request.swap,
-                article_concurrency=models.article_concurrency,
-            )
-            options = replace(backend.run_options(), max_concurrency=None)
+            options = spec.options
             with Progress(
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
@@ -200,16 +232,28 @@ def run_evaluation(
                 transient=False,
             ) as progress:
                 task = progress.add_task("articles", total=len(examples))
-                judgments = asyncio.run(
-                    run_eval(
+                if request.engine == "ray":
+                    from debate_eval.evaluation.ray_engine import run_eval_ray
+
+                    judgments = run_eval_ray(
                         examples,
-                        plan,
-                        models.debate,
-                        options,
+                        spec,
+                        backend.settings,
                         store,
+                        request.ray_address,
                         on_article_done=lambda _e: progress.advance(task),
                     )
-                )
+                else:
+                    judgments = asyncio.run(
+                        run_eval(
+                            examples,
+                            spec.plan(models),
+                            models.debate,
+                            options,
+                            store,
+                            on_article_done=lambda _e: progress.advance(task),
+                        )
+                    )
             debates = stored_debates(examples, models.debate, options, store)
         summary = summarise(judgments, examples, scheme, debates, names)
         summary["cache_hits"] = cache.hits

@@ -160,6 +160,22 @@ class ResultsStore:
             ),
         )
 
+    # -- moving one article's results between stores (Ray workers)
+    def rows_for(self, article_id: str) -> dict[str, list[tuple]]:
+        """Every stored debate and judgment row of one article."""
+        return {
+            table: self._execute(f"SELECT * FROM {table} WHERE article_id=?", (article_id,))
+            for table in ("debates", "judgments")
+        }
+
+    def add_rows(self, rows: dict[str, list[tuple]]) -> None:
+        """Store rows from rows_for() (same key: replaced, so a retried task is stored once)."""
+        widths = {"debates": 8, "judgments": 6}
+        for table, values in rows.items():
+            marks = ",".join("?" * widths[table])
+            for row in values:
+                self._execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)
+
     # -- LLM cache
     def cache_get(self, key: str) -> str | None:
         rows = self._execute("SELECT value FROM llm_cache WHERE key=?", (key,))
