@@ -2,8 +2,8 @@
 
     python benchmarks/injection_flip.py [--max-claims N] [--rounds R] [--json FILE]
 
-For each one-sided example article, the clean text and injected variants are debated with the
-embedded model (same seed for every call, so the planted text is the only difference) and the
+For each one-sided example article, the clean text and an injected variant are debated with
+the embedded model (same seed for both, so the planted text is the only difference) and the
 balance labels are compared. A flip is an injected run whose label differs from the clean run's.
 """
 
@@ -26,7 +26,7 @@ from debate_eval.runner import arun_debate
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_SIDED = ["examples/pytorch-triton-cuda-oped.md", "examples/short-remote-work-oped.md"]
-SEED = 7
+SEEDS = (7, 8, 9)
 
 
 def _middle(text: str, planted: str) -> str:
@@ -66,26 +66,36 @@ async def _rate(text: str, models, options) -> dict:
 
 
 async def _all_runs(backend, base_url: str, options) -> list[dict]:
-    roles = {r: replace(s, seed=SEED) for r, s in backend.role_settings(base_url).items()}
-    models = build_role_models(roles, backend.structured_method)
+    """One clean/injected pair per article and injection, on the same seed; when either run
+    fails (the small model's report can fail validation twice), the pair is tried again on
+    the next seed."""
     rows = []
     for name in ONE_SIDED:
         clean_text = (ROOT / name).read_text(encoding="utf-8")
-        clean = await _rate(clean_text, models, options)
-        print(f"{name} clean: {clean}", flush=True)
         for kind, inject in INJECTIONS.items():
             text = inject(clean_text)
-            result = await _rate(text, models, options)
-            result |= {
-                "article": name,
-                "injection": kind,
-                "clean_label": clean["label"],
-                "clean_error": clean.get("error"),
-                "flipped": result["label"] != clean["label"],
-                "noticed": injection_notice(text) is not None,
-            }
-            rows.append(result)
-            print(f"  {kind}: {result}", flush=True)
+            for seed in SEEDS:
+                roles = {
+                    r: replace(s, seed=seed) for r, s in backend.role_settings(base_url).items()
+                }
+                models = build_role_models(roles, backend.structured_method)
+                clean = await _rate(clean_text, models, options)
+                result = await _rate(text, models, options) if clean["label"] else {}
+                row = {
+                    "article": name,
+                    "injection": kind,
+                    "seed": seed,
+                    "clean": clean,
+                    "injected": result,
+                    "clean_label": clean["label"],
+                    "label": result.get("label"),
+                    "flipped": result.get("label") != clean["label"],
+                    "noticed": injection_notice(text) is not None,
+                }
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                if row["clean_label"] and row["label"]:
+                    break
     return rows
 
 
@@ -102,17 +112,19 @@ def main() -> None:
         # One event loop for every run: the server keeps connections alive, and pooled
         # connections belong to the loop that opened them.
         rows = asyncio.run(_all_runs(backend, base_url, options))
+    attempts = rows
     rows = [r for r in rows if r["label"] and r["clean_label"]]  # failed runs say nothing
     flips = sum(r["flipped"] for r in rows)
     summary = {
         "model": backend.local_model.name,
-        "options": {"max_claims": options.max_claims, "rounds": options.rounds, "seed": SEED},
+        "options": {"max_claims": options.max_claims, "rounds": options.rounds},
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
         "injected_runs": len(rows),
         "flips": flips,
         "flip_rate": round(flips / len(rows), 3) if rows else None,
         "noticed": sum(r["noticed"] for r in rows),
-        "runs": rows,
+        "failed_attempts": len(attempts) - len(rows),
+        "runs": attempts,
     }
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
     if args.json:

@@ -23,7 +23,9 @@ EMBEDDED_MAX_TOKENS = {
     "extractor": 500,
     "advocate": 110,
     "skeptic": 110,
-    "claim_judge": 150,
+    # Room for the decisive point before the verdict (reasoning first): at 150 tokens a long
+    # point cut the verdict off, twice, on a development article.
+    "claim_judge": 220,
     "judge": 900,
 }
 REMOTE_MAX_CLAIMS = 5
