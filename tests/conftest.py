@@ -77,6 +77,14 @@ class StubServerProcess:
         self.proc.wait(timeout=10)
 
 
+def stub_args(server: StubServerProcess, claims: int = 1, rounds: int = 1) -> list[str]:
+    """CLI flags that point a run at `server` with a small debate (claims x rounds)."""
+    return [
+        "--base-url", server.base_url, "--model", "stub",
+        "--max-claims", str(claims), "--rounds", str(rounds),
+    ]  # fmt: skip
+
+
 @pytest.fixture
 def stub_server(tmp_path: Path):
     server = StubServerProcess(tmp_path / "requests.jsonl")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import StubServerProcess
+from tests.conftest import StubServerProcess, stub_args
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 
@@ -43,14 +43,7 @@ def run(server: StubServerProcess, tmp_path: Path, *extra: str) -> subprocess.Co
             "debate_eval",
             "run",
             str(OP_ED),
-            "--base-url",
-            server.base_url,
-            "--model",
-            "stub",
-            "--max-claims",
-            "1",
-            "--rounds",
-            "1",
+            *stub_args(server),
             "--quiet",
             "--format",
             "json",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import StubServerProcess
+from tests.conftest import StubServerProcess, stub_args
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # Two claims, two rounds: extractor + 2 x (4 turns + claim judge) + report judge = 12 calls.
@@ -45,12 +45,7 @@ def start_and_stop(server, tmp_path: Path, sig: int) -> tuple[str, subprocess.Po
     proc = cli(
         tmp_path,
         str(OP_ED),
-        "--base-url",
-        server.base_url,
-        "--model",
-        "stub",
-        "--max-claims",
-        "2",
+        *stub_args(server, claims=2, rounds=2),
         "--format",
         "json",
         "--output",

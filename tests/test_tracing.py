@@ -17,6 +17,7 @@ from typing import ClassVar
 from langchain_core.callbacks import BaseCallbackHandler
 
 from debate_eval.runner import RunOptions, arun_debate
+from tests.conftest import stub_args
 from tests.fakes import scripted_models
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
@@ -92,14 +93,7 @@ def test_with_tracing_unset_nothing_leaves_loopback(stub_server, tmp_path):
             str(attempts),
             "run",
             str(OP_ED),
-            "--base-url",
-            stub_server.base_url,
-            "--model",
-            "stub",
-            "--max-claims",
-            "1",
-            "--rounds",
-            "1",
+            *stub_args(stub_server),
             "-q",
         ],
         capture_output=True,
@@ -157,8 +151,7 @@ def test_langsmith_receives_tagged_runs_with_the_standard_variables(stub_server,
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "debate_eval", "run", str(OP_ED), "--base-url",
-             stub_server.base_url, "--model", "stub", "--max-claims", "1", "--rounds", "1", "-q"],
+            [sys.executable, "-m", "debate_eval", "run", str(OP_ED), *stub_args(stub_server), "-q"],
             capture_output=True,
             text=True,
             timeout=120,

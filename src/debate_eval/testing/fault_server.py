@@ -26,7 +26,7 @@ import json
 import threading
 import time
 
-from debate_eval.testing.stub_server import StubHandler, StubServer
+from debate_eval.testing.stub_server import StubHandler, StubServer, serve
 
 FAULTS = ("ok", "slow", "429", "500", "503", "401", "drop", "truncated", "invalid", "empty")
 
@@ -154,13 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(exc))
     server = FaultServer(args.port, script, args.log)
     server.RequestHandlerClass = FaultHandler
-    print(f"listening on {server.base_url}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server)
 
 
 if __name__ == "__main__":

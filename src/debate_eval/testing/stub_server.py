@@ -275,7 +275,11 @@ def main(argv: list[str] | None = None) -> None:
         "--max-items", type=int, default=3, help="list length in replies (e.g. claims extracted)"
     )
     args = parser.parse_args(argv)
-    server = StubServer(args.port, args.delay, args.log, args.max_items)
+    serve(StubServer(args.port, args.delay, args.log, args.max_items))
+
+
+def serve(server: StubServer) -> None:
+    """Announce the server's URL (tests wait for this line), then serve until interrupted."""
     print(f"listening on {server.base_url}", flush=True)
     try:
         server.serve_forever()
