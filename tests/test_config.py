@@ -74,3 +74,35 @@ def test_bad_env_values_are_named():
 def test_missing_config_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(env={}, config_path=tmp_path / "nope.toml")
+
+
+def test_doctor_shows_each_setting_with_its_source_and_checks_the_endpoint(
+    stub_server, tmp_path, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from debate_eval import cli
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'rounds = 3\njudge_model = "file-judge"\n[roles.skeptic]\ntemperature = 0.9\n'
+    )
+    monkeypatch.setenv("DEBATE_EVAL_MAX_CLAIMS", "4")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    result = CliRunner().invoke(
+        cli.app,
+        ["doctor", "--base-url", stub_server.base_url, "--model", "stub", "--config", str(config)],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert f"base_url: {stub_server.base_url}  (flag)" in lines
+    assert "model: stub  (flag)" in lines
+    assert "max_claims: 4  (env DEBATE_EVAL_MAX_CLAIMS)" in lines
+    assert f"rounds: 3  (file {config})" in lines
+    assert f"judge_model: file-judge  (file {config})" in lines
+    assert "timeout_s: 120.0  (default)" in lines
+    assert "api_key: sk-…6789  (env OPENAI_API_KEY)" in lines
+    assert "roles.skeptic: {'temperature': 0.9}" in lines
+    assert "sk-test-0123456789" not in result.stdout
+    assert any(line.startswith("check: the model answered") for line in lines)
+    assert len(stub_server.requests()) == 1

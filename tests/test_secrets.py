@@ -70,7 +70,7 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
         assert evaluated.returncode == 0, evaluated.stderr
         doctor = run(work, key, "doctor", "--base-url", ok.base_url, "--model", "stub")
         assert doctor.returncode == 0, doctor.stderr
-        assert f"OPENAI_API_KEY: sk-…{key[-4:]}" in doctor.stdout
+        assert f"api_key: sk-…{key[-4:]}  (env OPENAI_API_KEY)" in doctor.stdout
         outputs = [r.stdout + r.stderr for r in (good, denied, failed, evaluated, doctor)]
     finally:
         for server in (ok, echo, late):

@@ -249,6 +249,12 @@ def eval_(
     guarded(debug, body)
 
 
+def _mask(key: str | None) -> str:
+    if not key:
+        return "not set"
+    return f"{key[:3]}…{key[-4:]}" if len(key) > 10 else "set"
+
+
 def _settings(config: Path | None, **flags: object):
     from debate_eval.config import load_settings
 
@@ -301,13 +307,24 @@ def doctor(
     from debate_eval.calls import ask_text
 
     def body() -> None:
-        settings = _settings(config, local_model=local_model, base_url=base_url, model=model)
+        from debate_eval.config import setting_sources
+
+        flags = {"local_model": local_model, "base_url": base_url, "model": model}
+        settings = _settings(config, **flags)
+        sources = setting_sources(flags, config_path=config)
         backend = select_backend(settings)
         console = Console(highlight=False, soft_wrap=True)
-        key = settings.api_key
-        masked = f"{key[:3]}…{key[-4:]}" if key and len(key) > 10 else ("set" if key else "not set")
         console.print(f"backend: {backend.describe()}")
-        console.print(f"OPENAI_API_KEY: {masked}")
+        console.print("settings (flags > environment > config file > defaults):")
+        for name, source in sources.items():
+            if name == "roles":
+                continue
+            value = getattr(settings, name)
+            if name == "api_key":
+                value = _mask(value)
+            console.print(f"  {name}: {value if value is not None else '—'}  [dim]({source})")
+        for role, override in settings.roles.items():
+            console.print(f"  roles.{role}: {override.model_dump(exclude_none=True)}")
         for role, rs in backend.role_settings().items():
             console.print(
                 f"  {role}: model {rs.model}, temperature {rs.temperature}, "

@@ -160,14 +160,11 @@ def _env_values(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def load_settings(
-    flags: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
-    config_path: Path | None = None,
-) -> Settings:
-    """Resolve settings: flags (None means not given) > environment > config file > defaults."""
-    env = os.environ if env is None else env
-    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+def _layers(
+    flags: Mapping[str, Any] | None, env: Mapping[str, str], config_path: Path | None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], Path | None]:
+    """The values each layer gives: config file, environment, flags (and the file used)."""
+    flag_values = {k: v for k, v in (flags or {}).items() if v is not None}
     if config_path is None and env.get(CONFIG_ENV_VAR):
         config_path = Path(env[CONFIG_ENV_VAR])
     if config_path is not None and not config_path.is_file():
@@ -179,8 +176,20 @@ def load_settings(
     if config_path is not None:
         file_config = read_config_file(config_path)
         file_values = file_config.model_dump(exclude_none=True, exclude={"roles"})
-        file_values["roles"] = file_config.roles
-    settings = replace(Settings(), **{**file_values, **_env_values(env), **flags})
+        if file_config.roles:
+            file_values["roles"] = file_config.roles
+    return file_values, _env_values(env), flag_values, config_path
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Resolve settings: flags (None means not given) > environment > config file > defaults."""
+    env = os.environ if env is None else env
+    file_values, env_values, flag_values, _ = _layers(flags, env, config_path)
+    settings = replace(Settings(), **{**file_values, **env_values, **flag_values})
     if settings.structured_method is not None and (
         settings.structured_method not in STRUCTURED_METHODS
     ):
@@ -197,3 +206,24 @@ def load_settings(
             f"max_article_words must be at least 100, not {settings.max_article_words}"
         )
     return settings
+
+
+def setting_sources(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> dict[str, str]:
+    """Where each setting's value comes from: "flag", "env VAR", "file PATH" or "default"."""
+    env = os.environ if env is None else env
+    file_values, env_values, flag_values, path = _layers(flags, env, config_path)
+    sources = {}
+    for name in Settings.__dataclass_fields__:
+        if name in flag_values:
+            sources[name] = "flag"
+        elif name in env_values:
+            sources[name] = f"env {ENV_VARS[name]}"
+        elif name in file_values:
+            sources[name] = f"file {path}"
+        else:
+            sources[name] = "default"
+    return sources
