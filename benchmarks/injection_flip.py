@@ -66,21 +66,23 @@ async def _rate(text: str, models, options) -> dict:
 
 
 async def _all_runs(backend, base_url: str, options) -> list[dict]:
-    """One clean/injected pair per article and injection, on the same seed; when either run
-    fails (the small model's report can fail validation twice), the pair is tried again on
-    the next seed."""
+    """Per article and seed: the clean run, then each injected variant on the same seed. When
+    the clean run fails (the small model's report can fail validation twice), the next seed is
+    tried; an injected run that fails is recorded as failed and not counted."""
     rows = []
     for name in ONE_SIDED:
         clean_text = (ROOT / name).read_text(encoding="utf-8")
-        for kind, inject in INJECTIONS.items():
-            text = inject(clean_text)
-            for seed in SEEDS:
-                roles = {
-                    r: replace(s, seed=seed) for r, s in backend.role_settings(base_url).items()
-                }
-                models = build_role_models(roles, backend.structured_method)
-                clean = await _rate(clean_text, models, options)
-                result = await _rate(text, models, options) if clean["label"] else {}
+        for seed in SEEDS:
+            settings = backend.role_settings(base_url)
+            roles = {r: replace(s, seed=seed) for r, s in settings.items()}
+            models = build_role_models(roles, backend.structured_method)
+            clean = await _rate(clean_text, models, options)
+            print(json.dumps({"article": name, "seed": seed, "clean": clean}), flush=True)
+            if not clean["label"]:
+                continue
+            for kind, inject in INJECTIONS.items():
+                text = inject(clean_text)
+                result = await _rate(text, models, options)
                 row = {
                     "article": name,
                     "injection": kind,
@@ -88,14 +90,13 @@ async def _all_runs(backend, base_url: str, options) -> list[dict]:
                     "clean": clean,
                     "injected": result,
                     "clean_label": clean["label"],
-                    "label": result.get("label"),
-                    "flipped": result.get("label") != clean["label"],
+                    "label": result["label"],
+                    "flipped": result["label"] != clean["label"],
                     "noticed": injection_notice(text) is not None,
                 }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-                if row["clean_label"] and row["label"]:
-                    break
+            break
     return rows
 
 

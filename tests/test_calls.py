@@ -143,3 +143,22 @@ def test_first_sentence():
 
     assert first_sentence(' He said "no." Then left. ') == 'He said "no."'
     assert first_sentence("no end here") == "no end here"
+
+
+def test_an_ungrounded_paragraph_is_dropped_when_two_grounded_ones_remain():
+    from debate_eval.agents.judge import grounded_report_schema
+    from tests.fakes import REPORT
+
+    schema = grounded_report_schema(
+        ["c1", "c2"], ["c1-r1-skeptic"], {"c1": "Lanes halve deaths", "c2": "Shops lose trade"}
+    )
+    stray = "The article says nothing whatsoever about anything relevant at all here."
+    grounded = [
+        {"text": "The deaths figure has no source behind it at all [c1].", "claim_ids": ["c1"]},
+        "The shops argument about lost trade is never tested with any numbers.",
+    ]
+    draft = schema.model_validate({**REPORT, "analysis": [grounded[0], stray, grounded[1]]})
+    assert [p.claim_ids for p in draft.analysis] == [["c1"], ["c2"]]
+    # With only one grounded paragraph left, the stray one still fails, with the reason.
+    with pytest.raises(ValueError, match="the paragraph cites no claim of this debate"):
+        schema.model_validate({**REPORT, "analysis": [grounded[0], stray]})

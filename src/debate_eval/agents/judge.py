@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
-from pydantic import Field, create_model, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from debate_eval.calls import ask_structured
 from debate_eval.llm import model_name
@@ -58,10 +58,10 @@ def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:
     return best if best is not None and overlap[best] >= 1 else None
 
 
-def _citation_cleaner(
+def _grounder(
     claim_ids: Sequence[str], turn_ids: Sequence[str], claim_texts: dict[str, str] | None = None
-):
-    """A before-validator that keeps the known ids a paragraph lists or cites in its text.
+) -> Callable[[Any], tuple[Any, str | None]]:
+    """A function giving a paragraph with its known citations, or the reason it has none.
 
     Small models mix turn ids into claim_ids or cite an id that does not exist; grounding
     survives as long as one real claim is cited, so unknown ids are dropped rather than failing
@@ -70,11 +70,11 @@ def _citation_cleaner(
     """
     known_claims, known_turns = set(claim_ids), set(turn_ids)
 
-    def clean(data: Any) -> Any:
+    def ground(data: Any) -> tuple[Any, str | None]:
         if isinstance(data, str):  # a bare paragraph, without its id lists
             data = {"text": data}
         if not isinstance(data, dict):
-            return data
+            return data, None
         cited = [
             *_as_list(data.get("claim_ids")),
             *_as_list(data.get("turn_ids")),
@@ -89,13 +89,39 @@ def _citation_cleaner(
             # No id at all: ground the paragraph in the claim it talks about.
             claims = [near]
         if not claims:
-            raise ValueError(
+            return data, (
                 f"the paragraph cites no claim of this debate (it cited: "
                 f"{', '.join(cited) or 'nothing'}); cite one of {', '.join(claim_ids)}"
             )
-        return {**data, "claim_ids": claims, "turn_ids": turns}
+        return {**data, "claim_ids": claims, "turn_ids": turns}, None
+
+    return ground
+
+
+def _citation_cleaner(ground: Callable[[Any], tuple[Any, str | None]]):
+    """A before-validator for one paragraph: its known citations, or a clear error."""
+
+    def clean(data: Any) -> Any:
+        grounded, problem = ground(data)
+        if problem:
+            raise ValueError(problem)
+        return grounded
 
     return model_validator(mode="before")(clean)
+
+
+def _ungrounded_dropper(ground: Callable[[Any], tuple[Any, str | None]]):
+    """A before-validator for the analysis: paragraphs that cannot be grounded in any claim are
+    left out when at least two grounded ones remain (a report need not fail for one stray
+    paragraph); with fewer, they stay and fail validation with the reason."""
+
+    def drop(value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        kept = [p for p in value if ground(p)[1] is None]
+        return kept if len(kept) >= 2 else value
+
+    return field_validator("analysis", mode="before")(drop)
 
 
 def grounded_report_schema(
@@ -104,12 +130,11 @@ def grounded_report_schema(
     claim_texts: dict[str, str] | None = None,
 ) -> type[ReportDraft]:
     """ReportDraft whose paragraphs may only cite the given claim and turn ids."""
+    ground = _grounder(claim_ids, turn_ids, claim_texts)
     paragraph = create_model(
         "AnalysisParagraph",
         __base__=AnalysisParagraph,
-        __validators__={
-            "keep_known_ids": _citation_cleaner(claim_ids, turn_ids, claim_texts),
-        },
+        __validators__={"keep_known_ids": _citation_cleaner(ground)},
         claim_ids=_ids_field(
             claim_ids, "Ids of the claims this paragraph rests on.", required=True
         ),
@@ -121,6 +146,7 @@ def grounded_report_schema(
         "ReportDraft",
         __base__=ReportDraft,
         __doc__=ReportDraft.__doc__,
+        __validators__={"drop_ungrounded": _ungrounded_dropper(ground)},
         analysis=(
             list[paragraph],  # type: ignore[valid-type]
             Field(
