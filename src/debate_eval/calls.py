@@ -12,7 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable
 from langchain_core.utils.json import parse_json_markdown
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from debate_eval.errors import ModelCallError, StructuredOutputError
 from debate_eval.llm import PLACEHOLDER_API_KEY, STRUCTURED_METHODS, endpoint
@@ -185,6 +185,18 @@ def json_mode_instruction(schema: type[BaseModel]) -> str:
     )
 
 
+def describe_error(error: object) -> str:
+    """A validation error as "field: problem" items (no input echo, no documentation links),
+    which small models act on better than pydantic's full message; anything else in one line."""
+    if isinstance(error, ValidationError):
+        items = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}"
+            for e in error.errors()[:5]
+        ]
+        return _one_line("; ".join(items))
+    return _one_line(error)
+
+
 def _as_text(reply: BaseMessage | None) -> str:
     """A reply as plain text, tool call arguments included (valid in any later prompt)."""
     if reply is None:
@@ -313,11 +325,12 @@ async def ask_structured(
             *([AIMessage(content=previous)] if previous else []),
             HumanMessage(
                 content=(
-                    f"Your previous reply could not be used: {_one_line(error)}\n"
+                    f"Your previous reply could not be used: {describe_error(error)}\n"
                     f"Reply again with a complete {schema.__name__} that fixes this."
                 )
             ),
         ]
     raise StructuredOutputError(
-        role, f"invalid structured reply for {schema.__name__} after a retry: {_one_line(error)}"
+        role,
+        f"invalid structured reply for {schema.__name__} after a retry: {describe_error(error)}",
     )
