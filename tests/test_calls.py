@@ -162,3 +162,21 @@ def test_an_ungrounded_paragraph_is_dropped_when_two_grounded_ones_remain():
     # With only one grounded paragraph left, the stray one still fails, with the reason.
     with pytest.raises(ValueError, match="the paragraph cites no claim of this debate"):
         schema.model_validate({**REPORT, "analysis": [grounded[0], stray]})
+
+
+def test_a_two_item_summary_with_three_sentences_becomes_three_points():
+    from debate_eval.schemas import ReportDraft
+    from tests.fakes import REPORT
+
+    two = [
+        "The op-ed says PyTorch 2.0 frees users from CUDA. It credits Triton.",
+        "It cites no data.",
+    ]
+    draft = ReportDraft.model_validate({**REPORT, "summary": two})
+    assert draft.summary == [
+        "The op-ed says PyTorch 2.0 frees users from CUDA.",
+        "It credits Triton.",
+        "It cites no data.",
+    ]
+    with pytest.raises(ValueError, match="at least 3 items"):
+        ReportDraft.model_validate({**REPORT, "summary": ["Only one point.", "And two."]})

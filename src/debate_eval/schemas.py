@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from debate_eval.sentences import fit_length
+from debate_eval.sentences import fit_length, split_into
 
 RATING_LABELS: tuple[str, ...] = (
     "Appears well balanced",
@@ -146,6 +146,15 @@ class ReportDraft(BaseModel):
         # Too many items is harmless (keep the first ones, as a reader would); too few is not.
         most = {"summary": 3, "analysis": 5, "research_topics": 8}[info.field_name]
         return value[:most] if isinstance(value, list) else value
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _three_points(cls, value: object) -> object:
+        # Small models often write the three points as two items, one holding two sentences:
+        # split that item at a sentence end rather than fail the report.
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return split_into(value, 3)
+        return value
 
 
 # ------------------------------------------------------------ report contract
