@@ -95,6 +95,15 @@ def test_eval_input_errors_are_one_line(tmp_path):
     assert bad_judge.returncode == 2
     assert "unknown judge(s) oracle; expected some of baseline, debate, panel" in bad_judge.stderr
     assert "Traceback" not in bad_judge.stderr
+    out = ["--out", str(tmp_path / "o")]
+    bad_engine = run_cli("eval", str(data), "--engine", "spark", "--base-url", "http://x/v1", *out)
+    assert bad_engine.returncode == 2
+    assert bad_engine.stderr.strip() == "error: --engine must be one of local, ray, not 'spark'"
+    embedded_ray = run_cli("eval", str(data), "--engine", "ray", *out)
+    assert embedded_ray.returncode == 2
+    assert embedded_ray.stderr.strip() == (
+        "error: --engine ray needs a remote endpoint (--base-url or OPENAI_API_KEY)"
+    )
 
 
 def test_concurrency_bounds_calls_in_flight_and_keeps_the_server_busy(tmp_path):
