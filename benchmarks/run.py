@@ -354,7 +354,7 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     results |= measure_overhead(repeats=5 if quick else 20)
-    results |= measure_critical_path(delay=0.2, repeats=3 if quick else 5)
+    results |= measure_critical_path(delay=0.2, repeats=5)
     grid = [(1, 1), (2, 2), (4, 2), (8, 2)] if quick else [(1, 1), (2, 2), (4, 2), (8, 2), (8, 4)]
     results |= measure_token_growth(grid)
     results |= (
