@@ -16,7 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from debate_eval.errors import DebateEvalError, InputError
+from debate_eval.errors import DebateEvalError
 
 app = typer.Typer(
     name="debate-eval",
@@ -276,13 +276,11 @@ def render(
     debug: DebugOption = False,
 ) -> None:
     """Turn a JSON report into Markdown, HTML or a Word document."""
-    from debate_eval.export import BINARY_FORMATS, read_report, render_report
+    from debate_eval.export import check_format, read_report, render_report
     from debate_eval.run_command import check_output_path, write_output
 
     def body() -> None:
-        fmt = output_format.value
-        if fmt in BINARY_FORMATS and output is None:
-            raise InputError(f"--format {fmt} needs --output FILE")
+        fmt = check_format(output_format.value, output)
         if output is not None:
             check_output_path(output)
         rendered = render_report(read_report(report_file), fmt)

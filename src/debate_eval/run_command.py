@@ -19,7 +19,7 @@ from debate_eval import backend as backends
 from debate_eval.backend import Backend, select_backend
 from debate_eval.config import RoleOverride, Settings, load_settings
 from debate_eval.errors import DebateEvalError, InputError
-from debate_eval.export import BINARY_FORMATS, REPORT_FORMATS, render_report
+from debate_eval.export import check_format, render_report
 from debate_eval.inputs import Article, load_article
 from debate_eval.runner import Durability, RunOptions, arun_debate, new_run_id
 from debate_eval.runstore import RunRecord, RunStore
@@ -120,20 +120,11 @@ async def _debate(plan: _Plan, store: RunStore, on_event):
             )
 
 
-def _check_format(output_format: str | None, output: Path | None) -> str:
-    chosen = output_format or "md"
-    if chosen not in REPORT_FORMATS:
-        raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {chosen!r}")
-    if chosen in BINARY_FORMATS and output is None:
-        raise InputError(f"--format {chosen} needs --output FILE")
-    return chosen
-
-
 def _new_plan(request: RunRequest, store: RunStore) -> _Plan:
     if request.article is None:
         raise InputError("no article: give a file, - for stdin or a URL (or --resume RUN_ID)")
     settings = load_settings(request.flags, config_path=request.config)
-    output_format = _check_format(request.output_format, request.output)
+    output_format = check_format(request.output_format, request.output)
     if request.output is not None:
         check_output_path(request.output)
     backend = select_backend(settings)
@@ -175,7 +166,7 @@ def _resume_plan(request: RunRequest, store: RunStore) -> _Plan:
         backend,
         RunOptions(**record.options),
         output,
-        _check_format(request.output_format or record.output_format, output),
+        check_format(request.output_format or record.output_format, output),
         resume=True,
     )
 

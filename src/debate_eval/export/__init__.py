@@ -11,6 +11,17 @@ REPORT_FORMATS: tuple[str, ...] = ("md", "json", "html", "docx")
 BINARY_FORMATS = frozenset({"docx"})
 
 
+def check_format(output_format: str | None, output: Path | None) -> str:
+    """The report format to write (default md); InputError for an unknown one, or for a binary
+    one with no --output file."""
+    chosen = output_format or "md"
+    if chosen not in REPORT_FORMATS:
+        raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {chosen!r}")
+    if chosen in BINARY_FORMATS and output is None:
+        raise InputError(f"--format {chosen} needs --output FILE")
+    return chosen
+
+
 def render_report(report: Report, fmt: str) -> str | bytes:
     """`report` in format `fmt` (one of REPORT_FORMATS): text, or bytes for docx."""
     if fmt == "md":
