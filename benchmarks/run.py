@@ -37,6 +37,7 @@ from debate_eval.config import load_settings
 from debate_eval.llm import RoleModels, RoleSettings, build_role_models
 from debate_eval.runner import RunOptions, arun_debate
 from debate_eval.testing.instant_model import CallStats, InstantChatModel
+from debate_eval.testing.launch import launch_server
 
 try:  # run as a script from the repository root
     from naive_debate import naive_debate
@@ -78,26 +79,11 @@ def measure_overhead(repeats: int, claims: int = 8, rounds: int = 2) -> dict:
 @contextlib.contextmanager
 def latency_server(delay: float, max_items: int) -> Iterator[str]:
     """The stub server answering every request after `delay` seconds (threaded: no queueing)."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "debate_eval.testing.stub_server",
-            "--port",
-            "0",
-            "--delay",
-            str(delay),
-            "--max-items",
-            str(max_items),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+    proc, base_url = launch_server(
+        "stub_server", "--delay", str(delay), "--max-items", str(max_items)
     )
     try:
-        line = proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"the latency server did not start: {line!r}")
-        yield line.removeprefix("listening on ")
+        yield base_url
     finally:
         proc.terminate()
         proc.wait(timeout=10)

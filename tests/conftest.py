@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
+import socket
 from pathlib import Path
 
 import pytest
+
+from debate_eval.testing.launch import launch_server
 
 ARTICLE = (
     "The city council approved a new bike lane plan on Monday. Supporters say it will cut "
@@ -47,23 +48,7 @@ class StubServerProcess:
         self.log = log
         extra = ["--delay", str(delay)] if faults is None else ["--faults", faults]
         module = "stub_server" if faults is None else "fault_server"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                f"debate_eval.testing.{module}",
-                "--port",
-                "0",
-                "--log",
-                str(log),
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith("listening on "), line
-        self.base_url = line.removeprefix("listening on ")
+        self.proc, self.base_url = launch_server(module, "--log", str(log), *extra)
 
     def requests(self) -> list[dict]:
         import json
@@ -75,6 +60,13 @@ class StubServerProcess:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def stub_args(server: StubServerProcess, claims: int = 1, rounds: int = 1) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,18 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import StubServerProcess
+from tests.conftest import StubServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
 ARTICLES = 4
 COMPARED = ("accuracy", "macro_f1", "kappa", "swap_consistency", "unscored", "confusion")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
