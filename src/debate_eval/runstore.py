@@ -92,8 +92,13 @@ class RunStore:
 
         self._connect().close()  # creates the folder, or fails with a clear line
         # Only our own state types are rebuilt from a checkpoint; anything else stays data.
-        allowed = [schemas.Claim, schemas.ClaimRuling, schemas.Turn, schemas.TokenUsage]
-        allowed.append(schemas.Report)
+        allowed = [
+            schemas.Claim,
+            schemas.ClaimRuling,
+            schemas.Turn,
+            schemas.TokenUsage,
+            schemas.Report,
+        ]
         async with aiosqlite.connect(self.path) as conn:
             saver = AsyncSqliteSaver(
                 conn, serde=JsonPlusSerializer(allowed_msgpack_modules=allowed)
