@@ -180,3 +180,17 @@ def test_a_two_item_summary_with_three_sentences_becomes_three_points():
     ]
     with pytest.raises(ValueError, match="at least 3 items"):
         ReportDraft.model_validate({**REPORT, "summary": ["Only one point.", "And two."]})
+
+
+def test_an_unescaped_quote_that_ends_the_object_early_does_not_drop_later_fields():
+    # A real reply of the embedded model (dev set, semeval19:0000046): read as partial JSON the
+    # stray `"` closes decisive_point and the verdict is lost; it must be read past instead.
+    reply = (
+        "```json\n{\n"
+        '  "decisive_point": "The article states \'Equality is in the air we breathe.\' It adds '
+        "'Nor freedom in this 'homeland of the free'\" when discussing oppression.\",\n"
+        '  "verdict": "supported"\n}\n```'
+    )
+    ruling = parse_json_reply(reply, ClaimRuling)
+    assert ruling.verdict == "supported"
+    assert ruling.decisive_point.endswith("when discussing oppression.")

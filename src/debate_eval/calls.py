@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import openai
@@ -207,21 +207,35 @@ def _as_text(reply: BaseMessage | None) -> str:
     return reply_text(reply).strip()
 
 
+def _json_readings(text: str) -> Iterator[object]:
+    try:
+        yield parse_json_markdown(text)
+    except ValueError:
+        pass
+    # parse_json_markdown reads partial JSON: an unescaped quote inside a string can end the
+    # object early and silently drop every later field. json-repair reads past such quotes.
+    import json_repair
+
+    yield json_repair.repair_json(text, return_objects=True)
+
+
 def parse_json_reply(text: str, schema: type[T]) -> T:
     """The object a plain-text reply spells out as JSON (bare or in a ```json fence).
 
     JSON that does not parse as written (small models leave quotes inside quoted article text
     unescaped) is mended with json-repair; the schema then decides whether it is usable.
     """
-    try:
-        data = parse_json_markdown(text)
-    except ValueError:
-        import json_repair
-
-        data = json_repair.repair_json(text, return_objects=True)
+    error: ValidationError | None = None
+    for data in _json_readings(text):
         if not isinstance(data, dict):
-            raise ValueError("the reply holds no JSON object") from None
-    return schema.model_validate(data)
+            continue
+        try:
+            return schema.model_validate(data)
+        except ValidationError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    raise ValueError("the reply holds no JSON object")
 
 
 async def _ask_json_text(
