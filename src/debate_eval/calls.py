@@ -209,9 +209,10 @@ def _as_text(reply: BaseMessage | None) -> str:
 
 def _json_readings(text: str) -> Iterator[object]:
     try:
-        yield parse_json_markdown(text)
+        partial = parse_json_markdown(text)
     except ValueError:
-        pass
+        partial = None
+    yield partial
     # parse_json_markdown reads partial JSON: an unescaped quote inside a string can end the
     # object early and silently drop every later field. json-repair reads past such quotes.
     import json_repair

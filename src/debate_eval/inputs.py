@@ -14,7 +14,7 @@ from pathlib import Path
 
 from debate_eval.documents import html_main_text, looks_like_html, looks_like_pdf, pdf_text
 from debate_eval.errors import InputError
-from debate_eval.injection import injection_notice
+from debate_eval.injection import quarantine
 
 MIN_WORDS = 20
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -99,11 +99,16 @@ def load_article(source: str, *, max_words: int | None = None) -> Article:
         data, name, hint = _read_path(source), source, Path(source).suffix.lower()
     text = article_text(data, name, hint, notices)
     text = _check_words(text, name, notices)
+    text = for_the_models(text, max_words, notices)
+    return Article(text=text, source=name, notices=tuple(notices))
+
+
+def for_the_models(text: str, max_words: int | None, notices: list[str]) -> str:
+    """The article as the agents will read it: cut to `max_words`, passages addressed to AI
+    systems left out; each change is described in `notices` (never done silently)."""
     if max_words is not None:
         text = trim_words(text, max_words, notices)
-    if notice := injection_notice(text):
-        notices.append(notice)
-    return Article(text=text, source=name, notices=tuple(notices))
+    return quarantine(text, notices)
 
 
 def _read_path(source: str) -> bytes:

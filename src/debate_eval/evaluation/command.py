@@ -29,7 +29,7 @@ from debate_eval.evaluation.harness import (
 from debate_eval.evaluation.html_report import render_html
 from debate_eval.evaluation.store import ResultsStore, StoreCache
 from debate_eval.evaluation.summary import result_rows, summarise
-from debate_eval.inputs import trim_words
+from debate_eval.inputs import for_the_models
 from debate_eval.llm import RoleModels, RoleSettings, build_chat_model, build_role_models
 from debate_eval.runner import RunOptions
 
@@ -175,9 +175,9 @@ def summary_table(summary: dict) -> Table:
 
 
 def _fit(example: Example, max_words: int, console: Console) -> Example:
-    """The example cut to what the model can read, said aloud (never silently)."""
+    """The example as the models will read it (cut, AI-addressed text left out), said aloud."""
     notices: list[str] = []
-    text = trim_words(example.text, max_words, notices)
+    text = for_the_models(example.text, max_words, notices)
     for notice in notices:
         console.print(f"[yellow]{example.id}:[/] {notice}", soft_wrap=True)
     return replace(example, text=text) if notices else example
