@@ -90,7 +90,9 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
         "eval", str(path), "--base-url", stub_server.base_url, *args, "--out", str(tmp_path / "o")
     )
     assert result.returncode == 0, result.stderr
-    assert "p1: The article contains text addressed to AI systems" in " ".join(result.stdout.split())
+    assert "p1: The article contains text addressed to AI systems" in " ".join(
+        result.stdout.split()
+    )
     bodies = [json.dumps(r) for r in stub_server.requests()]
     assert len(bodies) == 1 + 3 + 1 + 1  # extraction, 2 turns + ruling, debate judge, baseline
     assert not any("SYSTEM NOTE" in b for b in bodies)

@@ -56,6 +56,13 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
         assert "answered HTTP 401 (check the API key): Incorrect API key provided: ***" in (
             denied.stderr
         )
+        # --debug prints the traceback, whose chained exception holds the server's raw message.
+        debugged = run(
+            work, key, "run", str(OP_ED), "--base-url", echo.base_url, *common, "--debug"
+        )
+        assert debugged.returncode == 1
+        assert "Traceback" in debugged.stderr and "AuthenticationError" in debugged.stderr
+        assert "Incorrect API key provided: ***" in debugged.stderr
         failed = run(
             work, key, "run", str(OP_ED), "--base-url", late.base_url, *common,
             "--output", str(work / "late.md"),
@@ -71,7 +78,7 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
         doctor = run(work, key, "doctor", "--base-url", ok.base_url, "--model", "stub")
         assert doctor.returncode == 0, doctor.stderr
         assert f"api_key: sk-…{key[-4:]}  (env OPENAI_API_KEY)" in doctor.stdout
-        outputs = [r.stdout + r.stderr for r in (good, denied, failed, evaluated, doctor)]
+        outputs = [r.stdout + r.stderr for r in (good, denied, debugged, failed, evaluated, doctor)]
     finally:
         for server in (ok, echo, late):
             server.stop()

@@ -14,8 +14,9 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel, ValidationError
 
+from debate_eval import keys
 from debate_eval.errors import ModelCallError, StructuredOutputError
-from debate_eval.llm import PLACEHOLDER_API_KEY, STRUCTURED_METHODS, endpoint
+from debate_eval.llm import STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
 from debate_eval.sentences import trim_to_sentence
 
@@ -111,10 +112,8 @@ def _error_message(exc: openai.APIStatusError) -> str:
 def redact(text: str, model: BaseChatModel) -> str:
     """`text` without the model's API key (a server may echo the key back in an error)."""
     key = getattr(model, "openai_api_key", None)
-    secret = key.get_secret_value() if key is not None else ""
-    if len(secret) >= 8 and secret != PLACEHOLDER_API_KEY:
-        text = text.replace(secret, "***")
-    return text
+    keys.remember(key.get_secret_value() if key is not None else None)
+    return keys.redact_keys(text)
 
 
 def run_config(role: str, trace: Mapping[str, object] | None = None) -> dict:

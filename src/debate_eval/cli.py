@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from debate_eval.errors import DebateEvalError
+from debate_eval.keys import redact_keys
 
 app = typer.Typer(
     name="debate-eval",
@@ -77,16 +78,20 @@ def guarded(debug: bool, body: Callable[[], T]) -> T:
         return body()
     except DebateEvalError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         raise _fail(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:
         raise _fail("interrupted", 130) from None
     except Exception as exc:
         if debug:
-            traceback.print_exc()
-        raise _fail(
-            f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1
-        ) from None
+            _print_traceback()
+        message = redact_keys(f"unexpected {type(exc).__name__}: {exc}")
+        raise _fail(f"{message} (rerun with --debug for the traceback)", 1) from None
+
+
+def _print_traceback() -> None:
+    # Chained exceptions hold the server's raw error text, which may echo the API key.
+    sys.stderr.write(redact_keys(traceback.format_exc()))
 
 
 @app.command()

@@ -10,10 +10,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
+from debate_eval import keys
+from debate_eval.keys import PLACEHOLDER_API_KEY
 from debate_eval.schemas import ROLES
-
-# Servers for local models (vLLM, Ollama, llama.cpp) accept any key; ChatOpenAI insists on one.
-PLACEHOLDER_API_KEY = "not-needed"
 
 # function_calling: a forced tool call; json_mode: response_format json_object, schema in the
 # prompt; json_text: a plain reply with the schema in the prompt, parsed client-side (fastest on
@@ -46,6 +45,7 @@ def build_chat_model(
     cache: answer repeated identical requests from it (the eval harness's store).
     http_async_client: share one client (and its connection limit) between models.
     """
+    keys.remember(settings.api_key)
     # Own HTTP clients: langchain-openai's shared default async client keeps pooled connections
     # bound to the first event loop it served; a model must live in one event loop (sync
     # wrappers use debate_eval.sync.run_sync for that).
