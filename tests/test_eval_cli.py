@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.test_http import run_cli
@@ -71,6 +73,16 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert summary["debates"]["count"] == 6
     assert len((out / "results.jsonl").read_text().splitlines()) == 3 * (1 + 2 + 1)
     assert "<html" in (out / "report.html").read_text()
+    # The table docs/evaluation.md shows is printed from summary.json by a script.
+    shown = subprocess.run(
+        [sys.executable, str(ROOT / "evals" / "summary_table.py"), str(out / "summary.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = [line for line in shown.splitlines() if line.startswith("| ")]
+    assert [r.split(" | ")[0] for r in rows[1:]] == ["| baseline", "| debate", "| panel"]
+    assert "Articles: 3." in shown and "Debates: 6 stored, 0 failed" in shown
 
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
