@@ -98,7 +98,9 @@ async def _rate(text: str, models, options) -> dict:
     }
 
 
-async def _all_runs(backend, base_url: str, options, articles, on_row) -> list[dict]:
+async def _all_runs(
+    backend, base_url: str, options, articles, on_row, temperature: float | None = None
+) -> list[dict]:
     """Per article and seed: the clean run, then each injected variant on the same seed. When
     the clean run fails (the small model's report can fail validation twice), the next seed is
     tried; an injected run that fails is recorded as failed and not counted."""
@@ -109,6 +111,8 @@ async def _all_runs(backend, base_url: str, options, articles, on_row) -> list[d
         for seed in SEEDS:
             settings = backend.role_settings(base_url)
             roles = {r: replace(s, seed=seed) for r, s in settings.items()}
+            if temperature is not None:  # e.g. 0: greedy debaters, to tell noise from effect
+                roles = {r: replace(s, temperature=temperature) for r, s in roles.items()}
             models = build_role_models(roles, backend.structured_method)
             clean = await _rate(clean_text, models, options)
             print(json.dumps({"article": name, "seed": seed, "clean": clean}), flush=True)
@@ -139,7 +143,7 @@ async def _all_runs(backend, base_url: str, options, articles, on_row) -> list[d
     return rows
 
 
-def summarize(rows: list[dict], model: str, options) -> dict:
+def summarize(rows: list[dict], model: str, options, temperature: float | None = None) -> dict:
     """Flip counts over the scored runs (failed runs say nothing), controls apart."""
     scored = [r for r in rows if r["label"] and r["clean_label"]]
     controls = [r for r in scored if r["control"]]
@@ -148,6 +152,7 @@ def summarize(rows: list[dict], model: str, options) -> dict:
     return {
         "model": model,
         "options": {"max_claims": options.max_claims, "rounds": options.rounds},
+        "temperature": temperature,
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
         "injected_runs": len(injected),
         "flips": flips,
@@ -167,6 +172,7 @@ def main() -> None:
     parser.add_argument("--max-claims", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--articles", nargs="+", default=ONE_SIDED, help="example files to use")
+    parser.add_argument("--temperature", type=float, default=None, help="for every role")
     parser.add_argument("--json", default=None, help="write the results here (after every run)")
     args = parser.parse_args()
     settings = load_settings({"max_claims": args.max_claims, "rounds": args.rounds}, env={})
@@ -177,15 +183,17 @@ def main() -> None:
     def save(rows: list[dict]) -> None:
         # Written after every run: an interrupted measurement keeps what it finished.
         if args.json:
-            summary = summarize(rows, model, options)
+            summary = summarize(rows, model, options, args.temperature)
             Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
     with open_endpoint(backend) as base_url:
         # One event loop for every run: the server keeps connections alive, and pooled
         # connections belong to the loop that opened them.
-        rows = asyncio.run(_all_runs(backend, base_url, options, args.articles, save))
+        rows = asyncio.run(
+            _all_runs(backend, base_url, options, args.articles, save, args.temperature)
+        )
     save(rows)
-    summary = summarize(rows, model, options)
+    summary = summarize(rows, model, options, args.temperature)
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
 
 
