@@ -180,11 +180,12 @@ def main() -> None:
     options = backend.run_options()
     model = backend.local_model.name
 
-    def save(rows: list[dict]) -> None:
+    def save(rows: list[dict]) -> dict:
         # Written after every run: an interrupted measurement keeps what it finished.
+        summary = summarize(rows, model, options, args.temperature)
         if args.json:
-            summary = summarize(rows, model, options, args.temperature)
             Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        return summary
 
     with open_endpoint(backend) as base_url:
         # One event loop for every run: the server keeps connections alive, and pooled
@@ -192,8 +193,7 @@ def main() -> None:
         rows = asyncio.run(
             _all_runs(backend, base_url, options, args.articles, save, args.temperature)
         )
-    save(rows)
-    summary = summarize(rows, model, options, args.temperature)
+    summary = save(rows)
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
 
 

@@ -11,7 +11,6 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from debate_eval import keys
-from debate_eval.keys import PLACEHOLDER_API_KEY
 from debate_eval.schemas import ROLES
 
 # function_calling: a forced tool call; json_mode: response_format json_object, schema in the
@@ -56,7 +55,7 @@ def build_chat_model(
         seed=settings.seed,
         model=settings.model,
         base_url=settings.base_url,
-        api_key=SecretStr(settings.api_key or PLACEHOLDER_API_KEY),
+        api_key=SecretStr(settings.api_key or keys.PLACEHOLDER_API_KEY),
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
         # No limit on waiting for a pooled connection: a shared client's connection limit is
