@@ -3,6 +3,9 @@ eval throughput and the embedded model.
 
     python benchmarks/run.py [--quick] [--json FILE] [--skip-embedded] [--check]
 
+--check fails only on what does not depend on the machine's speed (calls on the critical path,
+all claims in flight together, prompt-token growth); timing goals are reported, never enforced.
+
 Prints a table and writes the numbers as JSON. Without --quick it also runs the embedded model
 on the example op-ed (about 5 minutes) and regenerates docs/performance.md from
 benchmarks/performance_template.md. --quick (a few minutes, no embedded model) runs in CI.
@@ -49,10 +52,47 @@ ARTICLE = (ROOT / "examples/pytorch-triton-cuda-oped.md").read_text(encoding="ut
 ROLES = ("extractor", "advocate", "skeptic", "claim_judge", "judge")
 
 
-def instant_models(max_items: int) -> tuple[RoleModels, CallStats]:
+def instant_models(max_items: int, delay_s: float = 0.0) -> tuple[RoleModels, CallStats]:
     stats = CallStats()
-    models = {role: InstantChatModel(max_items=max_items, stats=stats) for role in ROLES}
+    models = {
+        role: InstantChatModel(max_items=max_items, stats=stats, delay_s=delay_s) for role in ROLES
+    }
     return RoleModels(**models), stats
+
+
+def call_structure(spans: list[tuple[float, float]]) -> tuple[int, int]:
+    """The longest chain of calls each started after the one before it ended, and the most
+    calls in flight at once. Neither depends on the machine's speed as long as our overhead
+    per call is far below the calls' delay."""
+    spans = sorted(spans)
+    depth: list[int] = []
+    for start, _ in spans:
+        before = [d for (s, e), d in zip(spans, depth, strict=False) if e <= start]
+        depth.append(1 + max(before, default=0))
+    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    in_flight = peak = 0
+    for _, step in events:
+        in_flight += step
+        peak = max(peak, in_flight)
+    return max(depth, default=0), peak
+
+
+def measure_structure(claims: int = 8, rounds: int = 2, delay_s: float = 0.05) -> dict:
+    """How the graph schedules its calls: every call waits `delay_s` (in-process, no server),
+    and the calls' spans give the critical path in calls and the most calls in flight."""
+    models, stats = instant_models(claims, delay_s)
+    asyncio.run(arun_debate(ARTICLE, models, RunOptions(rounds=rounds, max_claims=claims)))
+    chain, peak = call_structure(stats.spans)
+    return {
+        "structure": {
+            "claims": claims,
+            "rounds": rounds,
+            "calls": len(stats.spans),
+            "critical_path_calls": chain,
+            "longest_chain_allowed": chain_length(rounds),
+            "max_calls_in_flight": peak,
+        }
+    }
 
 
 def measure_overhead(repeats: int, claims: int = 8, rounds: int = 2) -> dict:
@@ -96,8 +136,10 @@ def http_models(base_url: str) -> RoleModels:
 
 
 def chain_length(rounds: int) -> int:
-    """Dependent calls on the longest path: extractor, 2 turns per round, claim judge, judge."""
-    return 1 + 2 * rounds + 1 + 1
+    """Dependent calls on the longest path: extractor, 2 turns per round, claim judge, and the
+    report judge's two rounds of concurrent calls (probes, rating and summary; then the
+    explanation, analysis paragraphs and research topics)."""
+    return 1 + 2 * rounds + 1 + 2
 
 
 def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:
@@ -217,10 +259,11 @@ def measure_throughput(delay: float, articles: int, levels: list[int]) -> dict:
             rows.append(
                 {"concurrency": k, "wall_s": round(wall, 2), "per_min": round(articles / wall * 60)}
             )
-    # One article is 4 dependent calls + 2 judge calls = 6 calls, 5 on its longest chain.
+    # One article is 4 dependent debate calls, the baseline's call, and the debate judge's 10
+    # probes and rating (concurrent): 16 calls, 6 on its longest chain.
     return {
         "batch_throughput": {str(r["concurrency"]): r["per_min"] for r in rows},
-        "batch": {"latency_s": delay, "articles": articles, "calls_per_article": 6, "runs": rows},
+        "batch": {"latency_s": delay, "articles": articles, "calls_per_article": 16, "runs": rows},
     }
 
 
@@ -276,6 +319,16 @@ def print_table(results: dict) -> None:
         ("overhead_ms_per_call", results["overhead_ms_per_call"], "< 2"),
         ("peak_rss_mb", results["peak_rss_mb"], ""),
         ("critical_path_ratio", results["critical_path_ratio"], "≤ 1.15"),
+        (
+            "critical_path_calls",
+            results["structure"]["critical_path_calls"],
+            f"≤ {results['structure']['longest_chain_allowed']}",
+        ),
+        (
+            "max_calls_in_flight",
+            results["structure"]["max_calls_in_flight"],
+            f"≥ {results['structure']['claims']}",
+        ),
         ("naive_speedup", results["naive_speedup"], ""),
         ("tokens_growth_exponent", results["tokens_growth_exponent"], "≈ 1"),
         ("  full-history layout", results["tokens_growth_exponent_full_history"], ""),
@@ -331,7 +384,10 @@ def main() -> None:
         help="full run without the embedded model: reuse benchmarks/results-embedded-oped.json",
     )
     parser.add_argument(
-        "--check", action="store_true", help="exit 1 if a goal (overhead, critical path) is missed"
+        "--check",
+        action="store_true",
+        help="exit 1 if a structural property (critical path in calls, claims in flight, "
+        "prompt-token growth) breaks; timing goals are reported, never fail",
     )
     args = parser.parse_args()
     quick = args.quick
@@ -343,6 +399,7 @@ def main() -> None:
     # A run takes about 0.1 s: enough repeats that the median is steady even in quick mode.
     results |= measure_overhead(repeats=20)
     results |= measure_critical_path(delay=0.2, repeats=5)
+    results |= measure_structure()
     grid = [(1, 1), (2, 2), (4, 2), (8, 2)] if quick else [(1, 1), (2, 2), (4, 2), (8, 2), (8, 4)]
     results |= measure_token_growth(grid)
     results |= (
@@ -361,6 +418,30 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if not quick:
         write_docs(results)
+    structure = results["structure"]
+    # CI fails only on properties that do not depend on the machine's speed; the timing goals
+    # (overhead < 2 ms per call, critical-path ratio <= 1.15) are reported, and measured for
+    # docs/performance.md by the full run on an idle machine.
+    broken = [
+        name
+        for name, held in (
+            (
+                f"critical path {structure['critical_path_calls']} calls "
+                f"<= {structure['longest_chain_allowed']}",
+                structure["critical_path_calls"] <= structure["longest_chain_allowed"],
+            ),
+            (
+                f"{structure['max_calls_in_flight']} calls in flight >= "
+                f"{structure['claims']} claims",
+                structure["max_calls_in_flight"] >= structure["claims"],
+            ),
+            (
+                f"prompt-token growth exponent {results['tokens_growth_exponent']} <= 1.1",
+                results["tokens_growth_exponent"] <= 1.1,
+            ),
+        )
+        if not held
+    ]
     missed = [
         name
         for name, met in (
@@ -370,7 +451,9 @@ def main() -> None:
         if not met
     ]
     if missed:
-        print(f"goals missed: {', '.join(missed)}", file=sys.stderr)
+        print(f"timing goals missed (not a failure): {', '.join(missed)}", file=sys.stderr)
+    if broken:
+        print(f"structural checks failed: {', '.join(broken)}", file=sys.stderr)
         if args.check:
             sys.exit(1)
 

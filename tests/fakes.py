@@ -174,5 +174,88 @@ def scripted_models(
         advocate=ScriptedChatModel(debater or debater_reply),
         skeptic=ScriptedChatModel(debater or debater_reply),
         claim_judge=ScriptedChatModel(ruling_reply(verdicts)),
-        judge=ScriptedChatModel([tool_reply("ReportDraft", report or REPORT)]),
+        judge=ScriptedChatModel(judge_reply(report)),
     )
+
+
+def option_reply(probabilities: dict[str, float], usage: tuple[int, int] = (90, 1)) -> AIMessage:
+    """A one-token answer with OpenAI-format logprobs: each option as two token variants."""
+    import math
+
+    alternatives = []
+    for option, p in probabilities.items():
+        if p > 0:
+            alternatives += [
+                {"token": option, "logprob": math.log(0.8 * p)},
+                {"token": f" {option}", "logprob": math.log(0.2 * p)},
+            ]
+    alternatives.sort(key=lambda a: -a["logprob"])
+    top = alternatives[0]
+    message = text_reply(top["token"], usage)
+    message.response_metadata = {
+        "logprobs": {
+            "content": [
+                {"token": top["token"], "logprob": top["logprob"], "top_logprobs": alternatives}
+            ]
+        }
+    }
+    return message
+
+
+LETTER_OF = {
+    "Appears well balanced": "A",
+    "May be slightly imbalanced": "B",
+    "Appears moderately imbalanced": "C",
+    "Appears strongly imbalanced": "D",
+}
+# P(yes) per checklist question (by its first words); the rest answer 0.2.
+PROBE_YES = {"Is the article written to promote": 0.8, "Does the article present opposing": 0.3}
+ANALYST_TEXT = (
+    'The article quotes only supporters: "cut traffic deaths by half" is asserted with no '
+    "data, and the skeptic's point [c1-r1-skeptic] about which cities went unanswered [c1]."
+)
+OTHER_ANALYST_TEXT = (
+    "Opponents get a single sentence while the group that lobbied for the plan is praised; "
+    "no shop owner speaks for themselves [c2]."
+)
+
+
+def analyst_reply(messages: list[BaseMessage]) -> AIMessage:
+    """A different paragraph for the first finding (promotion) than for any other."""
+    text = prompt_text(messages[1:])
+    return text_reply(ANALYST_TEXT if "written to promote" in text else OTHER_ANALYST_TEXT)
+
+
+def judge_reply(
+    report: dict | None = None,
+    *,
+    letters: dict[str, float] | None = None,
+    probe_yes: dict[str, float] | None = None,
+    analyst: Callable[[list[BaseMessage]], AIMessage] | None = None,
+) -> Callable[[list[BaseMessage]], AIMessage]:
+    """The report judge's calls answered by what each asks: option questions with logprobs
+    (letters: the four label probabilities; probe_yes: P(yes) by question start), the summary
+    and topics as tool calls, explanation and analysis paragraphs as text."""
+    report = report or REPORT
+    label = report["rating"]["label"]
+    letters = letters or {k: (0.7 if k == LETTER_OF[label] else 0.1) for k in "ABCD"}
+    probe_yes = {**PROBE_YES, **(probe_yes or {})}
+
+    def reply(messages: list[BaseMessage]) -> AIMessage:
+        text = prompt_text(messages[1:])  # the role's prompt (and any repair request)
+        if "Answer with exactly one of: A, B, C, D." in text:
+            return option_reply(letters)
+        if "Answer with exactly one of: yes, no." in text:
+            p = next((v for k, v in probe_yes.items() if k in text), 0.2)
+            return option_reply({"yes": p, "no": 1 - p})
+        if "Role: summariser" in text:
+            return tool_reply("SummaryDraft", {"points": report["summary"]})
+        if "Role: research guide" in text:
+            return tool_reply("TopicsDraft", {"topics": report["research_topics"]})
+        if "Role: analyst" in text:
+            return (analyst or analyst_reply)(messages)
+        if "Role: chief judge" in text:
+            return text_reply(report["rating"]["explanation"])
+        raise AssertionError(f"the judge fake got an unexpected call: {text[:200]}")
+
+    return reply

@@ -112,30 +112,23 @@ def test_overlong_strings_are_cut_to_fit_at_a_sentence_end():
     assert fit_length("fits", 100) == "fits" and fit_length(["x"], 1) == ["x"]
 
 
-def test_a_report_with_an_overlong_summary_point_is_kept_not_refused():
-    from debate_eval.schemas import ReportDraft
-    from tests.fakes import REPORT
+def test_a_summary_with_an_overlong_point_is_kept_not_refused():
+    from debate_eval.schemas import SummaryDraft
 
     long_point = "The article says the plan works. " * 20  # 660 characters
-    draft = ReportDraft.model_validate({**REPORT, "summary": [long_point, "b" * 9, "c" * 9]})
-    assert len(draft.summary[0]) <= 400 and draft.summary[0].endswith("works.")
+    draft = SummaryDraft.model_validate({"points": [long_point, "b" * 9, "c" * 9]})
+    assert len(draft.points[0]) <= 400 and draft.points[0].endswith("works.")
 
 
-def test_a_report_with_too_many_items_keeps_the_first_ones():
-    from debate_eval.agents.judge import grounded_report_schema
-    from tests.fakes import REPORT
+def test_too_many_items_keep_the_first_ones():
+    from debate_eval.schemas import SummaryDraft, TopicsDraft
 
-    schema = grounded_report_schema(["c1", "c2"], ["c1-r1-skeptic"])
-    draft = schema.model_validate(
-        {
-            **REPORT,
-            "summary": [f"Point number {i}." for i in range(5)],
-            "analysis": REPORT["analysis"] * 4,
-            "research_topics": [f"topic {i}" for i in range(10)],
-        }
-    )
-    assert draft.summary == ["Point number 0.", "Point number 1.", "Point number 2."]
-    assert len(draft.analysis) == 5 and len(draft.research_topics) == 8
+    summary = SummaryDraft.model_validate({"points": [f"Point number {i}." for i in range(5)]})
+    assert summary.points == ["Point number 0.", "Point number 1.", "Point number 2."]
+    topics = TopicsDraft.model_validate({"topics": [f"topic {i}" for i in range(10)]})
+    assert topics.topics == [f"topic {i}" for i in range(8)]
+    with pytest.raises(ValueError, match="at least 3 items"):
+        TopicsDraft.model_validate({"topics": ["one topic", "two topic"]})
 
 
 def test_first_sentence():
@@ -145,41 +138,40 @@ def test_first_sentence():
     assert first_sentence("no end here") == "no end here"
 
 
-def test_an_ungrounded_paragraph_is_dropped_when_two_grounded_ones_remain():
-    from debate_eval.agents.judge import grounded_report_schema
-    from tests.fakes import REPORT
+def test_a_paragraph_is_grounded_in_the_ids_it_cites_or_the_claim_it_discusses():
+    from debate_eval.agents.judge import ground
+    from debate_eval.schemas import Claim
 
-    schema = grounded_report_schema(
-        ["c1", "c2"], ["c1-r1-skeptic"], {"c1": "Lanes halve deaths", "c2": "Shops lose trade"}
-    )
-    stray = "The article says nothing whatsoever about anything relevant at all here."
-    grounded = [
-        {"text": "The deaths figure has no source behind it at all [c1].", "claim_ids": ["c1"]},
-        "The shops argument about lost trade is never tested with any numbers.",
+    claims = [
+        Claim(id="c1", text="Lanes halve traffic deaths", passage="p"),
+        Claim(id="c2", text="Shops lose trade from parking removal", passage="p"),
     ]
-    draft = schema.model_validate({**REPORT, "analysis": [grounded[0], stray, grounded[1]]})
-    assert [p.claim_ids for p in draft.analysis] == [["c1"], ["c2"]]
-    # With only one grounded paragraph left, the stray one still fails, with the reason.
-    with pytest.raises(ValueError, match="the paragraph cites no claim of this debate"):
-        schema.model_validate({**REPORT, "analysis": [grounded[0], stray]})
+    turns = ["c1-r1-skeptic", "c2-r1-advocate"]
+    # Unknown ids dropped; a cited turn grounds its claim too.
+    assert ground("As [c2-r1-advocate] and [c9, c1-r7-skeptic] say", claims, turns) == (
+        ["c2"],
+        ["c2-r1-advocate"],
+    )
+    # No id: the claim whose words it shares (two or more), else none.
+    assert ground("Shops and their trade are never measured.", claims, turns) == (["c2"], [])
+    assert ground("The article says nothing relevant.", claims, turns) == ([], [])
 
 
 def test_a_two_item_summary_with_three_sentences_becomes_three_points():
-    from debate_eval.schemas import ReportDraft
-    from tests.fakes import REPORT
+    from debate_eval.schemas import SummaryDraft
 
     two = [
         "The op-ed says PyTorch 2.0 frees users from CUDA. It credits Triton.",
         "It cites no data.",
     ]
-    draft = ReportDraft.model_validate({**REPORT, "summary": two})
-    assert draft.summary == [
+    draft = SummaryDraft.model_validate({"points": two})
+    assert draft.points == [
         "The op-ed says PyTorch 2.0 frees users from CUDA.",
         "It credits Triton.",
         "It cites no data.",
     ]
     with pytest.raises(ValueError, match="at least 3 items"):
-        ReportDraft.model_validate({**REPORT, "summary": ["Only one point.", "And two."]})
+        SummaryDraft.model_validate({"points": ["Only one point.", "And two."]})
 
 
 def test_an_unescaped_quote_that_ends_the_object_early_does_not_drop_later_fields():

@@ -39,8 +39,12 @@ def test_json_report_to_file_validates_against_the_exported_schema(
         "claims",
         "debate",
         "meta",
+        "checklist",
     ]
     assert {t["role"] for t in report["debate"]} == {"advocate", "skeptic", "judge"}
+    rating = report["rating"]
+    assert sum(rating["probabilities"].values()) == pytest.approx(1)
+    assert 1 <= rating["score"] <= 4 and 0 <= rating["confidence"] <= 1
     assert set(report["meta"]["usage"]) == {
         "extractor",
         "advocate",
@@ -197,12 +201,14 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     from tests.fakes import text_reply
 
     models = scripted_models()
-    models.judge = ScriptedChatModel([text_reply("no"), text_reply("still no")])
+    # "no" answers a checklist probe, but is no rating letter: the rating fails.
+    models.judge = ScriptedChatModel(lambda messages: text_reply("no"))
     use_models(monkeypatch, models)
     out = tmp_path / "report.json"
     result = invoke("run", str(article_file), "--output", str(out), "--quiet")
     assert result.exit_code == 1
     saved = tmp_path / "report.partial.json"
+    assert "judge: no sampled answer was one of A, B, C, D" in result.stderr
     assert f"the debate so far (12 turns) was saved to {saved}" in result.stderr
     assert not out.exists()
     partial = json.loads(saved.read_text())

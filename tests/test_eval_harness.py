@@ -19,10 +19,20 @@ from debate_eval.evaluation.store import ResultsStore, StoreCache
 from debate_eval.llm import RoleSettings
 from debate_eval.schemas import RATING_LABELS
 from tests.conftest import ARTICLE
-from tests.fakes import CLAIMS, REPORT, ScriptedChatModel, prompt_text, scripted_models, tool_reply
+from tests.fakes import (
+    CLAIMS,
+    LETTER_OF,
+    ScriptedChatModel,
+    judge_reply,
+    option_reply,
+    prompt_text,
+    scripted_models,
+    tool_reply,
+)
 
 WELL, SLIGHT, MODERATE, STRONG = RATING_LABELS
 BACKEND = Backend("openai", Settings(api_key="test"))
+DEBATE_MARK = "The debates (each turn starts with its id in square brackets)"
 
 
 def write_dataset(path: Path, labels: list[str]) -> Path:
@@ -51,9 +61,14 @@ class Cast:
     def judge_reply(self, messages):
         self.calls.append(messages)
         text = prompt_text(messages)
-        if "Role: chief judge" in text:
-            report = {**REPORT, "rating": {**REPORT["rating"], "label": self.report_label}}
-            return tool_reply("ReportDraft", report)
+        last = str(messages[-1].content)
+        if "Answer with exactly one of: A, B, C, D." in last:
+            # The debate judge's rating call carries the debate; baseline-prob's does not.
+            label = self.report_label if DEBATE_MARK in last else self.rating_for(text) or WELL
+            return option_reply({k: 0.7 if k == LETTER_OF[label] else 0.1 for k in "ABCD"})
+        if "Answer with exactly one of: yes, no." in last:
+            p = 0.9 if "Edition 0" in text else 0.1
+            return option_reply({"yes": p, "no": 1 - p})
         rating = self.rating_for(text)
         if rating is None:
             return tool_reply("RatingDraft", {"label": "Fair", "explanation": "short"})
@@ -65,8 +80,8 @@ class Cast:
         debate.extractor = ScriptedChatModel(
             lambda m: self._count(m, tool_reply("ExtractedClaims", {"claims": CLAIMS}))
         )
-        report = tool_reply("ReportDraft", REPORT)
-        debate.judge = ScriptedChatModel(lambda m: self._count(m, report))
+        report = judge_reply()
+        debate.judge = ScriptedChatModel(lambda m: self._count(m, report(m)))
         yield EvalModels(
             debate=debate,
             judge_base=RoleSettings(model="scripted"),
@@ -145,8 +160,8 @@ def test_judges_rate_the_stored_transcript(tmp_path):
     store.close()
     assert {d.article_id for d in stored} == {"a0", "a1", "a2"}
     turn_ids = [t.id for t in stored[0].transcript.debate]
-    judge_prompts = [prompt_text(m) for m in cast.calls if "Role: chief judge" in prompt_text(m)]
-    # Stored debates carry no report of their own: only the harness's debate judge writes one.
+    judge_prompts = [prompt_text(m) for m in cast.calls if DEBATE_MARK in prompt_text(m)]
+    # Stored debates carry no report of their own: only the harness's debate judge rates them.
     assert len(judge_prompts) == 3
     assert all(f"[{tid}]" in judge_prompts[-1] for tid in turn_ids[:2])
 
@@ -249,6 +264,33 @@ def test_judges_from_a_config_file_with_their_own_prompt_and_panel(tmp_path):
     assert row["settings"]["judge"]["persona"] == "a strict editor"
     duo = next(r for r in rows(tmp_path) if r["judge"] == "duo")
     assert [m["kind"] for m in duo["settings"]["judge"]["members"]] == ["baseline", "debate"]
+
+
+def test_probability_scored_judges_report_scores_and_cross_validated_quality(tmp_path):
+    labels = ["hyperpartisan", "not_hyperpartisan"] * 5
+    data = write_dataset(tmp_path / "ten.jsonl", labels)
+    cast = Cast(rating_for=lambda text: STRONG if "Edition 0" in text else SLIGHT)
+    summary = evaluate(
+        tmp_path, cast, judges="baseline-prob,checklist,debate", dataset=data, swap=False
+    )
+    out = rows(tmp_path)
+    prob = next(r for r in out if r["judge"] == "baseline-prob" and r["article_id"] == "a0")
+    assert prob["rating"] == STRONG
+    assert prob["probabilities"][STRONG] == pytest.approx(0.7)
+    assert prob["score"] == pytest.approx(0.1 + 0.2 + 0.3 + 2.8)
+    assert prob["features"] == {"score": pytest.approx(3.4)}
+    assert prob["probabilities_method"] == "logprobs"
+    checklist = next(r for r in out if r["judge"] == "checklist" and r["article_id"] == "a0")
+    assert len(checklist["features"]) == 9  # the scored probes
+    debate = next(r for r in out if r["judge"] == "debate" and r["article_id"] == "a1")
+    assert {"score", "verdict_share"} <= set(debate["features"])
+    scored = summary["judges"]["baseline-prob"]["probability_scored"]
+    assert scored["articles"] == 10
+    # Only edition 0 is told apart: 1 of 5 hyperpartisan above every other article.
+    assert scored["raw_auc"]["score"] == pytest.approx(0.6)
+    cv = scored["cross_validation"]
+    assert cv["folds"] == 5 and cv["articles"] == 10
+    assert set(cv) >= {"balanced_accuracy", "balanced_accuracy_ci95", "auc", "brier", "ece"}
 
 
 def test_a_config_prompt_with_unknown_placeholders_is_refused(tmp_path):

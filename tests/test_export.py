@@ -60,7 +60,7 @@ def test_render_html_is_one_self_contained_page(report_json, tmp_path):
     page.feed(html)
     report = Report.model_validate_json(report_json.read_text())
     assert page.headings[:4] == SECTIONS
-    assert page.headings[4:] == ["Claims and verdicts", "Debate transcript"]
+    assert page.headings[4:] == ["Checklist", "Claims and verdicts", "Debate transcript"]
     names = [tag for tag, _ in page.tags]
     assert "script" not in names and "link" not in names and "img" not in names
     assert not [a for _, a in page.tags if any(str(v).startswith("http") for v in a.values())]

@@ -77,7 +77,10 @@ def test_429_with_retry_after_is_waited_out_then_the_run_succeeds(fault_server, 
     server = fault_server("429:1,429:1")
     result = run(server, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert faults_seen(server) == ["429", "429", "ok", "ok", "ok", "ok", "ok"]
+    calls = sum(
+        u["calls"] for u in json.loads((tmp_path / "r.json").read_text())["meta"]["usage"].values()
+    )
+    assert faults_seen(server) == ["429", "429", *["ok"] * calls]
     arrivals = [r["at"] for r in server.requests()[:3]]
     # The client waited as long as Retry-After said before each retry.
     assert arrivals[1] - arrivals[0] >= 0.95
@@ -109,7 +112,8 @@ def test_server_errors_are_retried_then_reported(fault_server, tmp_path, status)
 def test_one_server_error_is_recovered_from(fault_server, tmp_path):
     server = fault_server("503")
     assert run(server, tmp_path).returncode == 0
-    assert faults_seen(server) == ["503", "ok", "ok", "ok", "ok", "ok"]
+    usage = json.loads((tmp_path / "r.json").read_text())["meta"]["usage"]
+    assert faults_seen(server) == ["503", *["ok"] * sum(u["calls"] for u in usage.values())]
 
 
 def test_a_call_slower_than_the_timeout_cannot_hang(fault_server, tmp_path):
@@ -159,7 +163,10 @@ def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
     server = fault_server("ok,ok,ok,ok,500*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
-    assert len(server.requests()) == 7
+    # The debate's four calls, then the judge's first calls (its probes go out together; once
+    # one has failed three times the others are cancelled).
+    seen = faults_seen(server)
+    assert seen[:4] == ["ok"] * 4 and set(seen[4:]) == {"500"} and len(seen) >= 7
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line
     saved = json.loads(partial.read_text())

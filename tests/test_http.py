@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
-from debate_eval.schemas import Report
+from debate_eval.schemas import RATING_LABELS, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 OP_ED = ROOT / "examples" / "pytorch-triton-cuda-oped.md"
@@ -56,16 +57,33 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # extractor + 3 claims x (2 rounds x 2 debaters + claim judge) + judge
-    assert len(requests) == 1 + 3 * 5 + 1
+    # The rating and the 10 checklist probes: one-token calls read from logprobs.
+    scored = [r for r in requests if r.get("top_logprobs")]
+    assert len(scored) == 11
+    for r in scored:
+        assert r["logprobs"] is True and r["top_logprobs"] == 20
+        assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
+        assert r["model"] == "stub-judge"
+    probabilities = parsed.rating.probabilities
+    assert list(probabilities) == list(RATING_LABELS)
+    assert sum(probabilities.values()) == pytest.approx(1)
+    assert parsed.rating.label == max(probabilities, key=probabilities.get)
+    assert parsed.meta.probabilities_method == "logprobs"
+    assert len(parsed.checklist) == 10
+    analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
+    assert 1 <= len(analysts) <= 4
+    # extractor + 3 claims x (2 rounds x 2 debaters + claim judge) + the judge's parts:
+    # 11 scored calls, summary, explanation, one call per finding, research topics.
+    assert len(requests) == 1 + 3 * 5 + 11 + 3 + len(analysts)
     structured = [r for r in requests if r.get("tools")]
-    assert len(structured) == 1 + 3 + 1
+    assert len(structured) == 1 + 3 + 2
     for r in structured:
         # Forced function calling, never response_format json_schema.
         assert r["tool_choice"]["type"] == "function"
         assert "response_format" not in r
     names = [r["tools"][0]["function"]["name"] for r in structured]
-    assert names[0] == "ExtractedClaims" and names[-1] == "ReportDraft"
+    assert names[0] == "ExtractedClaims" and names[-2:] == ["SummaryDraft", "TopicsDraft"]
+    assert len(parsed.summary) == 3 and len(parsed.research_topics) == 3
     # Judges run at temperature 0 with their own model; every call carries a token cap.
     judge_request = structured[-1]
     assert judge_request["model"] == "stub-judge"
@@ -113,8 +131,9 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     # No grammar anywhere: no tools, no response_format; the schema travels in the prompt.
     assert all("tools" not in r and "response_format" not in r for r in requests)
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
-    assert len(with_schema) == 1 + 2 + 1  # extractor, 2 claim judges, judge
-    assert len(requests) == 1 + 2 * 3 + 1
+    assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
+    analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
+    assert len(requests) == 1 + 2 * 3 + 11 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
@@ -146,6 +165,35 @@ def test_plain_judge_function_twice_over_keep_alive_http(stub_server):
     model = build_chat_model(RoleSettings(model="stub", base_url=stub_server.base_url))
     article = OP_ED.read_text()
     first = judge(article, claims, TRANSCRIPT, model)
+    calls = len(stub_server.requests())
     second = judge(article, claims, TRANSCRIPT, model)
-    assert first.rating.label == second.rating.label
-    assert len(stub_server.requests()) == 2
+    assert first.rating == second.rating
+    assert calls == first.meta.usage["judge"].calls
+    assert len(stub_server.requests()) == 2 * calls
+
+
+def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
+    """A server that ignores top_logprobs: each option question is sampled five times more,
+    and the report says the probabilities were sampled."""
+    from debate_eval.agents.judge import judge
+    from debate_eval.llm import RoleSettings, build_chat_model
+    from debate_eval.testing.launch import launch_server
+    from tests.test_graph import CLAIMS as claims
+    from tests.test_graph import TRANSCRIPT
+
+    log = tmp_path / "requests.jsonl"
+    proc, base_url = launch_server("stub_server", "--no-logprobs", "--log", str(log))
+    try:
+        model = build_chat_model(RoleSettings(model="stub", base_url=base_url))
+        report = judge(OP_ED.read_text(), claims, TRANSCRIPT, model)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert report.meta.probabilities_method == "sampled:5"
+    assert {i.method for i in report.checklist} == {"sampled:5"}
+    assert sum(report.rating.probabilities.values()) == pytest.approx(1)
+    requests = [json.loads(line) for line in log.read_text().splitlines()]
+    sampled = [r for r in requests if r.get("seed") is not None]
+    assert len(sampled) == 11 * 5
+    assert {r["temperature"] for r in sampled} == {1.0}
+    assert sorted({r["seed"] for r in sampled}) == [0, 1, 2, 3, 4]

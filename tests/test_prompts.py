@@ -52,7 +52,7 @@ def test_article_is_only_ever_inside_the_fence(article):
     models = scripted_models()
     asyncio.run(arun_debate(injected, models, RunOptions(rounds=1)))
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
-    assert len(every_prompt) == 1 + 3 * 2 + 3 + 1
+    assert len(every_prompt) == 1 + 3 * 2 + 3 + 16  # the judge: 16 small calls
     for messages in every_prompt:
         system, *rest = messages
         # The article appears once, in the system message, between the one pair of tags.
@@ -73,7 +73,8 @@ def test_shared_prefix_is_identical_for_every_role(article):
         build_messages(
             article, "advocate", round=1, rounds=2, claim_id="c1", claim="x", history="", words=9
         )[0].content,
-        build_messages(article, "judge", claims="x", transcript="y", labels="z")[0].content,
+        build_messages(article, "rating", persona="x", evidence="")[0].content,
+        build_messages(article, "probe", question="Is it?")[0].content,
     }
     assert len(prefixes) == 1
 

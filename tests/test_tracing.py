@@ -104,7 +104,7 @@ def test_with_tracing_unset_nothing_leaves_loopback(stub_server, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "## Balance rating" in result.stdout
     assert attempts.read_text() == ""
-    assert len(stub_server.requests()) == 5
+    assert len(stub_server.requests()) >= 5
 
 
 class _LangSmith(BaseHTTPRequestHandler):

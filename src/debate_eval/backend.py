@@ -10,6 +10,7 @@ from debate_eval.config import Settings
 from debate_eval.embedded.weights import DEFAULT_LOCAL_MODEL, LocalModel, get_local_model
 from debate_eval.llm import RoleModels, RoleSettings, build_role_models
 from debate_eval.runner import RunOptions
+from debate_eval.scoring.calibration import default_rating_judge
 
 # Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, one call at a
 # time (two inference processes sharing the cores collapse throughput), generous timeouts.
@@ -70,10 +71,18 @@ class Backend:
             return EMBEDDED_MAX_ARTICLE_WORDS
         return REMOTE_MAX_ARTICLE_WORDS
 
+    def rating_judge(self) -> str:
+        """The judge that chooses the label: the setting, else the one shipped calibrated for
+        the judge model (the best by cross-validation on the development set), else debate."""
+        if self.settings.rating_judge:
+            return self.settings.rating_judge
+        return default_rating_judge(self.role_settings()["judge"].model)
+
     def run_options(self, *, skeptic_first: bool = False) -> RunOptions:
         s = self.settings
         if self.local_model is not None:
             return RunOptions(
+                rating_judge=self.rating_judge(),
                 rounds=s.rounds,
                 max_claims=s.max_claims or EMBEDDED_MAX_CLAIMS,
                 skeptic_first=skeptic_first,
@@ -82,6 +91,7 @@ class Backend:
                 max_concurrency=1,
             )
         return RunOptions(
+            rating_judge=self.rating_judge(),
             rounds=s.rounds,
             max_claims=s.max_claims or REMOTE_MAX_CLAIMS,
             skeptic_first=skeptic_first,

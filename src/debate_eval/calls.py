@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import openai
@@ -15,12 +16,13 @@ from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel, ValidationError
 
 from debate_eval import keys
-from debate_eval.errors import ModelCallError, StructuredOutputError
+from debate_eval.errors import DebateEvalError, ModelCallError, StructuredOutputError
 from debate_eval.llm import STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
 from debate_eval.sentences import trim_to_sentence
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
 
@@ -126,13 +128,34 @@ def run_config(role: str, trace: Mapping[str, object] | None = None) -> dict:
     }
 
 
-async def _invoke(
-    model: BaseChatModel, messages: Sequence[BaseMessage], role: str, config: dict | None = None
+async def invoke(
+    model: Runnable,
+    messages: Sequence[BaseMessage],
+    role: str,
+    config: dict | None = None,
+    origin: BaseChatModel | None = None,
 ):
+    """One call; a failed one becomes a one-line ModelCallError naming the role and endpoint
+    (`origin`: the chat model behind `model` when `model` is a binding of it)."""
     try:
         return await model.ainvoke(list(messages), config=config)
     except openai.APIError as exc:
-        raise _api_failure(role, model, exc) from exc
+        raise _api_failure(role, origin or model, exc) from exc
+
+
+async def gather_calls(*calls: Awaitable[R]) -> list[R]:
+    """Await model calls concurrently; when one fails for good the others are cancelled (not
+    left retrying behind the error) and its own one-line error is raised."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_as_coroutine(c)) for c in calls]
+    except* DebateEvalError as failed:
+        raise failed.exceptions[0] from None
+    return [t.result() for t in tasks]
+
+
+async def _as_coroutine(awaitable: Awaitable[R]) -> R:
+    return await awaitable
 
 
 def reply_text(reply: BaseMessage) -> str:
@@ -152,7 +175,7 @@ async def ask_text(
     usage = TokenUsage()
     config = run_config(role, trace)
     for _ in range(2):
-        reply = await _invoke(model, messages, role, config)
+        reply = await invoke(model, messages, role, config)
         usage = add_usage(usage, usage_of(reply))
         text = reply_text(reply).strip()
         if text and reply.response_metadata.get("finish_reason") == "length":
@@ -247,7 +270,7 @@ async def _ask_json_text(
 ) -> dict:
     # No grammar on the server: small local models write JSON about twice as fast unconstrained,
     # and a reply that does not parse gets the same repair retry as a failed tool call.
-    raw = await _invoke(model, messages, role, config)
+    raw = await invoke(model, messages, role, config)
     try:
         return {"raw": raw, "parsed": parse_json_reply(reply_text(raw), schema), "error": None}
     except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError

@@ -137,6 +137,13 @@ def run(
             "[default: 3500 embedded, 20000 remote]"
         ),
     ] = None,
+    rating_judge: Annotated[
+        str | None,
+        typer.Option(
+            help="How the rating is chosen: debate, checklist or baseline-prob. [default: the "
+            "judge calibrated for the model in use, else debate]"
+        ),
+    ] = None,
     config: ConfigOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the report, no live transcript.")
@@ -163,6 +170,7 @@ def run(
             "timeout_s": timeout,
             "local_model": local_model,
             "max_article_words": max_article_words,
+            "rating_judge": rating_judge,
         },
     )
     guarded(debug, lambda: execute_run(request))
@@ -179,7 +187,11 @@ def eval_(
     ],
     out: Annotated[Path, typer.Option("--out", help="Results folder (rerun it to resume).")],
     judges: Annotated[
-        str, typer.Option(help="Comma-separated judges: baseline, debate, panel, or config ones.")
+        str,
+        typer.Option(
+            help="Comma-separated judges: baseline, baseline-prob, checklist, debate, panel, "
+            "or config ones."
+        ),
     ] = "baseline,debate,panel",
     judge_config: Annotated[
         Path | None, typer.Option(help="TOML file defining more judges (model, prompt, ...).")
@@ -250,6 +262,57 @@ def eval_(
             ray_address=ray_address,
         )
         run_evaluation(request, select_backend(settings), Console(highlight=False))
+
+    guarded(debug, body)
+
+
+@app.command()
+def calibrate(
+    dataset: Annotated[Path, typer.Argument(help="Labelled articles (as for eval).")],
+    judge: Annotated[
+        str, typer.Option(help="The judge to calibrate: baseline-prob, checklist or debate.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Write the calibration (JSON) here.")],
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Results folder for the judge's runs. [default: OUT's name + -runs]"),
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option(help="Label mapping (as for eval). [default: by format]")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N articles.")] = None,
+    dataset_format: Annotated[
+        str | None, typer.Option("--format", help="jsonl, semeval, basil or allsides.")
+    ] = None,
+    default: Annotated[
+        bool,
+        typer.Option(
+            "--default", help="Mark this judge as the default `run` rating judge for the model."
+        ),
+    ] = False,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    local_model: LocalModelOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Fit a judge's calibration on labelled articles; report it by 5-fold cross-validation."""
+    from debate_eval.backend import select_backend
+    from debate_eval.evaluation.calibrate import CalibrateRequest, run_calibration
+
+    def body() -> None:
+        settings = _settings(config, model=model, base_url=base_url, local_model=local_model)
+        request = CalibrateRequest(
+            dataset=dataset,
+            judge=judge,
+            out=out,
+            store=store,
+            labels=labels,
+            limit=limit,
+            dataset_format=dataset_format,
+            default=default,
+        )
+        run_calibration(request, select_backend(settings), Console(highlight=False))
 
     guarded(debug, body)
 

@@ -38,7 +38,11 @@ ENV_VARS = {
     "structured_method": "DEBATE_EVAL_STRUCTURED_METHOD",
     "local_model": "DEBATE_EVAL_LOCAL_MODEL",
     "max_article_words": "DEBATE_EVAL_MAX_ARTICLE_WORDS",
+    "rating_judge": "DEBATE_EVAL_RATING_JUDGE",
 }
+# How a run's label is chosen; None (auto): the judge shipped calibrated for the model in use,
+# else the debate judge.
+RATING_JUDGES: tuple[str, ...] = ("debate", "checklist", "baseline-prob")
 CONFIG_ENV_VAR = "DEBATE_EVAL_CONFIG"
 
 
@@ -67,6 +71,7 @@ class FileConfig(BaseModel):
     structured_method: str | None = None
     local_model: str | None = None
     max_article_words: int | None = Field(default=None, ge=100)
+    rating_judge: str | None = None
     roles: dict[str, RoleOverride] = Field(default_factory=dict)
 
 
@@ -85,6 +90,7 @@ class Settings:
     local_model: str | None = None
     # None: the backend's default (what its model's context window holds with room to debate).
     max_article_words: int | None = None
+    rating_judge: str | None = None  # None: the calibrated default for the model, else debate
     roles: dict[str, RoleOverride] = field(default_factory=dict)
 
     def role_settings(self) -> dict[str, RoleSettings]:
@@ -196,6 +202,10 @@ def load_settings(
         raise ConfigError(
             f"structured_method must be one of {', '.join(STRUCTURED_METHODS)}, "
             f"not {settings.structured_method!r}"
+        )
+    if settings.rating_judge is not None and settings.rating_judge not in RATING_JUDGES:
+        raise ConfigError(
+            f"rating_judge must be one of {', '.join(RATING_JUDGES)}, not {settings.rating_judge!r}"
         )
     if not 1 <= settings.rounds <= 10:
         raise ConfigError(f"rounds must be between 1 and 10, not {settings.rounds}")

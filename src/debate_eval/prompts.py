@@ -6,6 +6,7 @@ so an OpenAI-compatible server with a prefix cache reads the article once per ru
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from functools import cache
@@ -20,8 +21,13 @@ PROMPT_NAMES: tuple[str, ...] = (
     "advocate",
     "skeptic",
     "claim_judge",
-    "judge",
     "baseline_judge",
+    "rating",
+    "probe",
+    "summary",
+    "explanation",
+    "finding",
+    "topics",
 )
 
 # The placeholders each prompt file must use, no more and no fewer.
@@ -31,8 +37,13 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "advocate": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
     "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
     "claim_judge": frozenset({"claim_id", "claim", "transcript"}),
-    "judge": frozenset({"claims", "transcript", "labels"}),
     "baseline_judge": frozenset({"labels", "persona"}),
+    "rating": frozenset({"persona", "evidence"}),
+    "probe": frozenset({"question"}),
+    "summary": frozenset(),
+    "explanation": frozenset({"label", "findings"}),
+    "finding": frozenset({"finding", "evidence"}),
+    "topics": frozenset({"findings"}),
 }
 
 
@@ -50,6 +61,11 @@ def load_prompt(name: str) -> str:
     if name not in PROMPT_NAMES:
         raise ValueError(f"unknown prompt {name!r}; expected one of {', '.join(PROMPT_NAMES)}")
     return (_prompt_dir() / f"{name}.md").read_text(encoding="utf-8")
+
+
+def prompt_hash(text: str) -> str:
+    """A short stable hash of a prompt's text (what stored results and calibrations record)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def placeholders(template: str) -> set[str]:

@@ -20,10 +20,40 @@ def to_json(report: Report) -> str:
     return report.model_dump_json(indent=2) + "\n"
 
 
+def rating_basis(report: Report) -> str | None:
+    """How the label was reached, in one line: confidence, judge, calibration."""
+    r = report.rating
+    if r.confidence is None:
+        return None
+    calibrated = (
+        f"calibrated: {r.calibration}"
+        if r.calibration
+        else "uncalibrated (no calibration matches this model and these prompts)"
+    )
+    return f"Confidence {r.confidence:.0%} · judge: {r.judge} · {calibrated}"
+
+
+def label_probabilities(report: Report) -> str | None:
+    probabilities = report.rating.probabilities
+    if not probabilities:
+        return None
+    shown = " · ".join(f"{label} {probabilities.get(label, 0):.2f}" for label in RATING_LABELS)
+    return f"Label probabilities: {shown} (expected score {report.rating.score:.2f} of 4)"
+
+
+def quote_marks(quotes) -> str:
+    """A short note on a text's quotes: how many the article was found to contain."""
+    if not quotes:
+        return ""
+    verified = sum(q.verified for q in quotes)
+    return f" *(quotes verified: {verified} of {len(quotes)})*"
+
+
 def to_markdown(report: Report) -> str:
     """The report as Markdown: the four sections in order, then claims and the transcript."""
     lines = ["# Balance report", ""]
     lines += [f"> **Note:** {notice}\n" for notice in report.meta.notices]
+    lines += [f"> **Part not written:** {problem}\n" for problem in report.meta.problems]
     lines += ["## Article summary", ""]
     lines += [f"{i}. {point}" for i, point in enumerate(report.summary, 1)]
     lines += [
@@ -32,11 +62,18 @@ def to_markdown(report: Report) -> str:
         "",
         f"**{report.rating.label}**: {report.rating.explanation}",
     ]
+    lines += [f"\n*{line}*" for line in (rating_basis(report), label_probabilities(report)) if line]
     lines += ["", "## Article analysis", ""]
     for paragraph in report.analysis:
-        lines += [paragraph.text, ""]
+        lines += [paragraph.text + quote_marks(paragraph.quotes), ""]
     lines += ["## Topics for further research", ""]
     lines += [f"- {topic}" for topic in report.research_topics]
+    if report.checklist:
+        lines += ["", "## Checklist", "", "| check | P(yes) | weakness applies |", "|---|---|---|"]
+        lines += [
+            f"| {i.question} | {i.probability:.2f} | {'yes' if i.applies else 'no'} |"
+            for i in report.checklist
+        ]
     lines += ["", "## Claims and verdicts", "", "| id | claim | verdict | decisive point |"]
     lines += ["|---|---|---|---|"]
     for c in report.claims:
@@ -50,7 +87,10 @@ def to_markdown(report: Report) -> str:
             current = turn.claim_id
             title = claims[current].text if current in claims else ""
             lines += [f"### {current}: {title}", ""]
-        lines += [f"**[{turn.id}] {ROLE_TITLES[turn.role]}:** {turn.content}", ""]
+        lines += [
+            f"**[{turn.id}] {ROLE_TITLES[turn.role]}:** {turn.content}{quote_marks(turn.quotes)}",
+            "",
+        ]
     meta = report.meta
     lines += [
         "---",
@@ -90,6 +130,8 @@ def notices_renderable(notices: list[str] | tuple[str, ...]) -> Panel:
 def report_renderable(report: Report) -> Group:
     """The report for the terminal."""
     parts: list = [notices_renderable(report.meta.notices)] if report.meta.notices else []
+    if report.meta.problems:
+        parts += [Text("\n".join(f"Part not written: {p}" for p in report.meta.problems), "yellow")]
     parts += [Rule("[bold]Article summary"), ""]
     parts += [Text(f"{i}. {point}") for i, point in enumerate(report.summary, 1)]
     style = RATING_STYLES[report.rating.label]
@@ -101,9 +143,13 @@ def report_renderable(report: Report) -> Group:
             title=f"[bold {style}]{report.rating.label}",
             title_align="left",
             border_style=style,
+            subtitle=rating_basis(report),
+            subtitle_align="left",
         ),
-        Rule("[bold]Article analysis"),
     ]
+    if line := label_probabilities(report):
+        parts += [Text(line, style="dim")]
+    parts += [Rule("[bold]Article analysis")]
     for paragraph in report.analysis:
         parts += [Text(paragraph.text), ""]
     parts += [Rule("[bold]Topics for further research")]

@@ -10,16 +10,16 @@ from datetime import UTC, datetime
 
 from debate_eval.errors import DebateEvalError
 from debate_eval.graph import build_graph
-from debate_eval.llm import RoleModels
+from debate_eval.llm import RoleModels, model_name
 from debate_eval.schemas import (
     Claim,
     ClaimRuling,
     Report,
-    ReportMeta,
     TokenUsage,
     Transcript,
     Turn,
 )
+from debate_eval.scoring.calibration import find_calibration
 from debate_eval.state import DebateContext, merge_usage
 
 
@@ -34,6 +34,8 @@ class RunOptions:
     history_turns: int = 2
     # At most this many model calls in flight; None leaves every debate concurrent.
     max_concurrency: int | None = None
+    # How the report's label is chosen: debate, checklist or baseline-prob.
+    rating_judge: str = "debate"
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ async def _stream(
         models=models,
         words_per_turn=options.words_per_turn,
         history_turns=options.history_turns,
+        rating_judge=options.rating_judge,
+        calibration=find_calibration(options.rating_judge, model_name(models.judge)),
     )
     graph = build_graph(
         checkpointer=durability.checkpointer if durability else None, with_report=with_report
@@ -255,14 +259,16 @@ async def arun_debate(
     )
     if out.report is None:  # pragma: no cover - the graph always ends in the judge
         raise RuntimeError("the debate graph finished without a report")
-    meta = ReportMeta(
-        models=models.names(),
-        rounds=options.rounds,
-        started_at=started.isoformat(timespec="seconds"),
-        duration_s=round(time.perf_counter() - t0, 3),
-        usage=out.usage,
-        run_id=run_id,
-        notices=list(notices),
+    meta = out.report.meta.model_copy(
+        update={
+            "models": models.names(),
+            "rounds": options.rounds,
+            "started_at": started.isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - t0, 3),
+            "usage": out.usage,
+            "run_id": run_id,
+            "notices": list(notices),
+        }
     )
     return out.report.model_copy(update={"meta": meta})
 

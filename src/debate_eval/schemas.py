@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from debate_eval.quotes import Quote
 from debate_eval.sentences import fit_length, split_into
 
 RATING_LABELS: tuple[str, ...] = (
@@ -98,63 +99,53 @@ class AnalysisParagraph(BaseModel):
         max_length=900,
     )
     claim_ids: list[str] = Field(
-        description="Ids of the claims this paragraph rests on, e.g. ['c1'].", min_length=1
+        default_factory=list,
+        description="Ids of the claims this paragraph rests on, e.g. ['c1'].",
     )
     turn_ids: list[str] = Field(
         default_factory=list,
         description="Ids of the debate turns this paragraph rests on, e.g. ['c1-r1-skeptic'].",
     )
+    item: str | None = Field(
+        default=None, description="The checklist probe this paragraph discusses, if any."
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list, description="The article's words it quotes, each verified or not."
+    )
 
     _fit = field_validator("text", mode="before")(lambda v: fit_length(v, 900))
 
 
-class ReportDraft(BaseModel):
-    """The report the judge writes after reading the article and the debates."""
+class SummaryDraft(BaseModel):
+    """Three points saying what the article says."""
 
-    # The analysis comes before the rating, so that the rating follows from it.
-
-    summary: list[Annotated[str, Field(min_length=5, max_length=400)]] = Field(
-        description="Exactly three numbered points summarising what the article says.",
+    points: list[Annotated[str, Field(min_length=5, max_length=400)]] = Field(
+        description="Exactly three one-sentence points saying what the article says.",
         min_length=3,
         max_length=3,
     )
-    analysis: list[AnalysisParagraph] = Field(
-        description=(
-            "Two to five paragraphs on one-sidedness, unsupported claims, missing evidence, "
-            "unexplored counterarguments, unmentioned risks, promotional content, undisclosed "
-            "sources or affiliations, and whether both sides get equal room."
-        ),
-        min_length=2,
-        max_length=5,
-    )
-    rating: RatingDraft = Field(description="The balance rating and its explanation.")
-    research_topics: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
-        description="Four to eight short, searchable topics for further research.",
-        min_length=4,
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _three_points(cls, value: object) -> object:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return split_into([fit_length(v, 400) for v in value[:3]], 3)
+        return value
+
+
+class TopicsDraft(BaseModel):
+    """Searchable topics for further research."""
+
+    topics: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
+        description="Three to eight short topics a reader could search for.",
+        min_length=3,
         max_length=8,
     )
 
-    @field_validator("summary", "research_topics", mode="before")
+    @field_validator("topics", mode="before")
     @classmethod
-    def _fit_items(cls, value: object, info: ValidationInfo) -> object:
-        limit = 400 if info.field_name == "summary" else 120
-        return [fit_length(v, limit) for v in value] if isinstance(value, list) else value
-
-    @field_validator("summary", "analysis", "research_topics", mode="before")
-    @classmethod
-    def _keep_the_first(cls, value: object, info: ValidationInfo) -> object:
-        # Too many items is harmless (keep the first ones, as a reader would); too few is not.
-        most = {"summary": 3, "analysis": 5, "research_topics": 8}[info.field_name]
-        return value[:most] if isinstance(value, list) else value
-
-    @field_validator("summary", mode="before")
-    @classmethod
-    def _three_points(cls, value: object) -> object:
-        # Small models often write the three points as two items, one holding two sentences:
-        # split that item at a sentence end rather than fail the report.
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return split_into(value, 3)
-        return value
+    def _keep_the_first(cls, value: object) -> object:
+        return [fit_length(v, 120) for v in value[:8]] if isinstance(value, list) else value
 
 
 # ------------------------------------------------------------ report contract
@@ -180,6 +171,10 @@ class Turn(BaseModel):
     round: int = Field(ge=1, description="Debate round, starting at 1.")
     role: TurnRole = Field(description="Who spoke: advocate, skeptic or judge.")
     content: str = Field(description="What was said.")
+    quotes: list[Quote] = Field(
+        default_factory=list,
+        description="The article's words the turn quotes, each verified against the article.",
+    )
 
 
 def turn_id(claim_id: str, round_: int, role: str) -> str:
@@ -190,6 +185,30 @@ def turn_id(claim_id: str, round_: int, role: str) -> str:
 class Rating(BaseModel):
     label: RatingLabel = Field(description="One of the four balance labels.")
     explanation: str = Field(description="What is missing and what a reader should seek out.")
+    probabilities: dict[str, float] | None = Field(
+        default=None,
+        description="The model's probability of each of the four labels (summing to 1).",
+    )
+    score: float | None = Field(
+        default=None,
+        ge=1,
+        le=4,
+        description="Expected position on the scale 1 (well balanced) .. 4 (strongly "
+        "imbalanced), from the label probabilities.",
+    )
+    confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Probability that the chosen label is right, by the judge that chose it "
+        "(calibrated: the calibrated probability of its side of the strongly-imbalanced cut).",
+    )
+    judge: str | None = Field(
+        default=None, description="The judge behind the label: baseline-prob, checklist, debate."
+    )
+    calibration: str | None = Field(
+        default=None, description="The calibration applied, or null when uncalibrated."
+    )
 
 
 class TokenUsage(BaseModel):
@@ -212,18 +231,44 @@ class ReportMeta(BaseModel):
         description="What the reader should know about the input: text left out to fit the "
         "model, a guessed encoding, instructions aimed at AI systems found in the article.",
     )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Parts of the report that could not be written, each with the reason.",
+    )
+    probabilities_method: str | None = Field(
+        default=None,
+        description="How probabilities were read: logprobs, or sampled:<k> when the server "
+        "returns no logprobs.",
+    )
+
+
+class ChecklistItem(BaseModel):
+    """One checklist probe's answer, as it appears in the report."""
+
+    id: str = Field(description="Probe id, e.g. loaded_language.")
+    item: str = Field(description="The weakness this probe looks for.")
+    question: str = Field(description="The yes/no question the model answered.")
+    probability: float = Field(ge=0, le=1, description="The model's probability of 'yes'.")
+    applies: bool = Field(description="Whether the weakness applies (probability past 0.5).")
+    method: str = Field(description="How the probability was read: logprobs or sampled:<k>.")
 
 
 class Report(BaseModel):
     """The full debate-eval report (JSON contract)."""
 
-    summary: list[str] = Field(min_length=3, max_length=3, description="Three summary points.")
+    summary: list[str] = Field(
+        max_length=3,
+        description="Three summary points (empty when that part failed: see meta.problems).",
+    )
     rating: Rating
     analysis: list[AnalysisParagraph] = Field(description="Analysis paragraphs with their ids.")
     research_topics: list[str] = Field(description="Searchable topics for further research.")
     claims: list[Claim]
     debate: list[Turn]
     meta: ReportMeta
+    checklist: list[ChecklistItem] = Field(
+        default_factory=list, description="The checklist probes' answers."
+    )
 
 
 class Transcript(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated, TypedDict
 from debate_eval.calls import add_usage
 from debate_eval.llm import RoleModels
 from debate_eval.schemas import Claim, ClaimRuling, Report, TokenUsage, Turn
+from debate_eval.scoring.calibration import Calibration
 
 
 def merge_usage(
@@ -74,6 +75,10 @@ class DebateContext:
     history_turns: int = 2
     model: str | None = None
     base_url: str | None = None
+    # How the report's label is chosen (debate, checklist or baseline-prob) and the
+    # calibration that matches the judge model, if any.
+    rating_judge: str = "debate"
+    calibration: Calibration | None = None
 
     def __post_init__(self) -> None:
         if self.models is None:

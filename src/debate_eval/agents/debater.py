@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 from debate_eval.calls import add_usage, ask_text
 from debate_eval.novelty import echoes
 from debate_eval.prompts import build_messages
+from debate_eval.quotes import quotes_in
 from debate_eval.schemas import Turn, turn_id
 from debate_eval.sentences import first_sentence
 from debate_eval.state import DebateContext, DebateState
@@ -83,5 +84,6 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
         round=round_,
         role=role,
         content=content,
+        quotes=quotes_in(content, state["article"]),
     )
     return {"turns": [turn], "usage": {role: usage}}

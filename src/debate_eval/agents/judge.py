@@ -7,155 +7,224 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import BaseModel
 
-from debate_eval.calls import ask_structured
+from debate_eval.calls import add_usage, ask_structured, ask_text, gather_calls
+from debate_eval.errors import DebateEvalError
 from debate_eval.llm import model_name
 from debate_eval.novelty import content_words
-from debate_eval.prompts import build_messages
+from debate_eval.prompts import build_messages, fence
+from debate_eval.quotes import quotes_in
 from debate_eval.schemas import (
     RATING_LABELS,
     AnalysisParagraph,
+    ChecklistItem,
     Claim,
     Rating,
     Report,
-    ReportDraft,
     ReportMeta,
+    SummaryDraft,
+    TokenUsage,
+    TopicsDraft,
     Turn,
 )
+from debate_eval.scoring.calibration import Calibration, label_for
+from debate_eval.scoring.checklist import (
+    PROBES,
+    SCORED_PROBES,
+    checklist_features,
+    problem_probability,
+    run_probes,
+)
+from debate_eval.scoring.rating import LabelDistribution, rate_article
 from debate_eval.state import DebateContext, GraphState
 from debate_eval.transcript import format_claims, format_turns
 
-
-def _ids_field(ids: Sequence[str], description: str, *, required: bool):
-    if not ids:
-        return (list[str], Field(default_factory=list, max_length=0, description=description))
-    kind = list[Literal[tuple(ids)]]  # type: ignore[valid-type]
-    if required:
-        return (kind, Field(min_length=1, description=description))
-    return (kind, Field(default_factory=list, description=description))
-
+T = TypeVar("T", bound=BaseModel)
 
 _CITED_ID_RE = re.compile(r"\bc\d+(?:-r\d+-(?:advocate|skeptic|judge))?\b")
-
-
-def _as_list(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value] if isinstance(value, list) else []
+# At most this many analysis paragraphs (one per checklist finding, strongest first).
+MAX_FINDINGS = 4
+# Two paragraphs sharing more than this share of their content words repeat each other.
+REPEAT_OVERLAP = 0.6
+RATING_JUDGES: tuple[str, ...] = ("debate", "checklist", "baseline-prob")
 
 
 def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:
     words = content_words(text)
     overlap = {cid: len(words & content_words(ct)) for cid, ct in claim_texts.items()}
     best = max(overlap, key=overlap.__getitem__, default=None)
-    return best if best is not None and overlap[best] >= 1 else None
+    return best if best is not None and overlap[best] >= 2 else None
 
 
-def _grounder(
-    claim_ids: Sequence[str], turn_ids: Sequence[str], claim_texts: dict[str, str] | None = None
-) -> Callable[[Any], tuple[Any, str | None]]:
-    """A function giving a paragraph with its known citations, or the reason it has none.
+def ground(text: str, claims: Sequence[Claim], turn_ids: Sequence[str]) -> tuple[list, list]:
+    """The claim and turn ids a paragraph cites (unknown ids dropped; a cited turn also
+    grounds its claim); a paragraph citing none rests on the claim whose words it shares."""
+    known_claims = [c.id for c in claims]
+    cited = list(dict.fromkeys(_CITED_ID_RE.findall(text)))
+    turns = [c for c in cited if c in set(turn_ids)]
+    from_turns = [t.split("-", 1)[0] for t in turns]
+    claim_ids = [c for c in dict.fromkeys([*cited, *from_turns]) if c in known_claims]
+    if not claim_ids:
+        near = _closest_claim(text, {c.id: c.text for c in claims})
+        claim_ids = [near] if near else []
+    return claim_ids, turns
 
-    Small models mix turn ids into claim_ids or cite an id that does not exist; grounding
-    survives as long as one real claim is cited, so unknown ids are dropped rather than failing
-    the whole report, and a cited turn also grounds the paragraph in its claim. A paragraph
-    that cites nothing is grounded in the claim whose words it shares most, if any.
-    """
-    known_claims, known_turns = set(claim_ids), set(turn_ids)
 
-    def ground(data: Any) -> tuple[Any, str | None]:
-        if isinstance(data, str):  # a bare paragraph, without its id lists
-            data = {"text": data}
-        if not isinstance(data, dict):
-            return data, None
-        cited = [
-            *_as_list(data.get("claim_ids")),
-            *_as_list(data.get("turn_ids")),
-            *_CITED_ID_RE.findall(str(data.get("text", ""))),
-        ]
-        cited = [c.strip(" []'\"") for c in cited]
-        turns = [c for c in dict.fromkeys(cited) if c in known_turns]
-        from_turns = [t.split("-", 1)[0] for t in turns]
-        claims = [c for c in dict.fromkeys([*cited, *from_turns]) if c in known_claims]
-        near = _closest_claim(str(data.get("text")), claim_texts or {}) if not claims else None
-        if near is not None:
-            # No id at all: ground the paragraph in the claim it talks about.
-            claims = [near]
-        if not claims:
-            return data, (
-                f"the paragraph cites no claim of this debate (it cited: "
-                f"{', '.join(cited) or 'nothing'}); cite one of {', '.join(claim_ids)}"
+def verdict_share(claims: Sequence[Claim]) -> float:
+    """Share of the debated claims the claim judge ruled unsupported or contested."""
+    ruled = [c for c in claims if c.verdict is not None]
+    if not ruled:
+        return 0.0
+    return sum(c.verdict != "supported" for c in ruled) / len(ruled)
+
+
+def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
+    """The claims with their verdicts and the debate, fenced (model-written text is data)."""
+    return (
+        "The claims, each with the claim judge's verdict:\n"
+        + fence("claims", format_claims(claims))
+        + "\n\nThe debates (each turn starts with its id in square brackets):\n"
+        + fence("debate", format_turns(transcript))
+    )
+
+
+def findings_text(claims: Sequence[Claim], items: Sequence[ChecklistItem]) -> str:
+    """What the probes and the claim judge found, as short lines for the writing calls."""
+    lines = [f"- {i.item} (probability {problem_p(i):.2f})" for i in items if i.applies]
+    lines += [f"- Claim {c.id} ({c.verdict}): {c.text}" for c in claims if c.verdict]
+    return "\n".join(lines) or "- No checklist weakness was found likely."
+
+
+def problem_p(item: ChecklistItem) -> float:
+    probe = next(p for p in PROBES if p.id == item.id)
+    return problem_probability(probe, item.probability)
+
+
+@dataclass
+class RatingChoice:
+    """How the report's label was chosen."""
+
+    label: str
+    confidence: float
+    calibration: str | None
+
+
+def choose_label(
+    judge_kind: str,
+    dist: LabelDistribution | None,
+    features: dict[str, float],
+    calibration: Calibration | None,
+) -> RatingChoice:
+    """The label: from a matching calibration if there is one, else the judge's own rule
+    (most probable label; checklist: the mean probe probability as P(strongly))."""
+    if calibration is not None:
+        p = calibration.probability(features)
+        label = calibration.label(p)
+        confidence = p if label == RATING_LABELS[3] else 1.0 - p
+        return RatingChoice(label, confidence, calibration_name(calibration))
+    if judge_kind == "checklist" or dist is None:
+        p = sum(features[p.id] for p in SCORED_PROBES) / len(SCORED_PROBES)
+        label = label_for(p, 0.5)
+        return RatingChoice(label, p if label == RATING_LABELS[3] else 1.0 - p, None)
+    return RatingChoice(dist.label, dist.probabilities[dist.label], None)
+
+
+def calibration_name(calibration: Calibration) -> str:
+    fitted = calibration.fitted_on.get("dataset", "labelled data")
+    return f"{calibration.judge} on {calibration.model}, fitted on {fitted}"
+
+
+class _Parts:
+    """Writes the report's prose parts; a part that fails is recorded, never raised."""
+
+    def __init__(self, article: str, model: BaseChatModel, method: str) -> None:
+        self.article, self.model, self.method = article, model, method
+        self.usage = TokenUsage()
+        self.problems: list[str] = []
+
+    async def structured(self, part: str, prompt: str, schema: type[T], **values) -> T | None:
+        messages = build_messages(self.article, prompt, **values)
+        try:
+            draft, usage = await ask_structured(
+                self.model, messages, schema, role="judge", method=self.method
             )
-        return {**data, "claim_ids": claims, "turn_ids": turns}, None
+        except DebateEvalError as exc:
+            self.problems.append(f"{part}: {exc}")
+            return None
+        self.usage = add_usage(self.usage, usage)
+        return draft
 
-    return ground
-
-
-def _citation_cleaner(ground: Callable[[Any], tuple[Any, str | None]]):
-    """A before-validator for one paragraph: its known citations, or a clear error."""
-
-    def clean(data: Any) -> Any:
-        grounded, problem = ground(data)
-        if problem:
-            raise ValueError(problem)
-        return grounded
-
-    return model_validator(mode="before")(clean)
-
-
-def _ungrounded_dropper(ground: Callable[[Any], tuple[Any, str | None]]):
-    """A before-validator for the analysis: paragraphs that cannot be grounded in any claim are
-    left out when at least two grounded ones remain (a report need not fail for one stray
-    paragraph); with fewer, they stay and fail validation with the reason."""
-
-    def drop(value: Any) -> Any:
-        if not isinstance(value, list):
-            return value
-        kept = [p for p in value if ground(p)[1] is None]
-        return kept if len(kept) >= 2 else value
-
-    return field_validator("analysis", mode="before")(drop)
+    async def text(self, part: str, prompt: str, **values) -> str | None:
+        messages = build_messages(self.article, prompt, **values)
+        try:
+            text, usage = await ask_text(self.model, messages, role="judge")
+        except DebateEvalError as exc:
+            self.problems.append(f"{part}: {exc}")
+            return None
+        self.usage = add_usage(self.usage, usage)
+        return text
 
 
-def grounded_report_schema(
-    claim_ids: Sequence[str],
-    turn_ids: Sequence[str],
-    claim_texts: dict[str, str] | None = None,
-) -> type[ReportDraft]:
-    """ReportDraft whose paragraphs may only cite the given claim and turn ids."""
-    ground = _grounder(claim_ids, turn_ids, claim_texts)
-    paragraph = create_model(
-        "AnalysisParagraph",
-        __base__=AnalysisParagraph,
-        __validators__={"keep_known_ids": _citation_cleaner(ground)},
-        claim_ids=_ids_field(
-            claim_ids, "Ids of the claims this paragraph rests on.", required=True
-        ),
-        turn_ids=_ids_field(
-            turn_ids, "Ids of the debate turns this paragraph rests on.", required=False
-        ),
+def _repeats(text: str, earlier: Sequence[str]) -> bool:
+    words = content_words(text)
+    for other in earlier:
+        theirs = content_words(other)
+        if words and theirs and len(words & theirs) / min(len(words), len(theirs)) > REPEAT_OVERLAP:
+            return True
+    return False
+
+
+async def write_analysis(
+    parts: _Parts,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    items: Sequence[ChecklistItem],
+) -> list[AnalysisParagraph]:
+    """One paragraph per checklist finding that applies (strongest first; the most likely one
+    when none applies), written concurrently, each grounded in its quotes, claims and turns;
+    a paragraph repeating an earlier one is left out."""
+    ranked = sorted((i for i in items if i.id != "addresses_ai"), key=problem_p, reverse=True)
+    chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
+    evidence = "\n" + fence("claims", format_claims(claims)) + "\n" if claims else ""
+    texts = await gather_calls(
+        *(
+            parts.text(
+                f"analysis ({item.id})", "finding", finding=item.item.lower(), evidence=evidence
+            )
+            for item in chosen
+        )
     )
-    return create_model(
-        "ReportDraft",
-        __base__=ReportDraft,
-        __doc__=ReportDraft.__doc__,
-        __validators__={"drop_ungrounded": _ungrounded_dropper(ground)},
-        analysis=(
-            list[paragraph],  # type: ignore[valid-type]
-            Field(
-                min_length=2,
-                max_length=5,
-                description=ReportDraft.model_fields["analysis"].description,
-            ),
-        ),
-    )
+    turn_ids = [t.id for t in transcript]
+    paragraphs: list[AnalysisParagraph] = []
+    for item, text in zip(chosen, texts, strict=True):
+        if text is None:
+            continue
+        if _repeats(text, [p.text for p in paragraphs]):
+            parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
+            continue
+        claim_ids, cited_turns = ground(text, claims, turn_ids)
+        paragraphs.append(
+            AnalysisParagraph(
+                text=text,
+                claim_ids=claim_ids,
+                turn_ids=cited_turns,
+                item=item.id,
+                quotes=quotes_in(text, parts.article),
+            )
+        )
+    return paragraphs
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def ajudge(
@@ -166,38 +235,70 @@ async def ajudge(
     *,
     method: str = "function_calling",
     template: str | None = None,
+    rating_judge: str = "debate",
+    calibration: Calibration | None = None,
 ) -> Report:
-    """Write the report from a finished debate (async). Meta covers the judge call only.
+    """Write the report from a finished debate (async). Meta covers the judge's calls only.
 
-    template: a replacement for prompts/judge.md (same placeholders), e.g. from an eval config.
+    The rating is measured, not written: label probabilities from one letter call (with the
+    debate as evidence for the `debate` judge), checklist probes, and a calibration when one
+    matches. The prose parts (summary, explanation, analysis, topics) are small calls of their
+    own; one that fails is listed in meta.problems and never costs the rating.
+    template: a replacement for prompts/rating.md (same placeholders), e.g. from an eval config.
     """
+    if rating_judge not in RATING_JUDGES:
+        raise ValueError(
+            f"rating judge must be one of {', '.join(RATING_JUDGES)}, not {rating_judge!r}"
+        )
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    schema = grounded_report_schema(
-        [c.id for c in claims], [t.id for t in transcript], {c.id: c.text for c in claims}
+    parts = _Parts(article, model, method)
+    # Two rounds of concurrent calls: what needs only the article (probes, rating, summary),
+    # then what needs the label and the findings (explanation, analysis, topics).
+    evidence = debate_evidence(claims, transcript) if rating_judge == "debate" else ""
+    (items, usage), dist, summary = await gather_calls(
+        run_probes(article, model, role="judge"),
+        rate_article(article, model, evidence=evidence, role="judge", template=template)
+        if rating_judge != "checklist"
+        else _nothing(),
+        parts.structured("summary", "summary", SummaryDraft),
     )
-    messages = build_messages(
-        article,
-        "judge",
-        template=template,
-        claims=format_claims(claims),
-        transcript=format_turns(transcript),
-        labels="; ".join(f'"{label}"' for label in RATING_LABELS),
+    features = checklist_features(items)
+    if dist is not None:
+        usage = add_usage(usage, dist.usage)
+        features |= {"score": dist.score, "verdict_share": verdict_share(claims)}
+    choice = choose_label(rating_judge, dist, features, calibration)
+    findings = findings_text(claims, items)
+    explanation, analysis, topics = await gather_calls(
+        parts.text("explanation", "explanation", label=choice.label, findings=findings),
+        write_analysis(parts, claims, transcript, items),
+        parts.structured("research topics", "topics", TopicsDraft, findings=findings),
     )
-    draft, usage = await ask_structured(model, messages, schema, role="judge", method=method)
+    method_read = dist.method if dist is not None else (items[0].method if items else None)
     return Report(
-        summary=[s.strip() for s in draft.summary],
-        rating=Rating(label=draft.rating.label, explanation=draft.rating.explanation.strip()),
-        analysis=[AnalysisParagraph.model_validate(p.model_dump()) for p in draft.analysis],
-        research_topics=[t.strip() for t in draft.research_topics],
+        summary=[s.strip() for s in summary.points] if summary else [],
+        rating=Rating(
+            label=choice.label,
+            explanation=(explanation or "(The explanation could not be written: see problems.)"),
+            probabilities=dist.probabilities if dist else None,
+            score=round(dist.score, 4) if dist else None,
+            confidence=round(choice.confidence, 4),
+            judge=rating_judge,
+            calibration=choice.calibration,
+        ),
+        analysis=analysis,
+        research_topics=[t.strip() for t in topics.topics] if topics else [],
         claims=list(claims),
         debate=list(transcript),
+        checklist=items,
         meta=ReportMeta(
             models={"judge": model_name(model)},
             rounds=max((t.round for t in transcript), default=0),
             started_at=started.isoformat(timespec="seconds"),
             duration_s=round(time.perf_counter() - t0, 3),
-            usage={"judge": usage},
+            usage={"judge": add_usage(usage, parts.usage)},
+            problems=parts.problems,
+            probabilities_method=method_read,
         ),
     )
 
@@ -210,11 +311,24 @@ def judge(
     *,
     method: str = "function_calling",
     template: str | None = None,
+    rating_judge: str = "debate",
+    calibration: Calibration | None = None,
 ) -> Report:
-    """Write the report from a finished debate. Meta covers the judge call only."""
+    """Write the report from a finished debate. Meta covers the judge's calls only."""
     from debate_eval.sync import run_sync
 
-    return run_sync(ajudge(article, claims, transcript, model, method=method, template=template))
+    return run_sync(
+        ajudge(
+            article,
+            claims,
+            transcript,
+            model,
+            method=method,
+            template=template,
+            rating_judge=rating_judge,
+            calibration=calibration,
+        )
+    )
 
 
 def claims_with_rulings(state: GraphState) -> list[Claim]:
@@ -251,7 +365,14 @@ async def judge_node(state: GraphState, runtime: Runtime[DebateContext]) -> Grap
     models = runtime.context.models
     claims = claims_with_rulings(state)
     transcript = transcript_in_order(state.get("turns", []), claims)
+    context = runtime.context
     report = await ajudge(
-        state["article"], claims, transcript, models.judge, method=models.structured_method
+        state["article"],
+        claims,
+        transcript,
+        models.judge,
+        method=models.structured_method,
+        rating_judge=context.rating_judge,
+        calibration=context.calibration,
     )
     return {"report": report, "usage": report.meta.usage}

@@ -144,6 +144,9 @@ def summary_table(summary: dict) -> Table:
         "judge",
         "accuracy",
         "95% CI",
+        "bal. acc",
+        "CV bal. acc",
+        "AUC",
         "macro F1",
         "kappa",
         "swap",
@@ -159,10 +162,14 @@ def summary_table(summary: dict) -> Table:
 
     for name, m in summary["judges"].items():
         ci = m["accuracy_ci95"]
+        cv = m.get("probability_scored", {}).get("cross_validation", {})
         table.add_row(
             name,
             f(m["accuracy"]),
             "–" if not ci else f"{ci[0]:.2f}–{ci[1]:.2f}",
+            f(m["balanced_accuracy"]),
+            f(cv.get("balanced_accuracy")),
+            f(cv.get("auc")),
             f(m["macro_f1"]),
             f(m["kappa"]),
             f(m["swap_consistency"]),

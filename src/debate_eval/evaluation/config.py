@@ -1,7 +1,7 @@
 """Which judges an evaluation runs: the built-in ones and those of a --judge-config file.
 
 [judges.gpt4o]            # a direct rater on another endpoint
-kind = "baseline"         # baseline | debate | panel
+kind = "baseline"         # baseline | baseline-prob | checklist | debate | panel
 model = "gpt-4o"
 base_url = "https://api.openai.com/v1"
 prompt = "my_rater.md"    # replaces the role's prompt file; relative to this config file
@@ -24,17 +24,22 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from debate_eval.errors import ConfigError
-from debate_eval.evaluation.judges import DEFAULT_PERSONA, PANEL_PERSONAS, Judge
+from debate_eval.evaluation.judges import (
+    DEFAULT_PERSONA,
+    PANEL_PERSONAS,
+    PROMPT_OF_KIND,
+    Judge,
+)
 from debate_eval.llm import RoleSettings
 from debate_eval.prompts import check_template
 
-BUILTIN_JUDGES = ("baseline", "debate", "panel")
+BUILTIN_JUDGES = ("baseline", "baseline-prob", "checklist", "debate", "panel")
 
 
 class JudgeConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["baseline", "debate", "panel"]
+    kind: Literal["baseline", "baseline-prob", "checklist", "debate", "panel"]
     model: str | None = None
     base_url: str | None = None
     prompt: Path | None = None
@@ -79,7 +84,7 @@ def _template(config: JudgeConfig, name: str) -> str | None:
     except OSError as exc:
         raise ConfigError(f"judge {name}: cannot read prompt {config.prompt}: {exc}") from exc
     try:
-        check_template("baseline_judge" if config.kind == "baseline" else "judge", text)
+        check_template(PROMPT_OF_KIND[config.kind], text)
     except ValueError as exc:
         raise ConfigError(f"judge {name}: {exc}") from exc
     return text

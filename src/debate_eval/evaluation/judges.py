@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -11,15 +10,18 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from debate_eval.agents.judge import ajudge
-from debate_eval.calls import ask_structured
+from debate_eval.agents.judge import debate_evidence, verdict_share
+from debate_eval.calls import add_usage, ask_structured, gather_calls
 from debate_eval.errors import DebateEvalError
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.metrics import ORDINAL
 from debate_eval.evaluation.store import Judgment
 from debate_eval.llm import model_name
-from debate_eval.prompts import build_messages, load_prompt
-from debate_eval.schemas import RATING_LABELS, RatingDraft, Transcript
+from debate_eval.prompts import build_messages, load_prompt, prompt_hash
+from debate_eval.schemas import RATING_LABELS, RatingDraft, TokenUsage, Transcript
+from debate_eval.scoring.calibration import PROMPT_OF_KIND, judge_prompts_sha256, label_for
+from debate_eval.scoring.checklist import checklist_features, run_probes
+from debate_eval.scoring.rating import LabelDistribution, rate_article
 
 DEFAULT_PERSONA = "an experienced news editor"
 # The built-in panel: three direct raters with different outlooks, majority vote. It is the
@@ -29,11 +31,9 @@ PANEL_PERSONAS = (
     "a media-literacy teacher who looks for missing perspectives",
     "a fact-checker who looks for unsupported claims",
 )
+# Judges whose label is read from probabilities (and whose features a calibration can fit).
+SCORED_KINDS: tuple[str, ...] = ("baseline-prob", "checklist", "debate")
 TIE_RULE = "lower median: a tie goes to the middle of all votes on the rating scale (the milder)"
-
-
-def prompt_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def labels_text() -> str:
@@ -61,11 +61,19 @@ class Rating:
     tokens_out: int = 0
     latency_s: float = 0.0
     votes: list[str | None] | None = None
+    # Probability-scored judges: the label probabilities, the expected score (1-4) and the
+    # features a calibration is fitted on; method says how probabilities were read.
+    probabilities: dict[str, float] | None = None
+    score: float | None = None
+    features: dict[str, float] | None = None
+    method: str | None = None
 
 
 @dataclass
 class Judge:
-    """A named way of rating an article. kind: baseline, debate or panel."""
+    """A named way of rating an article. kind: baseline (a generated label), baseline-prob
+    (label probabilities), checklist (probes), debate (the debate-informed, probability-scored
+    judge) or panel."""
 
     name: str
     kind: str
@@ -89,18 +97,20 @@ class Judge:
                 "tie_rule": TIE_RULE,
                 "members": [m.settings() for m in self.members],
             }
-        prompt = self.template or load_prompt(
-            "baseline_judge" if self.kind == "baseline" else "judge"
-        )
         return {
             "kind": self.kind,
             "model": model_name(self.model) if self.model is not None else None,
             "base_url": self.endpoint or getattr(self.model, "openai_api_base", None),
             "temperature": self.temperature,
             "structured_method": self.method,
-            "prompt_sha256": prompt_hash(prompt),
-            **({"persona": self.persona} if self.kind == "baseline" else {}),
+            "prompt_sha256": prompt_hash(self.template or load_prompt(PROMPT_OF_KIND[self.kind])),
+            "prompts_sha256": self.prompts_sha256(),
+            **({"persona": self.persona} if self.kind in ("baseline", "baseline-prob") else {}),
         }
+
+    def prompts_sha256(self) -> dict[str, str]:
+        """Hashes of every prompt the judge's calls use (what a calibration is keyed by)."""
+        return judge_prompts_sha256(self.kind, self.template)
 
     async def rate(self, example: Example, debate: Transcript | None) -> Rating:
         t0 = time.perf_counter()
@@ -117,35 +127,24 @@ class Judge:
                 votes=votes,
             )
         try:
-            if self.kind == "baseline":
-                messages = build_messages(
-                    example.text,
-                    "baseline_judge",
-                    template=self.template,
-                    labels=labels_text(),
-                    persona=self.persona,
-                )
-                draft, usage = await ask_structured(
-                    self.model,
-                    messages,
-                    RatingDraft,
-                    role=self.name,
-                    method=self.method,
-                    trace={"article_id": example.id, "judge": self.name},
-                )
-                label = draft.label
-            else:
-                if debate is None:
-                    return Rating(None, "no debate to judge (the debate failed)")
-                report = await ajudge(
-                    example.text,
-                    [c.model_copy() for c in debate.claims],
-                    debate.debate,
-                    self.model,
-                    method=self.method,
-                    template=self.template,
-                )
-                label, usage = report.rating.label, report.meta.usage["judge"]
+            if self.kind in SCORED_KINDS:
+                return await self._rate_scored(example, debate, t0)
+            messages = build_messages(
+                example.text,
+                "baseline_judge",
+                template=self.template,
+                labels=labels_text(),
+                persona=self.persona,
+            )
+            draft, usage = await ask_structured(
+                self.model,
+                messages,
+                RatingDraft,
+                role=self.name,
+                method=self.method,
+                trace={"article_id": example.id, "judge": self.name},
+            )
+            label = draft.label
         except DebateEvalError as exc:
             return Rating(None, str(exc), latency_s=time.perf_counter() - t0)
         return Rating(
@@ -154,6 +153,64 @@ class Judge:
             tokens_out=usage.output_tokens,
             latency_s=round(time.perf_counter() - t0, 3),
         )
+
+    async def _rate_scored(self, example: Example, debate: Transcript | None, t0: float) -> Rating:
+        trace = {"article_id": example.id, "judge": self.name}
+        if self.kind == "baseline-prob":
+            dist = await rate_article(
+                example.text,
+                self.model,
+                persona=self.persona,
+                role=self.name,
+                template=self.template,
+                trace=trace,
+            )
+            return _scored(dist.label, dist.usage, t0, dist, {"score": dist.score}, dist.method)
+        if self.kind == "debate" and debate is None:
+            return Rating(None, "no debate to judge (the debate failed)")
+        if self.kind == "checklist":
+            items, usage = await run_probes(example.text, self.model, role=self.name, trace=trace)
+            features = checklist_features(items)
+            p = sum(features.values()) / len(features)
+            return _scored(label_for(p, 0.5), usage, t0, None, features, items[0].method)
+        assert debate is not None
+        (items, usage), dist = await gather_calls(
+            run_probes(example.text, self.model, role=self.name, trace=trace),
+            rate_article(
+                example.text,
+                self.model,
+                evidence=debate_evidence(debate.claims, debate.debate),
+                role=self.name,
+                template=self.template,
+                trace=trace,
+            ),
+        )
+        features = {
+            **checklist_features(items),
+            "score": dist.score,
+            "verdict_share": verdict_share(debate.claims),
+        }
+        return _scored(dist.label, add_usage(usage, dist.usage), t0, dist, features, dist.method)
+
+
+def _scored(
+    label: str,
+    usage: TokenUsage,
+    t0: float,
+    dist: LabelDistribution | None,
+    features: dict[str, float],
+    method: str | None,
+) -> Rating:
+    return Rating(
+        rating=label,
+        tokens_in=usage.input_tokens,
+        tokens_out=usage.output_tokens,
+        latency_s=round(time.perf_counter() - t0, 3),
+        probabilities=dist.probabilities if dist else None,
+        score=round(dist.score, 4) if dist else None,
+        features={k: round(v, 6) for k, v in features.items()},
+        method=method,
+    )
 
 
 def to_judgment(
@@ -176,4 +233,8 @@ def to_judgment(
         latency_s=rating.latency_s,
         settings=settings,
         votes=rating.votes,
+        probabilities=rating.probabilities,
+        score=rating.score,
+        features=rating.features,
+        method=rating.method,
     )

@@ -13,7 +13,14 @@ from itertools import combinations
 import krippendorff
 import numpy as np
 from scipy.stats import bootstrap
-from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    roc_auc_score,
+)
 
 from debate_eval.schemas import RATING_LABELS
 
@@ -67,6 +74,7 @@ def gold_metrics(
             "accuracy": None,
             "macro_f1": None,
             "accuracy_ci95": None,
+            "balanced_accuracy": None,
             "kappa": None,
             "confusion": {"labels": list(classes), "matrix": None},
         }
@@ -76,6 +84,7 @@ def gold_metrics(
         f1_score(g, p, labels=list(classes), average="macro", zero_division=0)
     )
     out["accuracy_ci95"] = accuracy_ci([a == b for a, b in pairs])
+    out["balanced_accuracy"] = _finite(balanced_accuracy_score(g, p))
     out["kappa"] = kappa(list(g), list(p))
     out["confusion"] = {
         "labels": list(classes),
@@ -141,3 +150,35 @@ def mean_p95(values: Sequence[float]) -> dict[str, float | None]:
         return {"mean": None, "p95": None}
     arr = np.asarray(values, dtype=float)
     return {"mean": _finite(arr.mean()), "p95": _finite(np.percentile(arr, 95))}
+
+
+def auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
+    """Area under the ROC curve of a score against binary labels; None with one class."""
+    if len(set(positive)) < 2:
+        return None
+    return _finite(roc_auc_score(list(positive), list(scores)))
+
+
+def probability_scored(
+    ids: Sequence[str],
+    features: Sequence[Mapping[str, float]],
+    positive: Sequence[bool],
+) -> dict:
+    """For a probability-scored judge: the AUC of each raw score it reports (before any
+    fitting), and its calibrated quality by 5-fold cross-validation (every article predicted
+    by a calibration fitted on the others): balanced accuracy with a bootstrap CI, AUC,
+    Brier score and expected calibration error."""
+    from debate_eval.scoring.calibration import cross_validate
+
+    names = sorted(features[0]) if features else []
+    out: dict = {
+        "articles": len(ids),
+        "raw_auc": {n: auc([f[n] for f in features], positive) for n in names},
+    }
+    try:
+        cv = cross_validate(ids, features, positive)
+    except ValueError as exc:
+        out["cross_validation"] = {"error": str(exc)}
+    else:
+        out["cross_validation"] = cv.model_dump(exclude={"predictions"})
+    return out

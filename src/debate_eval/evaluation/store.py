@@ -83,6 +83,11 @@ class Judgment:
     latency_s: float
     settings: dict[str, Any]
     votes: list[str | None] | None = None  # panel members' ratings
+    # Probability-scored judges (absent in rows stored before they existed).
+    probabilities: dict[str, float] | None = None
+    score: float | None = None
+    features: dict[str, float] | None = None
+    method: str | None = None
 
 
 class ResultsStore:

@@ -9,6 +9,7 @@ from debate_eval.evaluation import metrics
 from debate_eval.evaluation.datasets import Example, LabelScheme
 from debate_eval.evaluation.harness import ADVOCATE_FIRST, SKEPTIC_FIRST
 from debate_eval.evaluation.store import Judgment, StoredDebate
+from debate_eval.schemas import RATING_LABELS
 
 
 def result_rows(
@@ -35,6 +36,10 @@ def result_rows(
                 "correct": None if predicted is None else predicted == gold,
                 "unscored_reason": j.unscored_reason,
                 "votes": j.votes,
+                "probabilities": j.probabilities,
+                "score": j.score,
+                "features": j.features,
+                "probabilities_method": j.method,
                 "tokens_in": j.tokens_in,
                 "tokens_out": j.tokens_out,
                 "latency_s": j.latency_s,
@@ -64,6 +69,7 @@ def summarise(
     ratings = {
         name: {j.article_id: j.rating for j in _primary(by_judge[name])} for name in judge_names
     }
+    positive_class = scheme.predicted_class(RATING_LABELS[3])
     judges = {}
     for name in judge_names:
         own = by_judge[name]
@@ -90,6 +96,13 @@ def summarise(
             "latency_s": metrics.mean_p95([j.latency_s for j in own]),
             "ratings": {i: primary.get(i) for i in ids},
         }
+        scored = [j for j in _primary(own) if j.features]
+        if scored and scheme.kind != "four_way":
+            judges[name]["probability_scored"] = metrics.probability_scored(
+                [j.article_id for j in scored],
+                [j.features for j in scored],
+                [gold[j.article_id] == positive_class for j in scored],
+            )
     done = [d for d in debates.values() if d.transcript is not None]
     return {
         "articles": len(examples),

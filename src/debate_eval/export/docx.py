@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+from debate_eval.render import label_probabilities, rating_basis
 from debate_eval.schemas import Report
 from debate_eval.transcript import ROLE_TITLES
 
@@ -55,6 +56,9 @@ def to_docx(report: Report) -> bytes:
     label.bold = True
     label.font.color.rgb = RGBColor(*_RATING_RGB[report.rating.label])
     document.add_paragraph(report.rating.explanation)
+    for line in (rating_basis(report), label_probabilities(report)):
+        if line:
+            document.add_paragraph(line).runs[0].italic = True
     document.add_heading("Article analysis", level=1)
     for paragraph in report.analysis:
         document.add_paragraph(paragraph.text)

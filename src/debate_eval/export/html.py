@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup, escape
 
+from debate_eval.render import label_probabilities, rating_basis
 from debate_eval.schemas import RATING_LABELS, Report
 from debate_eval.transcript import ROLE_TITLES
 
@@ -31,18 +33,31 @@ details{margin:.6rem 0;border:1px solid #d0d7de;border-radius:6px;padding:.4rem 
 summary{cursor:pointer;font-weight:600}.turn{margin:.6rem 0}.who{font-weight:700}
 .advocate{color:#1a7f37}.skeptic{color:#cf222e}.judge{color:#8250df}
 .meta{color:#57606a;font-size:.85rem;margin-top:2.5rem}
+.basis{color:#57606a;font-size:.9rem;margin:.3rem 0}
+.quote{font-family:system-ui,sans-serif;font-size:.75rem;border-radius:4px;padding:0 .3rem;
+margin-left:.3rem}.verified{background:#dafbe1;color:#1a7f37}.unverified{background:#ffebe9;
+color:#cf222e}
 </style></head><body>
 <h1>Balance report</h1>
 {% for notice in report.meta.notices %}<p class="note"><b>Note:</b> {{ notice }}</p>{% endfor %}
+{% for problem in report.meta.problems %}
+<p class="note"><b>Part not written:</b> {{ problem }}</p>{% endfor %}
 <h2 id="summary">Article summary</h2>
 <ol>{% for point in report.summary %}<li>{{ point }}</li>{% endfor %}</ol>
 <h2 id="rating">Balance rating</h2>
 <div class="rating"><div class="rating-label">{{ report.rating.label }}</div>
-<p>{{ report.rating.explanation }}</p></div>
+<p>{{ report.rating.explanation }}</p>
+{% if basis %}<p class="basis">{{ basis }}</p>{% endif %}
+{% if probabilities %}<p class="basis">{{ probabilities }}</p>{% endif %}</div>
 <h2 id="analysis">Article analysis</h2>
-{% for p in report.analysis %}<p>{{ p.text }}</p>{% endfor %}
+{% for p in report.analysis %}<p>{{ p.text }}{{ quote_badges(p.quotes) }}</p>{% endfor %}
 <h2 id="research">Topics for further research</h2>
 <ul>{% for topic in report.research_topics %}<li>{{ topic }}</li>{% endfor %}</ul>
+{% if report.checklist %}<h2 id="checklist">Checklist</h2>
+<table><tr><th>check</th><th>P(yes)</th><th>weakness applies</th></tr>
+{% for i in report.checklist %}<tr><td>{{ i.question }}</td>
+<td>{{ "%.2f"|format(i.probability) }}</td><td>{{ "yes" if i.applies else "no" }}</td></tr>
+{% endfor %}</table>{% endif %}
 <h2 id="claims">Claims and verdicts</h2>
 <table><tr><th>id</th><th>claim</th><th>verdict</th><th>decisive point</th></tr>
 {% for c in report.claims %}<tr><td>{{ c.id }}</td><td>{{ c.text }}</td>
@@ -52,13 +67,26 @@ summary{cursor:pointer;font-weight:600}.turn{margin:.6rem 0}.who{font-weight:700
 <h2 id="transcript">Debate transcript</h2>
 {% for c in report.claims %}<details><summary>{{ c.id }}: {{ c.text }}</summary>
 {% for t in turns.get(c.id, []) %}<div class="turn"><span class="who {{ t.role }}">
-{{ titles[t.role] }}, round {{ t.round }}:</span> {{ t.content }}</div>{% endfor %}
+{{ titles[t.role] }}, round {{ t.round }}:</span> {{ t.content }}
+{{- quote_badges(t.quotes) }}</div>{% endfor %}
 </details>{% endfor %}
 <p class="meta">{{ report.meta.rounds }} round(s) · models: {{ models }}
 · {{ "%.1f"|format(report.meta.duration_s) }} s
 {% if report.meta.run_id %} · run {{ report.meta.run_id }}{% endif %}</p>
 </body></html>
 """
+
+
+def quote_badges(quotes) -> Markup:
+    """One badge per quote: verified against the article or not (the quote in its title)."""
+    return Markup("").join(
+        Markup('<span class="quote {cls}" title="{text}">{what}</span>').format(
+            cls="verified" if q.verified else "unverified",
+            text=escape(q.text),
+            what="quote verified" if q.verified else "quote not in the article",
+        )
+        for q in quotes
+    )
 
 
 def to_html(report: Report) -> str:
@@ -74,4 +102,7 @@ def to_html(report: Report) -> str:
         turns=turns,
         titles=ROLE_TITLES,
         models=", ".join(f"{role} {name}" for role, name in report.meta.models.items()),
+        basis=rating_basis(report),
+        probabilities=label_probabilities(report),
+        quote_badges=quote_badges,
     )

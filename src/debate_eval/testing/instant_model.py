@@ -7,6 +7,7 @@ benchmarks can subtract it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -27,6 +28,8 @@ class CallStats:
     def __init__(self) -> None:
         self.calls = 0
         self.seconds = 0.0
+        # (start, end) of each call, on the monotonic clock, when the model has a delay.
+        self.spans: list[tuple[float, float]] = []
 
 
 class InstantChatModel(BaseChatModel):
@@ -38,6 +41,9 @@ class InstantChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     stats: CallStats = Field(default_factory=CallStats)
+    # Seconds every async call waits before answering (0: instant). With a delay, the calls'
+    # spans show which calls overlapped and which waited for others.
+    delay_s: float = 0.0
 
     @property
     def _llm_type(self) -> str:
@@ -58,6 +64,8 @@ class InstantChatModel(BaseChatModel):
             "tools": kwargs.get("tools"),
             "tool_choice": kwargs.get("tool_choice"),
             "max_tokens": kwargs.get("max_tokens"),
+            "top_logprobs": kwargs.get("top_logprobs"),
+            "seed": kwargs.get("seed"),
         }
         reply = completion(body, self.max_items)
         choice = reply["choices"][0]
@@ -79,7 +87,10 @@ class InstantChatModel(BaseChatModel):
                 "output_tokens": usage["completion_tokens"],
                 "total_tokens": usage["total_tokens"],
             },
-            response_metadata={"finish_reason": choice["finish_reason"]},
+            response_metadata={
+                "finish_reason": choice["finish_reason"],
+                **({"logprobs": choice["logprobs"]} if choice.get("logprobs") else {}),
+            },
         )
         self.stats.calls += 1
         self.stats.seconds += time.perf_counter() - t0
@@ -89,4 +100,10 @@ class InstantChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
     ) -> ChatResult:
         # No thread hop: the reply is instant, and the hop would be counted as our overhead.
-        return self._generate(messages, stop, None, **kwargs)
+        if not self.delay_s:
+            return self._generate(messages, stop, None, **kwargs)
+        start = time.monotonic()
+        await asyncio.sleep(self.delay_s)
+        result = self._generate(messages, stop, None, **kwargs)
+        self.stats.spans.append((start, time.monotonic()))
+        return result

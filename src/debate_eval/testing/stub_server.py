@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -185,7 +186,7 @@ class StubHandler(BaseHTTPRequestHandler):
             self.server.leave()
 
     def _answer(self, body: dict, arrived: float | None = None) -> None:
-        reply = completion(body, self.server.max_items)
+        reply = completion(body, self.server.max_items, self.server.logprobs)
         if self.server.delay:
             # The answer leaves `delay` seconds after the request arrived, however long building
             # it took: the server's own work hides inside the latency it simulates.
@@ -194,12 +195,52 @@ class StubHandler(BaseHTTPRequestHandler):
         self._send(200, reply)
 
 
-def completion(body: dict, max_items: int = 3) -> dict:
-    """The chat completion the stub answers to a request `body` (OpenAI wire format)."""
+_OPTIONS_RE = re.compile(r"Answer with exactly one of: ([^.\n]+)\.")
+
+
+def _options_in_prompt(messages: list[dict]) -> list[str]:
+    last = messages[-1].get("content", "") if messages else ""
+    match = _OPTIONS_RE.search(last if isinstance(last, str) else "")
+    return [o.strip() for o in match.group(1).split(",")] if match else []
+
+
+def option_logprobs(messages: list[dict], options: list[str]) -> tuple[str, dict]:
+    """A deterministic answer to an option question, with OpenAI-format logprobs: each option
+    as two token variants ("A" and " A"), as real tokenizers produce, plus one non-option."""
+    digest = hashlib.sha256(json.dumps(messages).encode()).digest()
+    weights = [1.0 + digest[i] / 64 for i in range(len(options))]
+    total = sum(weights) / 0.95  # 5% on a token that is no option
+    alternatives = []
+    for option, weight in zip(options, weights, strict=True):
+        p = weight / total
+        alternatives += [
+            {"token": option, "logprob": math.log(0.7 * p)},
+            {"token": f" {option}", "logprob": math.log(0.3 * p)},
+        ]
+    alternatives.append({"token": "The", "logprob": math.log(0.05)})
+    alternatives.sort(key=lambda a: -a["logprob"])
+    top = alternatives[0]
+    first = {"token": top["token"], "logprob": top["logprob"], "top_logprobs": alternatives}
+    return top["token"], {"content": [first]}
+
+
+def completion(body: dict, max_items: int = 3, logprobs: bool = True) -> dict:
+    """The chat completion the stub answers to a request `body` (OpenAI wire format).
+
+    logprobs: whether it honours `top_logprobs` (off: like servers that ignore it)."""
     messages = body.get("messages", [])
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     fmt = (body.get("response_format") or {}).get("type")
-    if body.get("tools"):
+    choice_logprobs = None
+    options = _options_in_prompt(messages)
+    if options:
+        produced, choice_logprobs = option_logprobs(messages, options)
+        if body.get("seed") is not None:  # a sampled answer: vary it with the seed
+            produced = options[int(body["seed"]) % len(options)]
+        if not (logprobs and body.get("top_logprobs")):
+            choice_logprobs = None
+        message, finish = {"role": "assistant", "content": produced}, "length"
+    elif body.get("tools"):
         message, produced = _tool_reply(body, max_items)
         finish = "tool_calls"
     elif fmt in ("json_object", "json_schema"):
@@ -222,7 +263,14 @@ def completion(body: dict, max_items: int = 3) -> dict:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "stub"),
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": finish,
+                **({"logprobs": choice_logprobs} if choice_logprobs else {}),
+            }
+        ],
         "usage": {
             "prompt_tokens": prompt_chars // 4,
             "completion_tokens": max(1, len(produced) // 4),
@@ -236,10 +284,16 @@ class StubServer(ThreadingHTTPServer):
     request_queue_size = 256
 
     def __init__(
-        self, port: int, delay: float = 0.0, log_path: str | None = None, max_items: int = 3
+        self,
+        port: int,
+        delay: float = 0.0,
+        log_path: str | None = None,
+        max_items: int = 3,
+        logprobs: bool = True,
     ) -> None:
         super().__init__(("127.0.0.1", port), StubHandler)
         self.delay = delay
+        self.logprobs = logprobs
         self.max_items = max_items
         self.log_path = log_path
         self._lock = threading.Lock()
@@ -274,8 +328,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-items", type=int, default=3, help="list length in replies (e.g. claims extracted)"
     )
+    parser.add_argument(
+        "--no-logprobs", action="store_true", help="ignore top_logprobs, as some servers do"
+    )
     args = parser.parse_args(argv)
-    serve(StubServer(args.port, args.delay, args.log, args.max_items))
+    serve(StubServer(args.port, args.delay, args.log, args.max_items, not args.no_logprobs))
 
 
 def serve(server: StubServer) -> None:

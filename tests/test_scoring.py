@@ -1,0 +1,207 @@
+"""Probability-scored answers, calibration and quote verification (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+
+import numpy as np
+import pytest
+
+from debate_eval.errors import ConfigError, ModelCallError
+from debate_eval.quotes import quotes_in
+from debate_eval.schemas import RATING_LABELS
+from debate_eval.scoring.calibration import (
+    cross_validate,
+    fit,
+    label_for,
+    read_calibration,
+    write_calibration,
+)
+from debate_eval.scoring.options import (
+    ask_option,
+    first_token_alternatives,
+    option_of,
+    probabilities_from_alternatives,
+    probabilities_from_counts,
+)
+from debate_eval.scoring.rating import rate_article
+from tests.fakes import ScriptedChatModel, option_reply, text_reply
+
+
+def test_token_variants_count_for_their_option():
+    assert option_of(" A", "ABCD") == "A"
+    assert option_of("a.", "ABCD") == "A"
+    assert option_of("Yes", ("yes", "no")) == "yes"
+    assert option_of(" The", "ABCD") is None
+
+
+def test_probabilities_add_variants_and_renormalise_over_options():
+    alternatives = [
+        ("A", math.log(0.4)),
+        (" A", math.log(0.1)),
+        ("b", math.log(0.25)),
+        ("The", math.log(0.2)),  # no option: left out before renormalising
+        ("C", math.log(0.05)),
+    ]
+    p = probabilities_from_alternatives(alternatives, ("A", "B", "C", "D"))
+    assert p == pytest.approx({"A": 0.625, "B": 0.3125, "C": 0.0625, "D": 0.0})
+
+
+def test_no_option_among_the_alternatives_gives_none():
+    assert probabilities_from_alternatives([("The", -0.1), ("It", -2.0)], "ABCD") is None
+
+
+def test_alternatives_are_read_from_openai_metadata():
+    metadata = {
+        "logprobs": {
+            "content": [
+                {
+                    "token": "B",
+                    "logprob": -0.2,
+                    "top_logprobs": [
+                        {"token": "B", "logprob": -0.2},
+                        {"token": "A", "logprob": -2},
+                    ],
+                }
+            ]
+        }
+    }
+    assert first_token_alternatives(metadata) == [("B", -0.2), ("A", -2.0), ("B", -0.2)]
+    assert first_token_alternatives({}) is None
+    assert first_token_alternatives({"logprobs": {"content": []}}) is None
+
+
+def test_counts_from_samples():
+    assert probabilities_from_counts(["A", " a", "C", "x"], "ABCD") == {
+        "A": 2 / 3,
+        "B": 0.0,
+        "C": 1 / 3,
+        "D": 0.0,
+    }
+    with pytest.raises(ValueError, match="no sampled answer was one of A, B"):
+        probabilities_from_counts(["x"], "AB")
+
+
+def test_rating_reads_four_label_probabilities_and_the_expected_score():
+    model = ScriptedChatModel([option_reply({"A": 0.1, "B": 0.2, "C": 0.3, "D": 0.4})])
+    dist = asyncio.run(rate_article("An article.", model))
+    assert list(dist.probabilities) == list(RATING_LABELS)
+    assert sum(dist.probabilities.values()) == pytest.approx(1)
+    assert dist.probabilities["Appears strongly imbalanced"] == pytest.approx(0.4)
+    assert dist.score == pytest.approx(1 * 0.1 + 2 * 0.2 + 3 * 0.3 + 4 * 0.4)
+    assert dist.label == "Appears strongly imbalanced"
+    assert dist.method == "logprobs"
+    # The article is fenced in the system message; the question asks for one letter.
+    assert "<article>" in model.prompts[0][0].content
+    assert model.prompts[0][-1].content.endswith("Answer with exactly one of: A, B, C, D.")
+
+
+def test_without_logprobs_the_answer_is_sampled_and_said_so():
+    # The first reply carries no logprobs; five samples follow.
+    model = ScriptedChatModel(
+        [text_reply("B"), *(text_reply(x) for x in ["B", "B", "C", " b", "D"])]
+    )
+    dist = asyncio.run(rate_article("An article.", model))
+    assert dist.method == "sampled:5"
+    assert dist.probabilities["May be slightly imbalanced"] == pytest.approx(0.6)
+    assert len(model.prompts) == 6
+    assert dist.usage.calls == 6
+
+
+def test_no_usable_answer_fails_with_one_line():
+    model = ScriptedChatModel([text_reply("Well")] * 6)
+    with pytest.raises(ModelCallError, match="judge: no sampled answer was one of yes, no"):
+        asyncio.run(ask_option(model, [], ("yes", "no"), role="judge"))
+
+
+# ------------------------------------------------------------------ calibration
+
+
+def synthetic(n: int = 60, seed: int = 0):
+    """Two features: `signal` separates the classes, `noise` does not."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2 == 0
+    rows = [
+        {"signal": float(rng.normal(1.5 if yi else 0.0, 1.0)), "noise": float(rng.normal())}
+        for yi in y
+    ]
+    return [f"a{i}" for i in range(n)], rows, y.tolist()
+
+
+def test_fit_learns_the_informative_feature_and_applies_it():
+    _, rows, y = synthetic()
+    calib = fit(rows, y, judge="checklist", model="m", prompts_sha256={"probe": "x"})
+    weights = dict(zip(calib.features, calib.weights, strict=True))
+    assert weights["signal"] > 3 * abs(weights["noise"])
+    high = calib.probability({"signal": 3.0, "noise": 0.0})
+    low = calib.probability({"signal": -2.0, "noise": 0.0})
+    assert high > 0.8 > 0.2 > low
+    assert calib.label(high) == "Appears strongly imbalanced"
+    assert calib.label(low) != "Appears strongly imbalanced"
+    with pytest.raises(ValueError, match="needs features noise"):
+        calib.probability({"signal": 1.0})
+
+
+def test_cross_validation_predicts_every_article_held_out():
+    ids, rows, y = synthetic()
+    cv = cross_validate(ids, rows, y)
+    assert cv.folds == 5 and cv.articles == 60
+    assert set(cv.predictions) == set(ids)
+    assert 0.65 < cv.balanced_accuracy <= 1
+    assert cv.auc > 0.7
+    low, high = cv.balanced_accuracy_ci95
+    assert low <= cv.balanced_accuracy <= high
+    # A feature with no signal is at chance when held out (in-sample it would look better).
+    noise = [{"noise": r["noise"]} for r in rows]
+    assert cross_validate(ids, noise, y).balanced_accuracy < 0.65
+
+
+def test_labels_are_bands_below_the_threshold():
+    assert label_for(0.6, 0.5) == RATING_LABELS[3]
+    assert label_for(0.4, 0.5) == RATING_LABELS[2]
+    assert label_for(0.2, 0.5) == RATING_LABELS[1]
+    assert label_for(0.1, 0.5) == RATING_LABELS[0]
+
+
+def test_calibration_file_round_trip_and_clear_errors(tmp_path):
+    _, rows, y = synthetic()
+    calib = fit(rows, y, judge="checklist", model="m", prompts_sha256={"probe": "x"})
+    path = tmp_path / "c.json"
+    write_calibration(calib, path)
+    assert read_calibration(path) == calib
+    path.write_text(json.dumps({**json.loads(path.read_text()), "version": 99}))
+    with pytest.raises(ConfigError, match="has version 99; this debate-eval reads version 1"):
+        read_calibration(path)
+    path.write_text("{")
+    with pytest.raises(ConfigError, match="is not valid JSON"):
+        read_calibration(path)
+
+
+def test_one_class_cannot_be_calibrated():
+    with pytest.raises(ValueError, match="both classes"):
+        fit([{"a": 1.0}, {"a": 2.0}], [True, True], judge="j", model="m", prompts_sha256={})
+
+
+# ------------------------------------------------------------------------ quotes
+
+ARTICLE = "The mayor said the lanes “will save lives.”\nCritics  disagree — strongly."
+
+
+def test_exact_and_normalised_quotes_are_verified():
+    text = 'The article says "the lanes will save lives" and that "critics disagree - strongly".'
+    quotes = quotes_in(text, ARTICLE)
+    assert [(q.text, q.verified) for q in quotes] == [
+        ("the lanes will save lives", True),
+        ("critics disagree - strongly", True),
+    ]
+
+
+def test_a_paraphrase_is_not_verified():
+    quotes = quotes_in('It claims "the bike lanes are going to save lives".', ARTICLE)
+    assert [q.verified for q in quotes] == [False]
+
+
+def test_short_scare_quotes_are_not_quotes():
+    assert quotes_in('This "reform" is a "win".', ARTICLE) == []
