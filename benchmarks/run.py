@@ -136,10 +136,10 @@ def http_models(base_url: str) -> RoleModels:
 
 
 def chain_length(rounds: int) -> int:
-    """Dependent calls on the longest path: extractor, 2 turns per round, claim judge, and the
-    report judge's two rounds of concurrent calls (probes, rating and summary; then the
-    explanation, analysis paragraphs and research topics)."""
-    return 1 + 2 * rounds + 1 + 2
+    """Dependent calls on the longest path: extractor, 2 turns per round, the claim judge's
+    ruling and verdict letter, and the report judge's two rounds of concurrent calls (probes,
+    rating and summary; then the explanation, analysis paragraphs and research topics)."""
+    return 1 + 2 * rounds + 2 + 2
 
 
 def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:
@@ -259,11 +259,11 @@ def measure_throughput(delay: float, articles: int, levels: list[int]) -> dict:
             rows.append(
                 {"concurrency": k, "wall_s": round(wall, 2), "per_min": round(articles / wall * 60)}
             )
-    # One article is 4 dependent debate calls, the baseline's call, and the debate judge's 10
-    # probes and rating (concurrent): 16 calls, 6 on its longest chain.
+    # One article is 5 dependent debate calls, the baseline's call, and the debate judge's 10
+    # probes and rating (concurrent): 17 calls, 7 on its longest chain.
     return {
         "batch_throughput": {str(r["concurrency"]): r["per_min"] for r in rows},
-        "batch": {"latency_s": delay, "articles": articles, "calls_per_article": 16, "runs": rows},
+        "batch": {"latency_s": delay, "articles": articles, "calls_per_article": 17, "runs": rows},
     }
 
 

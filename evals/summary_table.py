@@ -22,16 +22,44 @@ def _num(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}f}".replace("-", "−")
 
 
+def _cv(m: dict) -> tuple[str, str]:
+    """Cross-validated balanced accuracy (95% CI), and AUC / Brier / ECE, of a
+    probability-scored judge ("–" for the others)."""
+    cv = m.get("probability_scored", {}).get("cross_validation") or {}
+    if "balanced_accuracy" not in cv:
+        return "–", "–"
+    ci = cv["balanced_accuracy_ci95"]
+    interval = f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else ""
+    return (
+        f"**{cv['balanced_accuracy']:.3f}**{interval}",
+        f"{_num(cv['auc'])} / {_num(cv['brier'])} / {_num(cv['ece'])}",
+    )
+
+
+def _raw_auc(m: dict) -> str:
+    raw = m.get("probability_scored", {}).get("raw_auc") or {}
+    shown = {k: v for k, v in raw.items() if k in ("score", "verdict_share")}
+    if not raw:
+        return "–"
+    if not shown:  # the checklist: its strongest single probe
+        best = max(raw, key=lambda k: raw[k] or 0)
+        shown = {best: raw[best]}
+    return ", ".join(f"{k} {_num(v)}" for k, v in shown.items())
+
+
 def table(summary: dict) -> str:
     """The per-judge Markdown table, then one paragraph of agreement and debate figures."""
     lines = [
-        "| judge | accuracy (95% CI) | macro F1 | kappa vs gold | unscored "
+        "| judge | accuracy (95% CI) | balanced accuracy | CV balanced accuracy (95% CI) "
+        "| CV AUC / Brier / ECE | raw-score AUC | kappa vs gold | unscored "
         "| tokens in / out (mean) | latency s (mean / p95) |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in summary["judges"].items():
+        cv_accuracy, cv_quality = _cv(m)
         lines.append(
-            f"| {name} | {_ci(m)} | {_num(m['macro_f1'])} | {_num(m['kappa'])} "
+            f"| {name} | {_ci(m)} | {_num(m.get('balanced_accuracy'))} | {cv_accuracy} "
+            f"| {cv_quality} | {_raw_auc(m)} | {_num(m['kappa'])} "
             f"| {m['unscored']} | {m['tokens_in']['mean']:,.0f} / {m['tokens_out']['mean']:,.0f} "
             f"| {m['latency_s']['mean']:.1f} / {m['latency_s']['p95']:.1f} |"
         )
@@ -43,15 +71,19 @@ def table(summary: dict) -> str:
         for pair, k in summary["kappa_between_judges"].items()
     )
     d = summary["debates"]
+    debates = (
+        f" Debates: {d['count']} stored, {d['failed']} failed; {d['tokens_in']['mean']:,.0f} "
+        f"prompt tokens and {d['tokens_out']['mean']:,.0f} generated per article, "
+        f"{d['latency_s']['mean']:.0f} s mean ({d['latency_s']['p95']:.0f} s p95)."
+        if d["count"]
+        else ""
+    )
     lines += [
         "",
         f"Articles: {summary['articles']}. Confusion (rows gold "
         f"{' / '.join(summary['label_mapping']['classes'])}, columns predicted in the same "
         f"order): {confusion}. Krippendorff's alpha across the judges {_num(summary['alpha'])}; "
-        f"Cohen's kappa between judges: {between}. Debates: {d['count']} stored, {d['failed']} "
-        f"failed; {d['tokens_in']['mean']:,.0f} prompt tokens and {d['tokens_out']['mean']:,.0f} "
-        f"generated per article, {d['latency_s']['mean']:.0f} s mean "
-        f"({d['latency_s']['p95']:.0f} s p95).",
+        f"Cohen's kappa between judges: {between}.{debates}",
     ]
     return "\n".join(lines)
 

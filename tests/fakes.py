@@ -153,6 +153,9 @@ def ruling_reply(verdicts: dict[str, str] | None = None) -> Callable:
         text = prompt_text(messages)
         claim_id = re.search(r"The debate on claim (c\d+) is over", text).group(1)
         verdict = (verdicts or {}).get(claim_id, "contested")
+        if "Answer with exactly one of: A, B, C." in str(messages[-1].content):
+            letter = {"supported": "A", "contested": "B", "unsupported": "C"}[verdict]
+            return option_reply({k: 0.8 if k == letter else 0.1 for k in "ABC"})
         return tool_reply(
             "ClaimRuling",
             {"verdict": verdict, "decisive_point": f"Decisive for {claim_id}: no data given."},

@@ -84,6 +84,24 @@ def test_function_calling_parses_on_the_real_server(served):
     assert usage.calls in (1, 2)
 
 
+def test_label_probabilities_come_from_the_real_servers_logprobs(served):
+    from debate_eval.scoring.checklist import PROBES, run_probes
+    from debate_eval.scoring.rating import rate_article
+
+    article = SHORT.read_text()
+    dist = asyncio.run(rate_article(article, model(served, 50)))
+    assert dist.method == "logprobs"
+    assert list(dist.probabilities) == list(RATING_LABELS)
+    assert sum(dist.probabilities.values()) == pytest.approx(1, abs=1e-4)
+    assert all(0 <= p <= 1 for p in dist.probabilities.values())
+    assert 1 <= dist.score <= 4
+    items, usage = asyncio.run(run_probes(article, model(served, 50), probes=PROBES[:2]))
+    assert [i.method for i in items] == ["logprobs", "logprobs"]
+    assert all(0 <= i.probability <= 1 for i in items)
+    # One-token calls: the server generated one token per probe.
+    assert usage.calls == 2 and usage.output_tokens <= 2
+
+
 def test_doctor_reports_the_embedded_backend(served):
     result = cli("doctor", timeout=300)
     assert result.returncode == 0, result.stderr
@@ -115,6 +133,13 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     assert set(report["meta"]["models"].values()) == {MODEL}
     roles = [t["role"] for t in report["debate"]]
     assert roles.count("advocate") == roles.count("skeptic") == len(report["claims"])
+    rating = report["rating"]
+    assert sum(rating["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+    assert report["meta"]["probabilities_method"] == "logprobs"
+    assert len(report["checklist"]) == 10
+    for claim in report["claims"]:
+        probabilities = claim["verdict_probabilities"]
+        assert claim["verdict"] == max(probabilities, key=probabilities.get)
 
 
 def test_eval_on_two_dev_articles(served, tmp_path):
@@ -146,4 +171,8 @@ def test_eval_on_two_dev_articles(served, tmp_path):
     assert len(rows) == 4
     assert {r["settings"]["judge"]["model"] for r in rows} == {MODEL}
     assert {r["settings"]["judge"]["structured_method"] for r in rows} == {"json_text"}
+    debate_rows = [r for r in rows if r["judge"] == "debate" and r["rating"]]
+    for row in debate_rows:
+        assert sum(row["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+        assert {"score", "verdict_share"} <= set(row["features"])
     assert (out / "report.html").stat().st_size > 0

@@ -160,13 +160,13 @@ def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
-    server = fault_server("ok,ok,ok,ok,500*")
+    server = fault_server("ok,ok,ok,ok,ok,500*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
-    # The debate's four calls, then the judge's first calls (its probes go out together; once
+    # The debate's five calls, then the judge's first calls (its probes go out together; once
     # one has failed three times the others are cancelled).
     seen = faults_seen(server)
-    assert seen[:4] == ["ok"] * 4 and set(seen[4:]) == {"500"} and len(seen) >= 7
+    assert seen[:5] == ["ok"] * 5 and set(seen[5:]) == {"500"} and len(seen) >= 8
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line
     saved = json.loads(partial.read_text())

@@ -57,9 +57,9 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # The rating and the 10 checklist probes: one-token calls read from logprobs.
+    # 3 verdicts, the rating and the 10 checklist probes: one-token calls read from logprobs.
     scored = [r for r in requests if r.get("top_logprobs")]
-    assert len(scored) == 11
+    assert len(scored) == 3 + 11
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -72,9 +72,9 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert len(parsed.checklist) == 10
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     assert 1 <= len(analysts) <= 4
-    # extractor + 3 claims x (2 rounds x 2 debaters + claim judge) + the judge's parts:
+    # extractor + 3 claims x (2 rounds x 2 debaters + ruling + verdict) + the judge's parts:
     # 11 scored calls, summary, explanation, one call per finding, research topics.
-    assert len(requests) == 1 + 3 * 5 + 11 + 3 + len(analysts)
+    assert len(requests) == 1 + 3 * 6 + 11 + 3 + len(analysts)
     structured = [r for r in requests if r.get("tools")]
     assert len(structured) == 1 + 3 + 2
     for r in structured:
@@ -133,7 +133,7 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
     assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    assert len(requests) == 1 + 2 * 3 + 11 + 3 + len(analysts)
+    assert len(requests) == 1 + 2 * 4 + 11 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):

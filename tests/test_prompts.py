@@ -52,7 +52,8 @@ def test_article_is_only_ever_inside_the_fence(article):
     models = scripted_models()
     asyncio.run(arun_debate(injected, models, RunOptions(rounds=1)))
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
-    assert len(every_prompt) == 1 + 3 * 2 + 3 + 16  # the judge: 16 small calls
+    # extractor, 3 x 2 turns, 3 x (ruling + verdict letter), the judge: 16 small calls
+    assert len(every_prompt) == 1 + 3 * 2 + 3 * 2 + 16
     for messages in every_prompt:
         system, *rest = messages
         # The article appears once, in the system message, between the one pair of tags.

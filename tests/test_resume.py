@@ -16,10 +16,9 @@ import pytest
 from tests.conftest import StubServerProcess, stub_args
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
-# Two claims, two rounds: extractor + 2 x (4 turns + claim judge) + report judge = 12 calls.
-# The fewest calls of a 2-claim, 2-round run: extractor, 2 x (4 turns + claim judge), and the
-# report judge's 10 probes, rating, summary, explanation, one finding and research topics.
-CALLS = 1 + 2 * 5 + 15
+# The fewest calls of a 2-claim, 2-round run: extractor, 2 x (4 turns + ruling + verdict),
+# and the report judge's 10 probes, rating, summary, explanation, one finding, research topics.
+CALLS = 1 + 2 * 6 + 15
 
 
 @pytest.fixture

@@ -381,6 +381,14 @@ def doctor(
         backend = select_backend(settings)
         console = Console(highlight=False, soft_wrap=True)
         console.print(f"backend: {backend.describe()}")
+        from debate_eval.scoring.calibration import find_calibration
+
+        rating_judge = backend.rating_judge()
+        calibration = find_calibration(rating_judge, backend.role_settings()["judge"].model)
+        console.print(
+            f"rating: the {rating_judge} judge, "
+            + (f"calibrated ({calibration.describe()})" if calibration else "uncalibrated")
+        )
         console.print("settings (flags > environment > config file > defaults):")
         for name, source in sources.items():
             if name == "roles":

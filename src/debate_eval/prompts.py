@@ -28,6 +28,7 @@ PROMPT_NAMES: tuple[str, ...] = (
     "explanation",
     "finding",
     "topics",
+    "verdict",
 )
 
 # The placeholders each prompt file must use, no more and no fewer.
@@ -44,6 +45,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "explanation": frozenset({"label", "findings"}),
     "finding": frozenset({"finding", "evidence"}),
     "topics": frozenset({"findings"}),
+    "verdict": frozenset({"claim_id"}),
 }
 
 

@@ -49,6 +49,14 @@ def quote_marks(quotes) -> str:
     return f" *(quotes verified: {verified} of {len(quotes)})*"
 
 
+def verdict_text(claim) -> str:
+    """The verdict with its probability, e.g. "contested (0.62)"."""
+    if claim.verdict is None:
+        return "—"
+    p = (claim.verdict_probabilities or {}).get(claim.verdict)
+    return claim.verdict if p is None else f"{claim.verdict} ({p:.2f})"
+
+
 def to_markdown(report: Report) -> str:
     """The report as Markdown: the four sections in order, then claims and the transcript."""
     lines = ["# Balance report", ""]
@@ -77,7 +85,7 @@ def to_markdown(report: Report) -> str:
     lines += ["", "## Claims and verdicts", "", "| id | claim | verdict | decisive point |"]
     lines += ["|---|---|---|---|"]
     for c in report.claims:
-        cells = [c.id, c.text, c.verdict or "—", c.decisive_point or "—"]
+        cells = [c.id, c.text, verdict_text(c), c.decisive_point or "—"]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     lines += ["", "## Debate transcript", ""]
     claims = {c.id: c for c in report.claims}
@@ -160,11 +168,10 @@ def report_renderable(report: Report) -> Group:
     table.add_column("verdict", no_wrap=True)
     table.add_column("decisive point", ratio=3)
     for c in report.claims:
-        verdict = c.verdict or "—"
         table.add_row(
             c.id,
             c.text,
-            f"[{VERDICT_STYLES.get(verdict, 'white')}]{verdict}",
+            f"[{VERDICT_STYLES.get(c.verdict or '—', 'white')}]{verdict_text(c)}",
             c.decisive_point or "—",
         )
     parts += ["", table]

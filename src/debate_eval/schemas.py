@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from debate_eval.quotes import Quote
 from debate_eval.sentences import fit_length, split_into
@@ -69,6 +70,8 @@ class ClaimRuling(BaseModel):
             "unsupported: the article gives little or no evidence for it."
         )
     )
+    # Filled in after the reply (never asked of the model: left out of its schema).
+    probabilities: SkipJsonSchema[dict[str, float] | None] = None
 
 
 class RatingDraft(BaseModel):
@@ -160,6 +163,11 @@ class Claim(BaseModel):
     verdict: Verdict | None = Field(default=None, description="The claim judge's verdict.")
     decisive_point: str | None = Field(
         default=None, description="The point of the debate that decided the verdict."
+    )
+    verdict_probabilities: dict[str, float] | None = Field(
+        default=None,
+        description="The claim judge's probability of each verdict (summing to 1); the verdict "
+        "is the most probable one.",
     )
 
 

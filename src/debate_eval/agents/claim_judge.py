@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from debate_eval.calls import ask_structured
-from debate_eval.prompts import build_messages
-from debate_eval.schemas import ClaimRuling, Turn, turn_id
+from debate_eval.calls import add_usage, ask_structured
+from debate_eval.prompts import build_messages, render
+from debate_eval.schemas import VERDICTS, ClaimRuling, Turn, turn_id
+from debate_eval.scoring.options import ask_option
 from debate_eval.state import DebateContext, DebateState
 from debate_eval.transcript import format_claim, format_turns
+
+VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
 
 
 async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
@@ -31,6 +35,30 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         method=models.structured_method,
         trace={"claim_id": claim.id, "round": last_round},
     )
+    # The verdict is measured, not taken from the prose: one letter call after the decisive
+    # point, read as probabilities (the decisive point stays the model's own words).
+    answer = await ask_option(
+        models.claim_judge,
+        [
+            *messages,
+            AIMessage(content=ruling.decisive_point),
+            HumanMessage(content=render("verdict", claim_id=claim.id)),
+        ],
+        VERDICT_LETTERS,
+        role="claim_judge",
+        trace={"claim_id": claim.id, "round": last_round, "part": "verdict"},
+    )
+    probabilities = {
+        verdict: round(answer.probabilities[letter], 6)
+        for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
+    }
+    ruling = ruling.model_copy(
+        update={
+            "verdict": max(VERDICTS, key=probabilities.__getitem__),
+            "probabilities": probabilities,
+        }
+    )
+    usage = add_usage(usage, answer.usage)
     verdict_turn = Turn(
         id=turn_id(claim.id, last_round, "judge"),
         claim_id=claim.id,

@@ -38,7 +38,6 @@ from debate_eval.schemas import (
 from debate_eval.scoring.calibration import Calibration, label_for
 from debate_eval.scoring.checklist import (
     PROBES,
-    SCORED_PROBES,
     checklist_features,
     problem_probability,
     run_probes,
@@ -79,11 +78,17 @@ def ground(text: str, claims: Sequence[Claim], turn_ids: Sequence[str]) -> tuple
 
 
 def verdict_share(claims: Sequence[Claim]) -> float:
-    """Share of the debated claims the claim judge ruled unsupported or contested."""
+    """Expected share of the debated claims that are unsupported or contested: by the verdict
+    probabilities where there are some, else by the verdicts."""
     ruled = [c for c in claims if c.verdict is not None]
     if not ruled:
         return 0.0
-    return sum(c.verdict != "supported" for c in ruled) / len(ruled)
+    return sum(
+        1.0 - c.verdict_probabilities["supported"]
+        if c.verdict_probabilities
+        else float(c.verdict != "supported")
+        for c in ruled
+    ) / len(ruled)
 
 
 def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
@@ -129,17 +134,12 @@ def choose_label(
         p = calibration.probability(features)
         label = calibration.label(p)
         confidence = p if label == RATING_LABELS[3] else 1.0 - p
-        return RatingChoice(label, confidence, calibration_name(calibration))
+        return RatingChoice(label, confidence, calibration.describe())
     if judge_kind == "checklist" or dist is None:
-        p = sum(features[p.id] for p in SCORED_PROBES) / len(SCORED_PROBES)
+        p = features["checklist"]
         label = label_for(p, 0.5)
         return RatingChoice(label, p if label == RATING_LABELS[3] else 1.0 - p, None)
     return RatingChoice(dist.label, dist.probabilities[dist.label], None)
-
-
-def calibration_name(calibration: Calibration) -> str:
-    fitted = calibration.fitted_on.get("dataset", "labelled data")
-    return f"{calibration.judge} on {calibration.model}, fitted on {fitted}"
 
 
 class _Parts:
@@ -338,6 +338,7 @@ def claims_with_rulings(state: GraphState) -> list[Claim]:
             update={
                 "verdict": rulings[c.id].verdict,
                 "decisive_point": rulings[c.id].decisive_point,
+                "verdict_probabilities": rulings[c.id].probabilities,
             }
         )
         if c.id in rulings

@@ -14,11 +14,13 @@ from debate_eval.errors import InputError
 from debate_eval.evaluation.command import EvalRequest, run_evaluation
 from debate_eval.evaluation.harness import ADVOCATE_FIRST
 from debate_eval.scoring.calibration import (
+    CALIBRATION_FEATURES,
     Calibration,
     cross_validate,
     fit,
     write_calibration,
 )
+from debate_eval.scoring.checklist import with_checklist_mean
 
 CALIBRATED_KINDS = ("baseline-prob", "checklist", "debate")
 
@@ -51,8 +53,9 @@ def fit_from_rows(rows: list[dict], judge: str, fitted_on: dict) -> Calibration:
         raise InputError(f"judge {judge!r} scored no article: nothing to calibrate on")
     positive_class = fitted_on["positive_class"]
     positive = [r["gold_class"] == positive_class for r in usable]
-    features = [r["features"] for r in usable]
+    features = [with_checklist_mean(r["features"]) for r in usable]
     settings = usable[0]["settings"]["judge"]
+    names = CALIBRATION_FEATURES[settings["kind"]]
     try:
         calibration = fit(
             features,
@@ -60,10 +63,11 @@ def fit_from_rows(rows: list[dict], judge: str, fitted_on: dict) -> Calibration:
             judge=settings["kind"],
             model=settings["model"],
             prompts_sha256=settings["prompts_sha256"],
+            features=names,
             fitted_on={**fitted_on, "articles": len(usable)},
         )
         calibration.cross_validation = cross_validate(
-            [r["article_id"] for r in usable], features, positive
+            [r["article_id"] for r in usable], features, positive, features=names
         )
     except ValueError as exc:
         raise InputError(f"cannot calibrate {judge}: {exc}") from exc

@@ -171,8 +171,8 @@ class Judge:
         if self.kind == "checklist":
             items, usage = await run_probes(example.text, self.model, role=self.name, trace=trace)
             features = checklist_features(items)
-            p = sum(features.values()) / len(features)
-            return _scored(label_for(p, 0.5), usage, t0, None, features, items[0].method)
+            label = label_for(features["checklist"], 0.5)
+            return _scored(label, usage, t0, None, features, items[0].method)
         assert debate is not None
         (items, usage), dist = await gather_calls(
             run_probes(example.text, self.model, role=self.name, trace=trace),

@@ -163,20 +163,22 @@ def probability_scored(
     ids: Sequence[str],
     features: Sequence[Mapping[str, float]],
     positive: Sequence[bool],
+    fitted: Sequence[str],
 ) -> dict:
     """For a probability-scored judge: the AUC of each raw score it reports (before any
     fitting), and its calibrated quality by 5-fold cross-validation (every article predicted
     by a calibration fitted on the others): balanced accuracy with a bootstrap CI, AUC,
-    Brier score and expected calibration error."""
+    Brier score and expected calibration error. `fitted`: the features a calibration uses."""
     from debate_eval.scoring.calibration import cross_validate
 
     names = sorted(features[0]) if features else []
     out: dict = {
         "articles": len(ids),
         "raw_auc": {n: auc([f[n] for f in features], positive) for n in names},
+        "calibrated_on": list(fitted),
     }
     try:
-        cv = cross_validate(ids, features, positive)
+        cv = cross_validate(ids, features, positive, features=fitted)
     except ValueError as exc:
         out["cross_validation"] = {"error": str(exc)}
     else:

@@ -10,6 +10,8 @@ from debate_eval.evaluation.datasets import Example, LabelScheme
 from debate_eval.evaluation.harness import ADVOCATE_FIRST, SKEPTIC_FIRST
 from debate_eval.evaluation.store import Judgment, StoredDebate
 from debate_eval.schemas import RATING_LABELS
+from debate_eval.scoring.calibration import CALIBRATION_FEATURES
+from debate_eval.scoring.checklist import with_checklist_mean
 
 
 def result_rows(
@@ -98,10 +100,12 @@ def summarise(
         }
         scored = [j for j in _primary(own) if j.features]
         if scored and scheme.kind != "four_way":
+            kind = scored[0].settings["judge"]["kind"]
             judges[name]["probability_scored"] = metrics.probability_scored(
                 [j.article_id for j in scored],
-                [j.features for j in scored],
+                [with_checklist_mean(j.features) for j in scored],
                 [gold[j.article_id] == positive_class for j in scored],
+                CALIBRATION_FEATURES[kind],
             )
     done = [d for d in debates.values() if d.transcript is not None]
     return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from debate_eval.render import label_probabilities, rating_basis
+from debate_eval.render import label_probabilities, rating_basis, verdict_text
 from debate_eval.schemas import Report
 from debate_eval.transcript import ROLE_TITLES
 
@@ -76,7 +76,7 @@ def to_docx(report: Report) -> bytes:
         cells = table.add_row().cells
         for cell, value in zip(
             cells,
-            (claim.id, claim.text, claim.verdict or "—", claim.decisive_point or "—"),
+            (claim.id, claim.text, verdict_text(claim), claim.decisive_point or "—"),
             strict=True,
         ):
             cell.text = value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
-from debate_eval.render import label_probabilities, rating_basis
+from debate_eval.render import label_probabilities, rating_basis, verdict_text
 from debate_eval.schemas import RATING_LABELS, Report
 from debate_eval.transcript import ROLE_TITLES
 
@@ -62,7 +62,7 @@ color:#cf222e}
 <table><tr><th>id</th><th>claim</th><th>verdict</th><th>decisive point</th></tr>
 {% for c in report.claims %}<tr><td>{{ c.id }}</td><td>{{ c.text }}</td>
 <td class="verdict" style="color:{{ verdicts.get(c.verdict, '#57606a') }}">
-{{ c.verdict or "—" }}</td>
+{{ verdict_text(c) }}</td>
 <td>{{ c.decisive_point or "—" }}</td></tr>{% endfor %}</table>
 <h2 id="transcript">Debate transcript</h2>
 {% for c in report.claims %}<details><summary>{{ c.id }}: {{ c.text }}</summary>
@@ -105,4 +105,5 @@ def to_html(report: Report) -> str:
         basis=rating_basis(report),
         probabilities=label_probabilities(report),
         quote_badges=quote_badges,
+        verdict_text=verdict_text,
     )

@@ -21,6 +21,14 @@ from debate_eval.schemas import RATING_LABELS
 
 CALIBRATION_VERSION = 1
 FOLDS = 5
+# What each judge's calibration is fitted on, chosen before seeing any labels and kept small
+# (40 labelled articles do not support a weight per probe): the letter call's expected score,
+# the probes' unweighted mean, and for the debate judge also the verdict share.
+CALIBRATION_FEATURES: dict[str, tuple[str, ...]] = {
+    "baseline-prob": ("score",),
+    "checklist": ("checklist",),
+    "debate": ("checklist", "score", "verdict_share"),
+}
 # The prompt file each judge kind's rating call uses, and the others its calls use.
 PROMPT_OF_KIND = {
     "baseline": "baseline_judge",
@@ -91,6 +99,15 @@ class Calibration(BaseModel):
 
     def label(self, probability: float) -> str:
         return label_for(probability, self.threshold)
+
+    def describe(self) -> str:
+        """One line naming the calibration, e.g. for the report's rating line."""
+        fitted = self.fitted_on.get("dataset", "labelled data")
+        line = f"{self.judge} on {self.model}, fitted on {fitted}"
+        cv = self.cross_validation
+        if cv is not None:
+            line += f" ({cv.folds}-fold CV balanced accuracy {cv.balanced_accuracy:.2f})"
+        return line
 
 
 def label_for(probability: float, threshold: float) -> str:

@@ -127,6 +127,17 @@ async def run_probes(
 
 
 def checklist_features(items: Sequence[ChecklistItem]) -> dict[str, float]:
-    """The scored probes as probabilities that their weakness applies (higher: less balanced)."""
+    """The scored probes as probabilities that their weakness applies (higher: less balanced),
+    and their unweighted mean as `checklist`."""
     by_id = {i.id: i.probability for i in items}
-    return {p.id: problem_probability(p, by_id[p.id]) for p in SCORED_PROBES if p.id in by_id}
+    features = {p.id: problem_probability(p, by_id[p.id]) for p in SCORED_PROBES if p.id in by_id}
+    return with_checklist_mean(features)
+
+
+def with_checklist_mean(features: dict[str, float]) -> dict[str, float]:
+    """`features` with `checklist`, the mean of the scored probes' values, when they are all
+    there (rows stored before the mean was recorded get it here)."""
+    probes = [features.get(p.id) for p in SCORED_PROBES]
+    if "checklist" in features or any(v is None for v in probes):
+        return features
+    return {**features, "checklist": sum(probes) / len(probes)}
