@@ -170,3 +170,54 @@ def test_concurrency_bounds_calls_in_flight_and_keeps_the_server_busy(tmp_path):
     finally:
         server.stop()
     assert stats["max_in_flight"] == 2
+
+
+def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_path):
+    """calibrate over real HTTP: the file names judge, model and prompt hashes and carries the
+    cross-validated figures; `run --calibration` applies it, and refuses one for another judge."""
+    names = ["short-remote-work-oped.md", "city-congestion-charge-news.md"] * 2
+    rows = [
+        {
+            "id": f"e{i}",
+            "title": "t",
+            "text": f"{(ROOT / 'examples' / name).read_text()}\n\nEdition {i}.",
+            "label": "hyperpartisan" if i % 2 else "not_hyperpartisan",
+        }
+        for i, name in enumerate(names)
+    ]
+    data = tmp_path / "four.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "checklist.json"
+    base = ["--base-url", stub_server.base_url, "--model", "stub"]
+    result = run_cli("calibrate", str(data), "--judge", "checklist", "--out", str(out), *base)
+    assert result.returncode == 0, result.stderr
+    assert "2-fold cross-validated balanced accuracy" in " ".join(result.stdout.split())
+    calibration = json.loads(out.read_text())
+    assert (calibration["version"], calibration["judge"], calibration["model"]) == (
+        1,
+        "checklist",
+        "stub",
+    )
+    assert set(calibration["prompts_sha256"]) == {"context", "probe", "checklist_questions"}
+    assert calibration["features"] == ["checklist"]
+    assert calibration["cross_validation"]["articles"] == 4
+    assert set(calibration["cross_validation"]["predictions"]) == {"e0", "e1", "e2", "e3"}
+    assert (tmp_path / "checklist-runs" / "results.jsonl").exists()
+
+    report_file = tmp_path / "r.json"
+    args = ["--max-claims", "1", "--rounds", "1", "--format", "json", "--quiet"]
+    short = str(ROOT / "examples" / "short-remote-work-oped.md")
+    run = run_cli("run", short, *base, *args, "--calibration", str(out), "-o", str(report_file))
+    assert run.returncode == 0, run.stderr
+    rating = json.loads(report_file.read_text())["rating"]
+    assert rating["judge"] == "checklist"
+    assert rating["calibration"].startswith("checklist on stub, fitted on four.jsonl")
+    wrong = run_cli(
+        "run", short, *base, *args, "--calibration", str(out), "--rating-judge", "debate"
+    )
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip() == (
+        f"error: calibration {out} is for the checklist judge on stub with other prompts or "
+        "settings; this run uses the debate judge on stub (calibrate again with "
+        "`debate-eval calibrate`)"
+    )

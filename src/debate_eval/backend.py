@@ -5,12 +5,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from debate_eval.config import Settings
 from debate_eval.embedded.weights import DEFAULT_LOCAL_MODEL, LocalModel, get_local_model
 from debate_eval.llm import RoleModels, RoleSettings, build_role_models
 from debate_eval.runner import RunOptions
-from debate_eval.scoring.calibration import default_rating_judge
+from debate_eval.scoring.calibration import (
+    Calibration,
+    default_rating_judge,
+    find_calibration,
+    read_calibration,
+)
 
 # Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, one call at a
 # time (two inference processes sharing the cores collapse throughput), generous timeouts.
@@ -72,17 +78,26 @@ class Backend:
         return REMOTE_MAX_ARTICLE_WORDS
 
     def rating_judge(self) -> str:
-        """The judge that chooses the label: the setting, else the one shipped calibrated for
-        the judge model (the best by cross-validation on the development set), else debate."""
+        """The judge that chooses the label: the setting, else the judge of the calibration
+        file given, else the one shipped calibrated for the judge model (the best by
+        cross-validation on the development set), else debate."""
         if self.settings.rating_judge:
             return self.settings.rating_judge
+        if self.settings.calibration:
+            return read_calibration(Path(self.settings.calibration)).judge
         return default_rating_judge(self.role_settings()["judge"].model)
+
+    def calibration(self) -> Calibration | None:
+        """The calibration the rating judge uses (a given file must match it)."""
+        path = Path(self.settings.calibration) if self.settings.calibration else None
+        return find_calibration(self.rating_judge(), self.role_settings()["judge"].model, path)
 
     def run_options(self, *, skeptic_first: bool = False) -> RunOptions:
         s = self.settings
         if self.local_model is not None:
             return RunOptions(
                 rating_judge=self.rating_judge(),
+                calibration=self.settings.calibration,
                 rounds=s.rounds,
                 max_claims=s.max_claims or EMBEDDED_MAX_CLAIMS,
                 skeptic_first=skeptic_first,
@@ -92,6 +107,7 @@ class Backend:
             )
         return RunOptions(
             rating_judge=self.rating_judge(),
+            calibration=self.settings.calibration,
             rounds=s.rounds,
             max_claims=s.max_claims or REMOTE_MAX_CLAIMS,
             skeptic_first=skeptic_first,

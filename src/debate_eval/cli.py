@@ -144,6 +144,13 @@ def run(
             "judge calibrated for the model in use, else debate]"
         ),
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="A calibration file from `debate-eval calibrate` for the rating judge. "
+            "[default: a shipped one that matches the model and prompts]"
+        ),
+    ] = None,
     config: ConfigOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the report, no live transcript.")
@@ -171,6 +178,7 @@ def run(
             "local_model": local_model,
             "max_article_words": max_article_words,
             "rating_judge": rating_judge,
+            "calibration": str(calibration) if calibration else None,
         },
     )
     guarded(debug, lambda: execute_run(request))
@@ -381,10 +389,8 @@ def doctor(
         backend = select_backend(settings)
         console = Console(highlight=False, soft_wrap=True)
         console.print(f"backend: {backend.describe()}")
-        from debate_eval.scoring.calibration import find_calibration
-
         rating_judge = backend.rating_judge()
-        calibration = find_calibration(rating_judge, backend.role_settings()["judge"].model)
+        calibration = backend.calibration()
         console.print(
             f"rating: the {rating_judge} judge, "
             + (f"calibrated ({calibration.describe()})" if calibration else "uncalibrated")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from debate_eval.errors import ConfigError
 from debate_eval.llm import STRUCTURED_METHODS, RoleSettings
-from debate_eval.schemas import ROLES
+from debate_eval.schemas import RATING_JUDGES, ROLES
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
@@ -39,10 +39,9 @@ ENV_VARS = {
     "local_model": "DEBATE_EVAL_LOCAL_MODEL",
     "max_article_words": "DEBATE_EVAL_MAX_ARTICLE_WORDS",
     "rating_judge": "DEBATE_EVAL_RATING_JUDGE",
+    "calibration": "DEBATE_EVAL_CALIBRATION",
 }
-# How a run's label is chosen; None (auto): the judge shipped calibrated for the model in use,
-# else the debate judge.
-RATING_JUDGES: tuple[str, ...] = ("debate", "checklist", "baseline-prob")
+
 CONFIG_ENV_VAR = "DEBATE_EVAL_CONFIG"
 
 
@@ -72,6 +71,7 @@ class FileConfig(BaseModel):
     local_model: str | None = None
     max_article_words: int | None = Field(default=None, ge=100)
     rating_judge: str | None = None
+    calibration: str | None = None
     roles: dict[str, RoleOverride] = Field(default_factory=dict)
 
 
@@ -91,6 +91,7 @@ class Settings:
     # None: the backend's default (what its model's context window holds with room to debate).
     max_article_words: int | None = None
     rating_judge: str | None = None  # None: the calibrated default for the model, else debate
+    calibration: str | None = None  # a calibration file (`debate-eval calibrate`)
     roles: dict[str, RoleOverride] = field(default_factory=dict)
 
     def role_settings(self) -> dict[str, RoleSettings]:

@@ -128,6 +128,7 @@ def _new_plan(request: RunRequest, store: RunStore) -> _Plan:
     if request.output is not None:
         check_output_path(request.output)
     backend = select_backend(settings)
+    backend.calibration()  # a calibration file that does not fit fails now, not after the debate
     article = load_article(request.article, max_words=backend.max_article_words)
     options = backend.run_options(skeptic_first=request.skeptic_first)
     run_id = new_run_id()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from debate_eval.errors import DebateEvalError
 from debate_eval.graph import build_graph
@@ -34,8 +35,10 @@ class RunOptions:
     history_turns: int = 2
     # At most this many model calls in flight; None leaves every debate concurrent.
     max_concurrency: int | None = None
-    # How the report's label is chosen: debate, checklist or baseline-prob.
+    # How the report's label is chosen: debate, checklist or baseline-prob, and the path of a
+    # calibration file for it (None: a shipped calibration that matches, if any).
     rating_judge: str = "debate"
+    calibration: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,11 @@ async def _stream(
         words_per_turn=options.words_per_turn,
         history_turns=options.history_turns,
         rating_judge=options.rating_judge,
-        calibration=find_calibration(options.rating_judge, model_name(models.judge)),
+        calibration=find_calibration(
+            options.rating_judge,
+            model_name(models.judge),
+            Path(options.calibration) if options.calibration else None,
+        ),
     )
     graph = build_graph(
         checkpointer=durability.checkpointer if durability else None, with_report=with_report

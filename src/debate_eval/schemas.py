@@ -23,6 +23,8 @@ RatingLabel = Literal[
     "Appears strongly imbalanced",
 ]
 VERDICTS: tuple[str, ...] = ("supported", "contested", "unsupported")
+# The judges that can choose a report's label.
+RATING_JUDGES: tuple[str, ...] = ("debate", "checklist", "baseline-prob")
 Verdict = Literal["supported", "contested", "unsupported"]
 ROLES: tuple[str, ...] = ("extractor", "advocate", "skeptic", "claim_judge", "judge")
 Role = Literal["extractor", "advocate", "skeptic", "claim_judge", "judge"]

@@ -23,6 +23,7 @@ from debate_eval.novelty import content_words
 from debate_eval.prompts import build_messages, fence
 from debate_eval.quotes import quotes_in
 from debate_eval.schemas import (
+    RATING_JUDGES,
     RATING_LABELS,
     AnalysisParagraph,
     ChecklistItem,
@@ -53,7 +54,6 @@ _CITED_ID_RE = re.compile(r"\bc\d+(?:-r\d+-(?:advocate|skeptic|judge))?\b")
 MAX_FINDINGS = 4
 # Two paragraphs sharing more than this share of their content words repeat each other.
 REPEAT_OVERLAP = 0.6
-RATING_JUDGES: tuple[str, ...] = ("debate", "checklist", "baseline-prob")
 
 
 def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:

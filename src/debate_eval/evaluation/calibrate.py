@@ -12,7 +12,9 @@ from rich.console import Console
 from debate_eval.backend import Backend
 from debate_eval.errors import InputError
 from debate_eval.evaluation.command import EvalRequest, run_evaluation
+from debate_eval.evaluation.datasets import get_scheme
 from debate_eval.evaluation.harness import ADVOCATE_FIRST
+from debate_eval.schemas import RATING_JUDGES, RATING_LABELS
 from debate_eval.scoring.calibration import (
     CALIBRATION_FEATURES,
     Calibration,
@@ -21,8 +23,6 @@ from debate_eval.scoring.calibration import (
     write_calibration,
 )
 from debate_eval.scoring.checklist import with_checklist_mean
-
-CALIBRATED_KINDS = ("baseline-prob", "checklist", "debate")
 
 
 @dataclass
@@ -75,9 +75,9 @@ def fit_from_rows(rows: list[dict], judge: str, fitted_on: dict) -> Calibration:
 
 
 def run_calibration(request: CalibrateRequest, backend: Backend, console: Console) -> Calibration:
-    if request.judge not in CALIBRATED_KINDS:
+    if request.judge not in RATING_JUDGES:
         raise InputError(
-            f"--judge must be one of {', '.join(CALIBRATED_KINDS)}, not {request.judge!r}"
+            f"--judge must be one of {', '.join(RATING_JUDGES)}, not {request.judge!r}"
         )
     store = request.store or request.out.with_name(request.out.stem + "-runs")
     summary = run_evaluation(
@@ -99,9 +99,6 @@ def run_calibration(request: CalibrateRequest, backend: Backend, console: Consol
         for line in (store / "results.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     mapping = summary["label_mapping"]
-    from debate_eval.evaluation.datasets import get_scheme
-    from debate_eval.schemas import RATING_LABELS
-
     scheme = get_scheme(mapping["name"])
     fitted_on = {
         "dataset": request.dataset.name,
@@ -111,14 +108,5 @@ def run_calibration(request: CalibrateRequest, backend: Backend, console: Consol
     }
     calibration = fit_from_rows(rows, request.judge, fitted_on)
     write_calibration(calibration, request.out)
-    cv = calibration.cross_validation
-    assert cv is not None
-    ci = cv.balanced_accuracy_ci95
-    console.print(
-        f"{request.judge} on {calibration.model}: {cv.folds}-fold cross-validated balanced "
-        f"accuracy {cv.balanced_accuracy:.3f}"
-        + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
-        + f", AUC {cv.auc if cv.auc is None else f'{cv.auc:.3f}'}, Brier {cv.brier:.3f}, "
-        f"ECE {cv.ece:.3f} over {cv.articles} articles; written to {request.out}"
-    )
+    console.print(f"{calibration.describe()}; written to {request.out}")
     return calibration

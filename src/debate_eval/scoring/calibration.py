@@ -106,7 +106,14 @@ class Calibration(BaseModel):
         line = f"{self.judge} on {self.model}, fitted on {fitted}"
         cv = self.cross_validation
         if cv is not None:
-            line += f" ({cv.folds}-fold CV balanced accuracy {cv.balanced_accuracy:.2f})"
+            ci = cv.balanced_accuracy_ci95
+            auc = "–" if cv.auc is None else f"{cv.auc:.2f}"
+            line += (
+                f"; {cv.folds}-fold cross-validated balanced accuracy "
+                f"{cv.balanced_accuracy:.2f}"
+                + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
+                + f", AUC {auc}, Brier {cv.brier:.3f}, ECE {cv.ece:.3f}, {cv.articles} articles"
+            )
         return line
 
 
@@ -295,18 +302,29 @@ def shipped_calibrations() -> list[Calibration]:
     return [read_calibration(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
 
 
-def find_calibration(kind: str, model: str) -> Calibration | None:
-    """The shipped calibration for this judge kind and model whose prompt hashes match the
-    prompts in use (a changed prompt makes an old calibration not apply)."""
-    wanted = judge_prompts_sha256(kind)
-    for calibration in shipped_calibrations():
-        if (
-            calibration.judge == kind
-            and calibration.model == model
-            and calibration.prompts_sha256 == wanted
-        ):
-            return calibration
-    return None
+def matches(calibration: Calibration, kind: str, model: str) -> bool:
+    """Whether `calibration` was fitted for this judge kind, model and the prompts in use."""
+    return (
+        calibration.judge == kind
+        and calibration.model == model
+        and calibration.prompts_sha256 == judge_prompts_sha256(kind)
+    )
+
+
+def find_calibration(kind: str, model: str, path: Path | None = None) -> Calibration | None:
+    """The calibration for this judge kind and model: the file at `path` (which must match:
+    else a clear error), or the shipped one whose prompt hashes match the prompts in use (a
+    changed prompt makes an old calibration not apply), or None."""
+    if path is not None:
+        calibration = read_calibration(path)
+        if not matches(calibration, kind, model):
+            raise ConfigError(
+                f"calibration {path} is for the {calibration.judge} judge on "
+                f"{calibration.model} with other prompts or settings; this run uses the {kind} "
+                f"judge on {model} (calibrate again with `debate-eval calibrate`)"
+            )
+        return calibration
+    return next((c for c in shipped_calibrations() if matches(c, kind, model)), None)
 
 
 def default_rating_judge(model: str) -> str:
