@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from debate_eval.errors import ConfigError
+from debate_eval.errors import ConfigError, first_problem
 from debate_eval.llm import STRUCTURED_METHODS, RoleSettings
 from debate_eval.schemas import RATING_JUDGES, ROLES
 
@@ -134,9 +134,7 @@ def read_config_file(path: Path) -> FileConfig:
     try:
         config = FileConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"config file {path}: {where}: {first['msg']}") from exc
+        raise ConfigError(f"config file {path}: {first_problem(exc)}") from exc
     unknown = set(config.roles) - set(ROLES)
     if unknown:
         raise ConfigError(

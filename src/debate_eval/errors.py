@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class DebateEvalError(Exception):
     """Base class: the message is meant for the user, as one line."""
@@ -33,3 +35,11 @@ class ModelCallError(DebateEvalError):
 
 class StructuredOutputError(ModelCallError):
     """The model's structured reply was missing or invalid, even after one repair retry."""
+
+
+def first_problem(exc: ValidationError, whole: str = "") -> str:
+    """A pydantic validation error as one "where: problem" phrase (its first error), the form
+    every file-reading error message uses."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or whole
+    return f"{where}: {first['msg']}"

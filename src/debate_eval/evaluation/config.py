@@ -23,7 +23,7 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from debate_eval.errors import ConfigError
+from debate_eval.errors import ConfigError, first_problem
 from debate_eval.evaluation.judges import (
     DEFAULT_PERSONA,
     PANEL_PERSONAS,
@@ -65,9 +65,7 @@ def read_judge_config(path: Path | None) -> EvalConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"judge config {path} is not valid TOML: {exc}") from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"judge config {path}: {where}: {first['msg']}") from exc
+        raise ConfigError(f"judge config {path}: {first_problem(exc)}") from exc
     for name, judge in config.judges.items():
         if name in BUILTIN_JUDGES:
             raise ConfigError(f"judge config {path}: {name!r} is a built-in judge; rename it")

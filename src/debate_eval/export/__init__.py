@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from debate_eval.errors import InputError
+from debate_eval.errors import InputError, first_problem
 from debate_eval.schemas import Report
 
 REPORT_FORMATS: tuple[str, ...] = ("md", "json", "html", "docx")
@@ -56,9 +56,7 @@ def read_report(path: Path) -> Report:
     try:
         return Report.model_validate_json(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the file"
         raise InputError(
-            f"{path}: not a debate-eval JSON report ({where}: {first['msg']}); "
+            f"{path}: not a debate-eval JSON report ({first_problem(exc, 'the file')}); "
             "write one with `debate-eval run ARTICLE --format json --output FILE`"
         ) from exc

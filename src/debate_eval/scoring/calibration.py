@@ -1,7 +1,7 @@
 """Calibration: a logistic model from a judge's scores (label probabilities, checklist probes)
-to the probability that the article is "strongly imbalanced", with the decision threshold
-fitted on labelled data. Reported only by k-fold cross-validation, never on the data it was
-fitted on.
+to the probability that the article is "strongly imbalanced", fitted on labelled data (the
+score thresholds are where that probability crosses the label bands). Reported only by
+k-fold cross-validation, never on the data it was fitted on.
 
 The file `debate-eval calibrate` writes is keyed by model, judge and prompt hashes: a run uses
 a calibration only when all three match what it is about to call.
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-from debate_eval.errors import ConfigError
+from debate_eval.errors import ConfigError, first_problem
 from debate_eval.schemas import RATING_LABELS
 
 CALIBRATION_VERSION = 1
@@ -130,16 +130,6 @@ def _as_matrix(rows: Sequence[Mapping[str, float]], names: Sequence[str]) -> np.
     return np.array([[float(r[n]) for n in names] for r in rows], dtype=float)
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    """The cut on p with the best balanced accuracy (ties: the one nearest 0.5)."""
-    from sklearn.metrics import balanced_accuracy_score
-
-    values = np.unique(p)
-    cuts = np.concatenate([[0.5], (values[:-1] + values[1:]) / 2]) if len(values) > 1 else [0.5]
-    scored = [(balanced_accuracy_score(y, p >= c), -abs(c - 0.5), float(c)) for c in cuts]
-    return max(scored)[2]
-
-
 def fit(
     rows: Sequence[Mapping[str, float]],
     positive: Sequence[bool],
@@ -150,8 +140,10 @@ def fit(
     features: Sequence[str] | None = None,
     fitted_on: Mapping[str, object] | None = None,
 ) -> Calibration:
-    """Fit weights (L2-regularised logistic regression on standardised features) and the
-    threshold on labelled rows (feature name -> value; positive: strongly imbalanced)."""
+    """Fit an L2-regularised logistic regression on standardised features (feature name ->
+    value; positive: strongly imbalanced). Classes are weighted to balance, so the cut at
+    P = 0.5 is the one that serves balanced accuracy; no further threshold is searched (on a
+    few dozen articles that search fits noise)."""
     from sklearn.linear_model import LogisticRegression
 
     names = list(features or sorted(rows[0]))
@@ -161,8 +153,7 @@ def fit(
         raise ValueError("calibration needs labelled articles of both classes")
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model_ = LogisticRegression(C=1.0).fit((x - mean) / scale, y)
-    p = model_.predict_proba((x - mean) / scale)[:, 1]
+    model_ = LogisticRegression(C=1.0, class_weight="balanced").fit((x - mean) / scale, y)
     return Calibration(
         judge=judge,
         model=model,
@@ -172,7 +163,7 @@ def fit(
         scale=[float(v) for v in scale],
         weights=[round(float(v), 6) for v in model_.coef_[0]],
         intercept=round(float(model_.intercept_[0]), 6),
-        threshold=round(_best_threshold(p, y), 6),
+        threshold=0.5,
         fitted_on=dict(fitted_on or {}),
     )
 
@@ -235,7 +226,7 @@ def cross_validate(
     seed: int = 0,
 ) -> CrossValidation:
     """Stratified k-fold: each article's probability and label come from a calibration fitted
-    on the other folds (weights and threshold both)."""
+    on the other folds."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(positive, dtype=bool)
@@ -282,9 +273,7 @@ def read_calibration(path: Path) -> Calibration:
     try:
         return Calibration.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"calibration {path}: {where}: {first['msg']}") from exc
+        raise ConfigError(f"calibration {path}: {first_problem(exc)}") from exc
 
 
 def write_calibration(calibration: Calibration, path: Path) -> None:
