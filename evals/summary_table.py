@@ -37,14 +37,10 @@ def _cv(m: dict) -> tuple[str, str]:
 
 
 def _raw_auc(m: dict) -> str:
-    raw = m.get("probability_scored", {}).get("raw_auc") or {}
-    shown = {k: v for k, v in raw.items() if k in ("score", "verdict_share")}
-    if not raw:
-        return "–"
-    if not shown:  # the checklist: its strongest single probe
-        best = max(raw, key=lambda k: raw[k] or 0)
-        shown = {best: raw[best]}
-    return ", ".join(f"{k} {_num(v)}" for k, v in shown.items())
+    """The AUC, before any fitting, of each feature the judge's calibration uses."""
+    scored = m.get("probability_scored") or {}
+    raw = scored.get("raw_auc") or {}
+    return ", ".join(f"{k} {_num(raw.get(k))}" for k in scored.get("calibrated_on", [])) or "–"
 
 
 def table(summary: dict) -> str:
