@@ -352,6 +352,7 @@ def write_docs(results: dict) -> None:
         **{f"cp_{k}": v for k, v in results["critical_path"].items()},
         **{f"naive_{k}": v for k, v in results["naive"].items()},
         **{f"emb_{k}": v for k, v in results.get("embedded", {}).items()},
+        **{f"st_{k}": v for k, v in results["structure"].items()},
         "throughput_rows": "\n".join(
             f"| {r['concurrency']} | {r['wall_s']} | {r['per_min']} |"
             for r in results["batch"]["runs"]

@@ -134,7 +134,10 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     roles = [t["role"] for t in report["debate"]]
     assert roles.count("advocate") == roles.count("skeptic") == len(report["claims"])
     rating = report["rating"]
-    assert sum(rating["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+    # The default on the embedded model: the checklist judge with its shipped calibration.
+    assert rating["judge"] == "checklist"
+    assert rating["calibration"].startswith(f"checklist on {MODEL}, fitted on semeval2019")
+    assert 0.5 <= rating["confidence"] <= 1
     assert report["meta"]["probabilities_method"] == "logprobs"
     assert len(report["checklist"]) == 10
     for claim in report["claims"]:

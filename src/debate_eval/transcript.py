@@ -28,10 +28,10 @@ def format_turns(turns: Sequence[Turn], *, empty: str = "(no turns yet)") -> str
     return fence("debate", body)
 
 
-def format_claims(claims: Sequence[Claim]) -> str:
-    """Claims with their verdicts, fenced."""
+def format_claims(claims: Sequence[Claim], *, rulings: bool = True) -> str:
+    """Claims (with their verdicts, unless `rulings` is false), fenced."""
     lines = []
     for c in claims:
-        ruling = f" — verdict: {c.verdict}. {c.decisive_point}" if c.verdict else ""
+        ruling = f" — verdict: {c.verdict}. {c.decisive_point}" if c.verdict and rulings else ""
         lines.append(f"[{c.id}] {c.text}{ruling}")
     return fence("claims", "\n".join(lines))

@@ -95,7 +95,7 @@ def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
     """The claims with their verdicts and the debate, fenced (model-written text is data)."""
     return (
         "The claims, each with the claim judge's verdict:\n"
-        + fence("claims", format_claims(claims))
+        + format_claims(claims)
         + "\n\nThe debates (each turn starts with its id in square brackets):\n"
         + fence("debate", format_turns(transcript))
     )
@@ -193,7 +193,10 @@ async def write_analysis(
     a paragraph repeating an earlier one is left out."""
     ranked = sorted((i for i in items if i.id != "addresses_ai"), key=problem_p, reverse=True)
     chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
-    evidence = "\n" + fence("claims", format_claims(claims)) + "\n" if claims else ""
+    # The claims without their rulings: a small model given the decisive points copies them
+    # instead of reading the article for the finding.
+    evidence = "\nThe claims the debate was about:\n" + format_claims(claims, rulings=False)
+    evidence = evidence + "\n" if claims else ""
     texts = await gather_calls(
         *(
             parts.text(
