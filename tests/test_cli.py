@@ -43,8 +43,14 @@ def test_json_report_to_file_validates_against_the_exported_schema(
     ]
     assert {t["role"] for t in report["debate"]} == {"advocate", "skeptic", "judge"}
     rating = report["rating"]
-    assert sum(rating["probabilities"].values()) == pytest.approx(1)
-    assert 1 <= rating["score"] <= 4 and 0 <= rating["confidence"] <= 1
+    # No key and no endpoint: the embedded backend's default, the checklist judge (which asks
+    # no letter); the scripted models match no shipped calibration.
+    assert (rating["judge"], rating["calibration"], rating["probabilities"]) == (
+        "checklist",
+        None,
+        None,
+    )
+    assert 0.5 <= rating["confidence"] <= 1
     assert set(report["meta"]["usage"]) == {
         "extractor",
         "advocate",
@@ -201,14 +207,14 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     from tests.fakes import text_reply
 
     models = scripted_models()
-    # "no" answers a checklist probe, but is no rating letter: the rating fails.
-    models.judge = ScriptedChatModel(lambda messages: text_reply("no"))
+    # "maybe" answers no probe (no logprobs, and five samples that are neither yes nor no).
+    models.judge = ScriptedChatModel(lambda messages: text_reply("maybe"))
     use_models(monkeypatch, models)
     out = tmp_path / "report.json"
     result = invoke("run", str(article_file), "--output", str(out), "--quiet")
     assert result.exit_code == 1
     saved = tmp_path / "report.partial.json"
-    assert "judge: no sampled answer was one of A, B, C, D" in result.stderr
+    assert "judge: no sampled answer was one of yes, no" in result.stderr
     assert f"the debate so far (12 turns) was saved to {saved}" in result.stderr
     assert not out.exists()
     partial = json.loads(saved.read_text())

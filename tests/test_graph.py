@@ -277,6 +277,18 @@ def test_analysis_paragraphs_keep_known_ids_and_verify_quotes(article):
     assert second.claim_ids == [] and second.item == "opposing_views_fair"
 
 
+def test_a_one_word_paragraph_is_left_out_not_fatal(article):
+    models = scripted_models()
+    models.judge = ScriptedChatModel(judge_reply(analyst=lambda m: text_reply("No.")))
+    report, _ = run(article, models, rounds=1)
+    assert report.analysis == []
+    assert report.meta.problems == [
+        "analysis (promotes_one_side): text: String should have at least 40 characters",
+        "analysis (opposing_views_fair): text: String should have at least 40 characters",
+    ]
+    assert report.rating.label == REPORT["rating"]["label"]
+
+
 def test_a_paragraph_repeating_an_earlier_one_is_left_out(article):
     models = scripted_models()
     models.judge = ScriptedChatModel(judge_reply(analyst=lambda m: text_reply(ANALYST_TEXT)))

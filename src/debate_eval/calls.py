@@ -16,7 +16,7 @@ from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel, ValidationError
 
 from debate_eval import keys
-from debate_eval.errors import DebateEvalError, ModelCallError, StructuredOutputError
+from debate_eval.errors import ModelCallError, StructuredOutputError
 from debate_eval.llm import STRUCTURED_METHODS, endpoint
 from debate_eval.schemas import TokenUsage
 from debate_eval.sentences import trim_to_sentence
@@ -149,7 +149,9 @@ async def gather_calls(*calls: Awaitable[R]) -> list[R]:
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(_as_coroutine(c)) for c in calls]
-    except* DebateEvalError as failed:
+    except BaseExceptionGroup as failed:
+        # The first failure as itself (a DebateEvalError keeps its one line; anything else
+        # keeps its type and traceback), not wrapped in a group.
         raise failed.exceptions[0] from None
     return [t.result() for t in tasks]
 

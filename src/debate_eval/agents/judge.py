@@ -14,9 +14,9 @@ from typing import TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from debate_eval.calls import add_usage, ask_structured, ask_text, gather_calls
+from debate_eval.calls import add_usage, ask_structured, ask_text, describe_error, gather_calls
 from debate_eval.errors import DebateEvalError
 from debate_eval.llm import model_name
 from debate_eval.novelty import content_words
@@ -214,15 +214,18 @@ async def write_analysis(
             parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
             continue
         claim_ids, cited_turns = ground(text, claims, turn_ids)
-        paragraphs.append(
-            AnalysisParagraph(
+        try:
+            paragraph = AnalysisParagraph(
                 text=text,
                 claim_ids=claim_ids,
                 turn_ids=cited_turns,
                 item=item.id,
                 quotes=quotes_in(text, parts.article),
             )
-        )
+        except ValidationError as exc:  # e.g. a one-word reply: left out, and said so
+            parts.problems.append(f"analysis ({item.id}): {describe_error(exc)}")
+            continue
+        paragraphs.append(paragraph)
     return paragraphs
 
 
