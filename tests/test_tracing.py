@@ -51,7 +51,18 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         for round_ in (1, 2)
         for role in ("advocate", "skeptic")
     ]
-    assert sorted(c["metadata"]["claim_id"] for c in by_role["claim_judge"]) == ["c1", "c2", "c3"]
+    # Per claim: the ruling, then the verdict letter (tagged as that part).
+    rulings = by_role["claim_judge"]
+    assert sorted(c["metadata"]["claim_id"] for c in rulings) == [
+        "c1",
+        "c1",
+        "c2",
+        "c2",
+        "c3",
+        "c3",
+    ]
+    verdicts = [c for c in rulings if c["metadata"].get("part") == "verdict"]
+    assert sorted(c["metadata"]["claim_id"] for c in verdicts) == ["c1", "c2", "c3"]
 
 
 def _cli_env(tmp_path: Path, **extra: str) -> dict:
