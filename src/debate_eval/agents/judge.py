@@ -91,6 +91,18 @@ def verdict_share(claims: Sequence[Claim]) -> float:
     ) / len(ruled)
 
 
+def rating_features(
+    items: Sequence[ChecklistItem], dist: LabelDistribution | None, claims: Sequence[Claim]
+) -> dict[str, float]:
+    """What a calibration reads: the probes (and their mean), and with a letter call its
+    expected score and the verdict share. `run` and the eval harness both build it here, so a
+    calibration fitted on eval results applies to runs."""
+    features = checklist_features(items)
+    if dist is not None:
+        features |= {"score": dist.score, "verdict_share": verdict_share(claims)}
+    return features
+
+
 def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
     """The claims with their verdicts and the debate, fenced (model-written text is data)."""
     return (
@@ -269,10 +281,9 @@ async def ajudge(
         else _nothing(),
         parts.structured("summary", "summary", SummaryDraft),
     )
-    features = checklist_features(items)
+    features = rating_features(items, dist, claims)
     if dist is not None:
         usage = add_usage(usage, dist.usage)
-        features |= {"score": dist.score, "verdict_share": verdict_share(claims)}
     choice = choose_label(rating_judge, dist, features, calibration)
     findings = findings_text(claims, items)
     explanation, analysis, topics = await gather_calls(

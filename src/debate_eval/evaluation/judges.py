@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from debate_eval.agents.judge import debate_evidence, verdict_share
+from debate_eval.agents.judge import debate_evidence, rating_features
 from debate_eval.calls import add_usage, ask_structured, gather_calls
 from debate_eval.errors import DebateEvalError
 from debate_eval.evaluation.datasets import Example
@@ -185,11 +185,7 @@ class Judge:
                 trace=trace,
             ),
         )
-        features = {
-            **checklist_features(items),
-            "score": dist.score,
-            "verdict_share": verdict_share(debate.claims),
-        }
+        features = rating_features(items, dist, debate.claims)
         return _scored(dist.label, add_usage(usage, dist.usage), t0, dist, features, dist.method)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -285,10 +286,14 @@ def _shipped_dir() -> Path:
     return Path(__file__).resolve().parent / "calibrations"
 
 
-def shipped_calibrations() -> list[Calibration]:
-    """The calibrations that come with debate-eval (fitted on the development set)."""
+@cache
+def shipped_calibrations() -> tuple[Calibration, ...]:
+    """The calibrations that come with debate-eval (fitted on the development set); read once
+    per process (a run looks them up for the default judge, the check and the judge node)."""
     folder = _shipped_dir()
-    return [read_calibration(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return (
+        tuple(read_calibration(p) for p in sorted(folder.glob("*.json"))) if folder.is_dir() else ()
+    )
 
 
 def matches(calibration: Calibration, kind: str, model: str) -> bool:
