@@ -16,6 +16,7 @@ import json
 import logging
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from debate_eval.backend import open_models, select_backend
@@ -39,6 +40,7 @@ def main() -> None:
         "article", nargs="?", default=str(ROOT / "examples/pytorch-triton-cuda-oped.md")
     )
     parser.add_argument("--local-model", default=None)
+    parser.add_argument("--slots", type=int, default=None, help="server slots (default: profile)")
     parser.add_argument("--json", default=None, help="write the measurements here")
     parser.add_argument("--report", default=None, help="write the report (JSON) here")
     args = parser.parse_args()
@@ -47,6 +49,8 @@ def main() -> None:
     logging.getLogger("debate_eval").setLevel(logging.INFO)
 
     backend = select_backend(load_settings({"local_model": args.local_model}, env={}))
+    if args.slots:
+        backend = replace(backend, local_model=replace(backend.local_model, slots=args.slots))
     options = backend.run_options()
     text = load_article(args.article).text
     recorder = MessageRecorder()
@@ -86,6 +90,7 @@ def main() -> None:
         "run_s": round(run_s, 1),
         "claims": len(report.claims),
         "rounds": options.rounds,
+        "slots": backend.local_model.slots,
         "rating": report.rating.label,
         "usage": usage,
         "speeds": speeds_from_log(log_text),

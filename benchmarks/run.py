@@ -291,7 +291,7 @@ def embedded_summary(data: dict) -> dict:
             "generation_tokens_per_s": data.get("speeds", {}).get("generation_tokens_per_s"),
             "prompt_tokens_evaluated_per_call_after_first": statistics.median(per_call[1:]),
             "prompt_tokens_evaluated_total": sum(per_call),
-            "prompt_tokens_sent_total": data["prefix_cache"]["prompt_tokens_sent"],
+            "prompt_tokens_sent_total": data["prefix_cache"].get("prompt_tokens_sent"),
         }
     }
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from debate_eval import cli
 from debate_eval.schemas import RATING_LABELS
 from tests.conftest import use_models
-from tests.fakes import ScriptedChatModel, scripted_models
+from tests.fakes import ScriptedChatModel, judge_reply, scripted_models
 
 runner = CliRunner()
 
@@ -52,6 +52,7 @@ def test_json_report_to_file_validates_against_the_exported_schema(
     )
     assert 0.5 <= rating["confidence"] <= 1
     assert set(report["meta"]["usage"]) == {
+        "screener",
         "extractor",
         "advocate",
         "skeptic",
@@ -207,8 +208,16 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     from tests.fakes import text_reply
 
     models = scripted_models()
-    # "maybe" answers no probe (no logprobs, and five samples that are neither yes nor no).
-    models.judge = ScriptedChatModel(lambda messages: text_reply("maybe"))
+    screener = judge_reply()
+
+    def judge(messages):
+        # The screener's question before the debate is answered; after it, "maybe" answers no
+        # probe (no logprobs, and five samples that are neither yes nor no).
+        if not models.claim_judge.prompts:
+            return screener(messages)
+        return text_reply("maybe")
+
+    models.judge = ScriptedChatModel(judge)
     use_models(monkeypatch, models)
     out = tmp_path / "report.json"
     result = invoke("run", str(article_file), "--output", str(out), "--quiet")

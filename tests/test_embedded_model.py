@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import jsonschema
 import pytest
 from langchain_core.messages import HumanMessage
@@ -62,7 +63,7 @@ def model(base_url: str, max_tokens: int):
 
 
 def test_token_cap_holds_on_the_real_server(served):
-    # langchain-openai sends max_completion_tokens; the server only honours max_tokens.
+    # langchain-openai sends the cap as max_completion_tokens; the server must honour it.
     prompt = [HumanMessage(content="Write a long essay about the history of railways.")]
     _text, usage = asyncio.run(ask_text(model(served, 12), prompt, role="advocate"))
     assert 0 < usage.output_tokens <= 12
@@ -100,6 +101,47 @@ def test_label_probabilities_come_from_the_real_servers_logprobs(served):
     assert all(0 <= i.probability <= 1 for i in items)
     # One-token calls: the server generated one token per probe.
     assert usage.calls == 2 and usage.output_tokens <= 2
+
+
+def test_the_server_batches_as_many_sequences_as_the_profile_sends(served):
+    from debate_eval.embedded.weights import get_local_model
+
+    props = httpx.get(served.removesuffix("/v1") + "/props", timeout=10).json()
+    assert props["total_slots"] == get_local_model(MODEL).slots == 3
+
+
+def test_a_read_article_is_shared_with_every_slot(served):
+    """After share_cached_prompt, calls that start together on the same article each find it
+    cached, whichever slot they land on."""
+    from debate_eval.embedded.server import share_cached_prompt
+
+    article = " ".join(SHORT.read_text().split()[:250])
+    system = {
+        "role": "system",
+        "content": f"You review articles.\n<article>\n{article}\n</article>",
+    }
+
+    async def ask(client: httpx.AsyncClient, question: str) -> dict:
+        body = {"model": MODEL, "max_tokens": 1,
+                "messages": [system, {"role": "user", "content": question}]}  # fmt: skip
+        reply = await client.post(f"{served}/chat/completions", json=body)
+        reply.raise_for_status()
+        return reply.json()["timings"]
+
+    async def scenario() -> list[dict]:
+        async with httpx.AsyncClient(timeout=600) as client:
+            first = await ask(client, "What is the topic? One word.")
+            await share_cached_prompt(served)
+            together = await asyncio.gather(
+                *(ask(client, f"Question {i}: is it one-sided? One word.") for i in range(3))
+            )
+        return [first, *together]
+
+    first, *together = asyncio.run(scenario())
+    # All but the question's tokens (a question is under 25 tokens; the article over 250).
+    prefix = first["cache_n"] + first["prompt_n"] - 25
+    for timings in together:
+        assert timings["cache_n"] >= prefix, timings
 
 
 def test_doctor_reports_the_embedded_backend(served):

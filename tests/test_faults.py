@@ -35,7 +35,8 @@ def fault_server(tmp_path):
 
 
 def run(server: StubServerProcess, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    """One claim, one round: extractor, advocate, skeptic, claim judge, judge = 5 requests."""
+    """One claim, one round: the screener's article question, extractor, advocate, skeptic, the
+    claim judge's ruling and verdict, then the report judge's calls."""
     return subprocess.run(
         [
             sys.executable,
@@ -69,6 +70,11 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
     return line
 
 
+# The first request is the screener's one-token question about the whole article (answered
+# "no" by the stub, so no paragraph is probed): faults meant for the extractor come after it.
+SCREENED = "ok,"
+
+
 def faults_seen(server: StubServerProcess) -> list[str]:
     return [r["fault"].split(":")[0] for r in server.requests()]
 
@@ -89,24 +95,24 @@ def test_429_with_retry_after_is_waited_out_then_the_run_succeeds(fault_server, 
 
 
 def test_429_forever_gives_up_after_bounded_retries(fault_server, tmp_path):
-    server = fault_server("429:1*")
+    server = fault_server(SCREENED + "429:1*")
     line = one_error_line(run(server, tmp_path))
     assert line == (
         f"error: extractor: {server.base_url} answered HTTP 429 (rate limited) after 3 attempts: "
         "rate limit reached, slow down"
     )
-    assert len(server.requests()) == 3
+    assert len(server.requests()) == 1 + 3
 
 
 @pytest.mark.parametrize("status", ["500", "503"])
 def test_server_errors_are_retried_then_reported(fault_server, tmp_path, status):
-    server = fault_server(f"{status}*")
+    server = fault_server(f"{SCREENED}{status}*")
     line = one_error_line(run(server, tmp_path))
     assert line == (
         f"error: extractor: {server.base_url} answered HTTP {status} after 3 attempts: "
         "the model server is overloaded"
     )
-    assert len(server.requests()) == 3
+    assert len(server.requests()) == 1 + 3
 
 
 def test_one_server_error_is_recovered_from(fault_server, tmp_path):
@@ -117,35 +123,35 @@ def test_one_server_error_is_recovered_from(fault_server, tmp_path):
 
 
 def test_a_call_slower_than_the_timeout_cannot_hang(fault_server, tmp_path):
-    server = fault_server("slow:30*")
+    server = fault_server(SCREENED + "slow:30*")
     line = one_error_line(run(server, tmp_path, "--timeout", "1"))
     assert line == f"error: extractor: no reply from {server.base_url} within 1 s after 3 attempts"
-    assert len(server.requests()) == 3
+    assert len(server.requests()) == 1 + 3
 
 
 def test_a_dropped_connection_is_retried_then_reported(fault_server, tmp_path):
-    server = fault_server("drop*")
+    server = fault_server(SCREENED + "drop*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: extractor: connection to {server.base_url} failed (")
     assert line.endswith("after 3 attempts")
-    assert len(server.requests()) == 3
+    assert len(server.requests()) == 1 + 3
 
 
 def test_truncated_tool_arguments_get_one_repair_retry(fault_server, tmp_path):
-    server = fault_server("truncated*")
+    server = fault_server(SCREENED + "truncated*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(
         "error: extractor: invalid structured reply for ExtractedClaims after a retry: "
     )
-    assert len(server.requests()) == 2
+    assert len(server.requests()) == 1 + 2
 
 
 def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_server, tmp_path):
-    server = fault_server("invalid")
+    server = fault_server(SCREENED + "invalid")
     assert run(server, tmp_path).returncode == 0
     requests = server.requests()
-    assert faults_seen(server)[:2] == ["invalid", "ok"]
-    repair = requests[1]["messages"]
+    assert faults_seen(server)[:3] == ["ok", "invalid", "ok"]
+    repair = requests[2]["messages"]
     assert repair[-2]["role"] == "assistant"
     assert '{"x": 1}' in repair[-2]["content"]
     assert repair[-1]["content"].startswith("Your previous reply could not be used: ")
@@ -153,20 +159,20 @@ def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_se
 
 
 def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
-    server = fault_server("ok,empty*")
+    server = fault_server(SCREENED + "ok,empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"
-    assert faults_seen(server) == ["ok", "empty", "empty"]
+    assert faults_seen(server) == ["ok", "ok", "empty", "empty"]
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
-    server = fault_server("ok,ok,ok,ok,ok,500*")
+    server = fault_server(SCREENED + "ok,ok,ok,ok,ok,500*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
-    # The debate's five calls, then the judge's first calls (its probes go out together; once
-    # one has failed three times the others are cancelled).
+    # The screener's and the debate's five calls, then the judge's first calls (its probes go
+    # out together; once one has failed three times the others are cancelled).
     seen = faults_seen(server)
-    assert seen[:5] == ["ok"] * 5 and set(seen[5:]) == {"500"} and len(seen) >= 8
+    assert seen[:6] == ["ok"] * 6 and set(seen[6:]) == {"500"} and len(seen) >= 9
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line
     saved = json.loads(partial.read_text())

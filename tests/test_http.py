@@ -57,9 +57,10 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # 3 verdicts, the rating and the 10 checklist probes: one-token calls read from logprobs.
+    # The screener's question (the checklist's "addresses AI systems" probe, not asked again),
+    # 3 verdicts, the rating and the other 9 probes: one-token calls read from logprobs.
     scored = [r for r in requests if r.get("top_logprobs")]
-    assert len(scored) == 3 + 11
+    assert len(scored) == 1 + 3 + 1 + 9
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -133,7 +134,9 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
     assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    assert len(requests) == 1 + 2 * 4 + 11 + 3 + len(analysts)
+    # screener, extractor, 2 claims × (2 turns, ruling, verdict), 9 probes and rating, summary,
+    # explanation, topics, analysts.
+    assert len(requests) == 1 + 1 + 2 * 4 + 10 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
@@ -148,7 +151,7 @@ def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
-        "error: extractor: connection to http://127.0.0.1:9/v1 failed (ConnectionRefusedError: "
+        "error: screener: connection to http://127.0.0.1:9/v1 failed (ConnectionRefusedError: "
         "[Errno 111] Connect call failed ('127.0.0.1', 9)) after 3 attempts; to continue: "
         "debate-eval run --resume "
     )

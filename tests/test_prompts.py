@@ -52,8 +52,9 @@ def test_article_is_only_ever_inside_the_fence(article):
     models = scripted_models()
     asyncio.run(arun_debate(injected, models, RunOptions(rounds=1)))
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
-    # extractor, 3 x 2 turns, 3 x (ruling + verdict letter), the judge: 16 small calls
-    assert len(every_prompt) == 1 + 3 * 2 + 3 * 2 + 16
+    # the screener's question, extractor, 3 x 2 turns, 3 x (ruling + verdict letter), the
+    # judge: 15 small calls (the screener's question is one of the checklist's probes)
+    assert len(every_prompt) == 1 + 1 + 3 * 2 + 3 * 2 + 15
     for messages in every_prompt:
         system, *rest = messages
         # The article appears once, in the system message, between the one pair of tags.

@@ -16,9 +16,10 @@ import pytest
 from tests.conftest import StubServerProcess, stub_args
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
-# The fewest calls of a 2-claim, 2-round run: extractor, 2 x (4 turns + ruling + verdict),
-# and the report judge's 10 probes, rating, summary, explanation, one finding, research topics.
-CALLS = 1 + 2 * 6 + 15
+# The fewest calls of a 2-claim, 2-round run: the screener's question, extractor, 2 x (4 turns +
+# ruling + verdict), and the report judge's other 9 probes, rating, summary, explanation, one
+# finding, research topics.
+CALLS = 1 + 1 + 2 * 6 + 14
 
 
 @pytest.fixture

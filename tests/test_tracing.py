@@ -39,7 +39,14 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         assert "debate-eval" in call["tags"]
         by_role.setdefault(call["metadata"]["role"], []).append(call)
         assert f"role:{call['metadata']['role']}" in call["tags"]
-    assert sorted(by_role) == ["advocate", "claim_judge", "extractor", "judge", "skeptic"]
+    assert sorted(by_role) == [
+        "advocate",
+        "claim_judge",
+        "extractor",
+        "judge",
+        "screener",
+        "skeptic",
+    ]
     turns = sorted(
         (c["metadata"]["claim_id"], c["metadata"]["round"], role)
         for role in ("advocate", "skeptic")
@@ -181,7 +188,7 @@ def test_langsmith_receives_tagged_runs_with_the_standard_variables(stub_server,
     roles = {
         tag.removeprefix("role:") for r in llm_runs for tag in r["tags"] if tag.startswith("role:")
     }
-    assert roles == {"extractor", "advocate", "skeptic", "claim_judge", "judge"}
+    assert roles == {"screener", "extractor", "advocate", "skeptic", "claim_judge", "judge"}
     advocate = next(r for r in llm_runs if "role:advocate" in r["tags"])
     metadata = advocate["extra"]["metadata"]
     assert (metadata["claim_id"], metadata["round"], metadata["role"]) == ("c1", 1, "advocate")

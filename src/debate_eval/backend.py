@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,8 +19,8 @@ from debate_eval.scoring.calibration import (
     read_calibration,
 )
 
-# Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, one call at a
-# time (two inference processes sharing the cores collapse throughput), generous timeouts.
+# Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, as many calls in
+# flight as the server has slots (it batches them; more would only queue), generous timeouts.
 EMBEDDED_MAX_CLAIMS = 3
 EMBEDDED_WORDS_PER_TURN = 50
 # The whole debate of two rounds (at most 3 earlier turns): each prompt then extends the previous
@@ -103,7 +104,7 @@ class Backend:
                 skeptic_first=skeptic_first,
                 words_per_turn=EMBEDDED_WORDS_PER_TURN,
                 history_turns=EMBEDDED_HISTORY_TURNS,
-                max_concurrency=1,
+                max_concurrency=self.local_model.slots,
             )
         return RunOptions(
             rating_judge=self.rating_judge(),
@@ -156,4 +157,14 @@ def open_endpoint(backend: Backend, *, server_verbose: bool = False) -> Iterator
 def open_models(backend: Backend, *, server_verbose: bool = False) -> Iterator[RoleModels]:
     """Chat models for every role; for the embedded backend, with its server running."""
     with open_endpoint(backend, server_verbose=server_verbose) as base_url:
-        yield build_role_models(backend.role_settings(base_url), backend.structured_method)
+        models = build_role_models(backend.role_settings(base_url), backend.structured_method)
+        yield with_prompt_sharing(backend, models, base_url)
+
+
+def with_prompt_sharing(backend: Backend, models: RoleModels, base_url: str | None) -> RoleModels:
+    """`models`, able to share a cached article between the embedded server's slots."""
+    if backend.local_model is None or base_url is None or backend.local_model.slots < 2:
+        return models
+    from debate_eval.embedded.server import share_cached_prompt
+
+    return replace(models, share_prompt_cache=functools.partial(share_cached_prompt, base_url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -75,6 +76,9 @@ class RoleModels:
     claim_judge: BaseChatModel
     judge: BaseChatModel
     structured_method: str = "function_calling"
+    # For a server whose parallel slots keep separate prompt caches (the embedded one): copies
+    # the article just read into every slot, before calls on it fan out. None: nothing to do.
+    share_prompt_cache: Callable[[], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.structured_method not in STRUCTURED_METHODS:

@@ -29,6 +29,7 @@ PROMPT_NAMES: tuple[str, ...] = (
     "finding",
     "topics",
     "verdict",
+    "screener",
 )
 
 # The placeholders each prompt file must use, no more and no fewer.
@@ -46,6 +47,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "finding": frozenset({"finding", "evidence"}),
     "topics": frozenset({"findings"}),
     "verdict": frozenset({"claim_id"}),
+    "screener": frozenset({"paragraph"}),
 }
 
 
@@ -98,8 +100,8 @@ def render(name: str, template: str | None = None, **values: object) -> str:
     return template.format_map(values).strip()
 
 
-FENCE_TAGS = ("article", "claim", "passage", "debate", "claims")
-_TAG_RE = re.compile(r"<\s*(/?)\s*(article|claim|passage|debate|claims)\b", re.IGNORECASE)
+FENCE_TAGS = ("article", "claim", "passage", "debate", "claims", "paragraph")
+_TAG_RE = re.compile(r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph)\b", re.IGNORECASE)
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special
 # tokens would let the article open a system turn of its own.
 _SPECIAL_RE = re.compile(r"<\s*\|")

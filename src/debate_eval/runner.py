@@ -77,6 +77,7 @@ class _Outcome:
     turns: dict[str, Turn] = field(default_factory=dict)
     rulings: dict[str, ClaimRuling] = field(default_factory=dict)
     usage: dict[str, TokenUsage] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # the screener's
     report: Report | None = None
 
 
@@ -181,7 +182,9 @@ async def _stream(
                 continue
             # Top-level updates carry each step's usage exactly once.
             out.usage = merge_usage(out.usage, delta.get("usage"))
-            if node == "extract_claims":
+            if node == "screen_article":
+                out.notices += delta.get("notices", [])
+            elif node == "extract_claims":
                 out.claims = delta["claims"]
                 pending = {c.id for c in out.claims}
                 emit(ClaimsExtracted(out.claims))
@@ -197,6 +200,7 @@ async def _stream(
         out.turns.update({t.id: t for t in values.get("turns", [])})
         out.rulings.update(values.get("rulings", {}))
         out.usage = values.get("usage", out.usage)
+        out.notices = values.get("notices", out.notices)
         out.report = values.get("report", out.report)
 
 
@@ -274,7 +278,7 @@ async def arun_debate(
             "duration_s": round(time.perf_counter() - t0, 3),
             "usage": out.usage,
             "run_id": run_id,
-            "notices": list(notices),
+            "notices": [*notices, *out.notices],
         }
     )
     return out.report.model_copy(update={"meta": meta})

@@ -97,6 +97,7 @@ class RunStore:
             schemas.ClaimRuling,
             schemas.Turn,
             schemas.TokenUsage,
+            schemas.ChecklistItem,
             schemas.Report,
         ]
         async with aiosqlite.connect(self.path) as conn:

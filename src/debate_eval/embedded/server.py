@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -19,8 +20,10 @@ import httpx
 from debate_eval.embedded.weights import LocalModel, assemble, cache_dir
 from debate_eval.errors import ConfigError, DebateEvalError
 
+log = logging.getLogger(__name__)
+
 READY_TIMEOUT_S = 300.0
-INSTALL_HINT = "pip install 'llama-cpp-python[server]==0.3.36'"
+INSTALL_HINT = "pip install 'xllamacpp==2026.10.11549'"
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def find_running(model: LocalModel) -> RunningServer | None:
 
 def _die_with_parent() -> None:
     # Linux: the server is killed if debate-eval dies, even by SIGKILL, so none is orphaned.
-    # SIGKILL, not SIGTERM: uvicorn would otherwise wait for an in-flight generation to end.
+    # SIGKILL, not SIGTERM: a dying parent cannot wait for an in-flight generation to end.
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
@@ -73,10 +76,10 @@ def _die_with_parent() -> None:
 
 def check_installed() -> None:
     try:
-        import llama_cpp.server  # noqa: F401
+        import xllamacpp  # noqa: F401
     except ImportError as exc:
         raise ConfigError(
-            f"the embedded backend needs llama-cpp-python with its server; install it with: "
+            f"the embedded backend needs xllamacpp (llama.cpp's server engine); install it with: "
             f"{INSTALL_HINT} (or pass --base-url / set OPENAI_API_KEY)"
         ) from exc
 
@@ -109,6 +112,8 @@ def start(
                 str(model.n_ctx),
                 "--threads",
                 str(min(os.cpu_count() or 2, 8)),
+                "--slots",
+                str(model.slots),
                 *(["--verbose"] if verbose else []),
             ],
             stdout=log_file,
@@ -177,3 +182,28 @@ def serve_forever(model: LocalModel, port: int | None = None) -> Iterator[str]:
     finally:
         stop(process)
         state.unlink(missing_ok=True)
+
+
+async def share_cached_prompt(base_url: str) -> None:
+    """Copy the cached prompt of the slot that answered last into the server's other idle
+    slots (llama.cpp's slot save and restore actions), so calls that start together on the same
+    article each find it cached instead of reading it again. A server that cannot (busy slots,
+    no slot actions) is left as it is: this only saves time."""
+    root = base_url.removesuffix("/v1")
+    body = {"filename": "shared-prompt.bin"}
+    async with httpx.AsyncClient(timeout=120) as client:
+        try:
+            states = (await client.get(f"{root}/slots")).json()
+            idle = [s for s in states if not s.get("is_processing") and "id" in s]
+            used = [s for s in idle if s.get("id_task", -1) != -1]
+            if not used or len(idle) < 2:
+                return
+            source = max(used, key=lambda s: s["id_task"])["id"]
+            saved = await client.post(f"{root}/slots/{source}?action=save", json=body)
+            saved.raise_for_status()
+            for state in idle:
+                if state["id"] != source:
+                    # A slot that took a request meanwhile refuses: it keeps its own prompt.
+                    await client.post(f"{root}/slots/{state['id']}?action=restore", json=body)
+        except (httpx.HTTPError, ValueError, TypeError, KeyError) as exc:
+            log.info("could not share the cached prompt between slots: %s", exc)

@@ -26,7 +26,12 @@ class LocalModel:
     license: str
     parts: tuple[tuple[str, str, str], ...]  # (distribution, version, file inside it)
     sha256: str
-    n_ctx: int = 8192
+    n_ctx: int = 8192  # per slot
+    # Parallel sequences the server batches together, one per debated claim: aggregate generation
+    # grows with them on 2 cores, while prompt reading does not, and a slot's cached article
+    # prefix is not shared with the others, so each extra slot reads the article once more
+    # (docs/performance.md, "Embedded engine"). Calls in flight are capped at this number.
+    slots: int = 3
 
     @property
     def requirements(self) -> list[str]:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from debate_eval.backend import Backend, open_endpoint
+from debate_eval.backend import Backend, open_endpoint, with_prompt_sharing
 from debate_eval.errors import InputError
 from debate_eval.evaluation.config import build_judges, judge_names, read_judge_config
 from debate_eval.evaluation.datasets import DEFAULT_SCHEME, Example, get_scheme, load_dataset
@@ -69,9 +69,10 @@ class EvalModels:
 @contextlib.contextmanager
 def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> Iterator[EvalModels]:
     """Models with the store's LLM cache and one shared HTTP client whose connection limit
-    bounds the calls in flight; the embedded model gets one call and one article at a time."""
+    bounds the calls in flight; the embedded model gets one article at a time and one call per
+    server slot."""
     embedded = backend.local_model is not None
-    limit = 1 if embedded else max(1, concurrency)
+    limit = backend.local_model.slots if embedded else max(1, concurrency)
     with open_endpoint(backend) as base_url:
         label = None
         if embedded and base_url:
@@ -87,7 +88,11 @@ def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> I
         )
         method = backend.structured_method
         yield EvalModels(
-            debate=build_role_models(settings, method, cache=cache, http_async_client=client),
+            debate=with_prompt_sharing(
+                backend,
+                build_role_models(settings, method, cache=cache, http_async_client=client),
+                base_url,
+            ),
             judge_base=settings["judge"],
             make_judge_model=lambda s: build_chat_model(s, cache=cache, http_async_client=client),
             structured_method=method,

@@ -1,4 +1,5 @@
-"""The debate graph: extract_claims → one debate per claim (concurrently, via Send) → judge."""
+"""The debate graph: screen_article → extract_claims → one debate per claim (concurrently, via
+Send) → judge."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from debate_eval.agents.advocate import advocate
 from debate_eval.agents.claim_judge import claim_judge
 from debate_eval.agents.extractor import extract_claims
 from debate_eval.agents.judge import judge_node
+from debate_eval.agents.screener import screen_article
 from debate_eval.agents.skeptic import skeptic
 from debate_eval.graph.routing import next_speaker
 from debate_eval.state import DebateContext, DebateOutput, DebateState, GraphState
@@ -57,9 +59,11 @@ def build_graph(checkpointer=None, *, with_report: bool = True):
     with_report=False stops after the claims' verdicts (the eval harness judges later).
     """
     graph = StateGraph(GraphState, context_schema=DebateContext)
+    graph.add_node("screen_article", screen_article)
     graph.add_node("extract_claims", extract_claims)
     graph.add_node("debate", build_debate_graph())
-    graph.add_edge(START, "extract_claims")
+    graph.add_edge(START, "screen_article")
+    graph.add_edge("screen_article", "extract_claims")
     graph.add_conditional_edges("extract_claims", fan_out_debates, ["debate"])
     if with_report:
         graph.add_node("judge", judge_node)

@@ -108,22 +108,25 @@ async def run_probes(
         answer = await ask_option(
             model, messages, YES_NO, role=role, trace={**(trace or {}), "probe": probe.id}
         )
-        p_yes = answer.probabilities["yes"]
-        item = ChecklistItem(
-            id=probe.id,
-            item=probe.finding,
-            question=probe.question,
-            probability=round(p_yes, 4),
-            applies=problem_probability(probe, p_yes) > 0.5,
-            method=answer.method,
-        )
-        return item, answer.usage
+        return probe_item(probe, answer.probabilities["yes"], answer.method), answer.usage
 
     results = await gather_calls(*(one(p) for p in probes))
     usage = TokenUsage()
     for _, u in results:
         usage = add_usage(usage, u)
     return [item for item, _ in results], usage
+
+
+def probe_item(probe: Probe, p_yes: float, method: str) -> ChecklistItem:
+    """The report's checklist entry for a probe answered with P(yes) = p_yes."""
+    return ChecklistItem(
+        id=probe.id,
+        item=probe.finding,
+        question=probe.question,
+        probability=round(p_yes, 4),
+        applies=problem_probability(probe, p_yes) > 0.5,
+        method=method,
+    )
 
 
 def checklist_features(items: Sequence[ChecklistItem]) -> dict[str, float]:
