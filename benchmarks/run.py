@@ -135,11 +135,13 @@ def http_models(base_url: str) -> RoleModels:
     return build_role_models({role: settings for role in ROLES})
 
 
-def chain_length(rounds: int) -> int:
-    """Dependent calls on the longest path: extractor, 2 turns per round, the claim judge's
-    ruling and verdict letter, and the report judge's two rounds of concurrent calls (probes,
-    rating and summary; then the explanation, analysis paragraphs and research topics)."""
-    return 1 + 2 * rounds + 2 + 2
+def chain_length(rounds: int, paragraphs_probed: bool = True) -> int:
+    """Dependent calls on the longest path: the screener's article question and, when it says
+    yes, one round of concurrent paragraph questions; the extractor, 2 turns per round, the claim
+    judge's ruling and verdict letter, and the report judge's two rounds of concurrent calls
+    (probes, rating and summary; then the explanation, analysis paragraphs and research
+    topics)."""
+    return 1 + int(paragraphs_probed) + 1 + 2 * rounds + 2 + 2
 
 
 def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:
@@ -169,7 +171,8 @@ def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: i
     with latency_server(delay, claims) as base_url:
         first, walls, report, naive_wall, naive_calls = asyncio.run(timed(base_url))
     wall = statistics.median(walls)
-    bound = chain_length(rounds) * delay
+    chain = chain_length(rounds, report.meta.usage["screener"].calls > 1)
+    bound = chain * delay
     calls = sum(u.calls for u in report.meta.usage.values())
     return {
         "critical_path_ratio": round(wall / bound, 3),
@@ -178,7 +181,7 @@ def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: i
             "claims": len(report.claims),
             "rounds": rounds,
             "calls": calls,
-            "longest_chain_calls": chain_length(rounds),
+            "longest_chain_calls": chain,
             "lower_bound_s": round(bound, 3),
             "wall_s": round(wall, 3),
             "first_article_s": round(first, 3),

@@ -245,7 +245,8 @@ def judge_reply(
     probe_yes = {**PROBE_YES, **(probe_yes or {})}
 
     def reply(messages: list[BaseMessage]) -> AIMessage:
-        text = prompt_text(messages[1:])  # the role's prompt (and any repair request)
+        # The role's prompt (and any repair request); the screener sends its prompt alone.
+        text = prompt_text(messages[1:] or messages)
         if "Answer with exactly one of: A, B, C, D." in text:
             return option_reply(letters)
         if "Answer with exactly one of: yes, no." in text:
@@ -262,3 +263,17 @@ def judge_reply(
         raise AssertionError(f"the judge fake got an unexpected call: {text[:200]}")
 
     return reply
+
+
+def screener_calls(text: str) -> int:
+    """How many paragraph questions the screener asks of `text` (one per unit it probes)."""
+    from debate_eval.agents.screener import MIN_WORDS, split_units
+
+    return sum(len(unit.split()) >= MIN_WORDS for unit in split_units(text)[1])
+
+
+def screener_calls_for_file(path) -> int:
+    """screener_calls for an article file as `run` reads it."""
+    from debate_eval.inputs import load_article
+
+    return screener_calls(load_article(str(path)).text)

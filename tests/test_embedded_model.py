@@ -103,17 +103,34 @@ def test_label_probabilities_come_from_the_real_servers_logprobs(served):
     assert usage.calls == 2 and usage.output_tokens <= 2
 
 
-def test_the_server_batches_as_many_sequences_as_the_profile_sends(served):
+def test_the_server_has_the_slots_of_the_profile(served):
     from debate_eval.embedded.weights import get_local_model
 
     props = httpx.get(served.removesuffix("/v1") + "/props", timeout=10).json()
-    assert props["total_slots"] == get_local_model(MODEL).slots == 3
+    assert props["total_slots"] == get_local_model(MODEL).slots
 
 
-def test_a_read_article_is_shared_with_every_slot(served):
+@pytest.fixture(scope="module")
+def three_slots():
+    """A server with three parallel slots (the profile's default is one)."""
+    from dataclasses import replace
+
+    from debate_eval.embedded.server import start, stop
+    from debate_eval.embedded.weights import get_local_model
+
+    process, base_url = start(replace(get_local_model(MODEL), slots=3))
+    yield base_url
+    stop(process)
+
+
+def test_a_read_article_is_shared_with_every_slot(three_slots):
     """After share_cached_prompt, calls that start together on the same article each find it
     cached, whichever slot they land on."""
     from debate_eval.embedded.server import share_cached_prompt
+
+    served = three_slots
+    props = httpx.get(served.removesuffix("/v1") + "/props", timeout=10).json()
+    assert props["total_slots"] == 3
 
     article = " ".join(SHORT.read_text().split()[:250])
     system = {

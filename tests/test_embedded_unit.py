@@ -20,8 +20,8 @@ def test_no_key_and_no_endpoint_selects_the_embedded_model():
     assert backend.kind == "embedded"
     assert backend.local_model.name == "qwen2.5-coder-1.5b"
     options = backend.run_options()
-    # One call in flight per server slot, one slot per debated claim.
-    assert options.max_concurrency == backend.local_model.slots == 3
+    # One call in flight per server slot (one slot on 2 cores: measured faster than three).
+    assert options.max_concurrency == backend.local_model.slots == 1
     assert options.max_claims == 3
     roles = backend.role_settings("http://127.0.0.1:1/v1")
     for role, rs in roles.items():
@@ -115,3 +115,21 @@ def test_missing_engine_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "xllamacpp", None)
     with pytest.raises(ConfigError, match=r"pip install 'xllamacpp==2026.10.11549'"):
         server.check_installed()
+
+
+def test_prompt_sharing_is_wired_only_for_a_multi_slot_embedded_server():
+    from dataclasses import replace
+
+    from debate_eval.backend import with_prompt_sharing
+    from debate_eval.llm import RoleModels
+
+    models = RoleModels(*(object() for _ in range(5)))
+    embedded = select_backend(load_settings(env={}))
+    remote = select_backend(load_settings(env={"OPENAI_API_KEY": "sk-x"}))
+    url = "http://127.0.0.1:1/v1"
+    assert with_prompt_sharing(embedded, models, url).share_prompt_cache is None
+    assert with_prompt_sharing(remote, models, url).share_prompt_cache is None
+    three = replace(embedded, local_model=replace(embedded.local_model, slots=3))
+    shared = with_prompt_sharing(three, models, url).share_prompt_cache
+    assert shared is not None and shared.args == (url,)
+    assert shared.func.__name__ == "share_cached_prompt"

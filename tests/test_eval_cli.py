@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.fakes import screener_calls
 from tests.test_http import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     out = tmp_path / "out"
     args = [
         "eval",
-        str(examples_dataset(tmp_path)),
+        str(dataset := examples_dataset(tmp_path)),
         "--base-url",
         stub_server.base_url,
         "--judges",
@@ -50,12 +51,15 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert first.returncode == 0, first.stderr
     assert "Judges compared" in first.stdout
     seen = len(stub_server.requests())
-    # Per article: the screener's question and one extraction (the swapped debate's are the same
-    # requests: cached), 2 debates
-    # x 2 claims x (2 turns + ruling + verdict), the debate judge's 10 checklist probes (the same
-    # requests for both orders: cached) and its rating on both orders, the baseline and the
-    # panel's 3 members, the first of which is the baseline itself (cached).
-    assert seen == 3 * (1 + 1 + 2 * 2 * 4 + 10 + 2 + 1 + 2)
+    # Per article: the screener's paragraph questions and one extraction (the swapped debate's
+    # are the same requests: cached; so are the judges' own screening), 2 debates x 2 claims x
+    # (2 turns + ruling + verdict), the debate judge's 10 checklist probes (the same requests for
+    # both orders: cached) and its rating on both orders, the baseline and the panel's 3
+    # members, the first of which is the baseline itself (cached).
+    screener = sum(
+        screener_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
+    )
+    assert seen == screener + 3 * (1 + 2 * 2 * 4 + 10 + 2 + 1 + 2)
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
@@ -108,9 +112,10 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
         result.stdout.split()
     )
     bodies = [json.dumps(r) for r in stub_server.requests()]
-    # the screener's question, extraction, 2 turns + ruling + verdict, the debate judge's 10
-    # probes and rating, the baseline
-    assert len(bodies) == 1 + 1 + 4 + 11 + 1
+    # the screener's paragraph questions (on the text left after the planted paragraph),
+    # extraction, 2 turns + ruling + verdict, the debate judge's 10 probes and rating, the
+    # baseline
+    assert len(bodies) == screener_calls(text) + 1 + 4 + 11 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)
 

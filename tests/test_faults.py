@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import StubServerProcess, stub_args
+from tests.fakes import screener_calls_for_file
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 
@@ -35,8 +36,8 @@ def fault_server(tmp_path):
 
 
 def run(server: StubServerProcess, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    """One claim, one round: the screener's article question, extractor, advocate, skeptic, the
-    claim judge's ruling and verdict, then the report judge's calls."""
+    """One claim, one round: the screener's paragraph questions, extractor, advocate, skeptic,
+    the claim judge's ruling and verdict, then the report judge's calls."""
     return subprocess.run(
         [
             sys.executable,
@@ -70,9 +71,10 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
     return line
 
 
-# The first request is the screener's one-token question about the whole article (answered
-# "no" by the stub, so no paragraph is probed): faults meant for the extractor come after it.
-SCREENED = "ok,"
+# The first requests are the screener's one-token questions, one per paragraph: faults meant for
+# the extractor come after them.
+SCREENER_CALLS = screener_calls_for_file(OP_ED)
+SCREENED = "ok," * SCREENER_CALLS
 
 
 def faults_seen(server: StubServerProcess) -> list[str]:
@@ -80,14 +82,16 @@ def faults_seen(server: StubServerProcess) -> list[str]:
 
 
 def test_429_with_retry_after_is_waited_out_then_the_run_succeeds(fault_server, tmp_path):
-    server = fault_server("429:1,429:1")
+    # Aimed at the extractor's call (the screener's go out together, so would not show the wait).
+    server = fault_server(SCREENED + "429:1,429:1")
     result = run(server, tmp_path)
     assert result.returncode == 0, result.stderr
     calls = sum(
         u["calls"] for u in json.loads((tmp_path / "r.json").read_text())["meta"]["usage"].values()
     )
-    assert faults_seen(server) == ["429", "429", *["ok"] * calls]
-    arrivals = [r["at"] for r in server.requests()[:3]]
+    n = SCREENER_CALLS
+    assert faults_seen(server) == ["ok"] * n + ["429", "429", *["ok"] * (calls - n)]
+    arrivals = [r["at"] for r in server.requests()[n : n + 3]]
     # The client waited as long as Retry-After said before each retry.
     assert arrivals[1] - arrivals[0] >= 0.95
     assert arrivals[2] - arrivals[1] >= 0.95
@@ -101,7 +105,7 @@ def test_429_forever_gives_up_after_bounded_retries(fault_server, tmp_path):
         f"error: extractor: {server.base_url} answered HTTP 429 (rate limited) after 3 attempts: "
         "rate limit reached, slow down"
     )
-    assert len(server.requests()) == 1 + 3
+    assert len(server.requests()) == SCREENER_CALLS + 3
 
 
 @pytest.mark.parametrize("status", ["500", "503"])
@@ -112,7 +116,7 @@ def test_server_errors_are_retried_then_reported(fault_server, tmp_path, status)
         f"error: extractor: {server.base_url} answered HTTP {status} after 3 attempts: "
         "the model server is overloaded"
     )
-    assert len(server.requests()) == 1 + 3
+    assert len(server.requests()) == SCREENER_CALLS + 3
 
 
 def test_one_server_error_is_recovered_from(fault_server, tmp_path):
@@ -126,7 +130,7 @@ def test_a_call_slower_than_the_timeout_cannot_hang(fault_server, tmp_path):
     server = fault_server(SCREENED + "slow:30*")
     line = one_error_line(run(server, tmp_path, "--timeout", "1"))
     assert line == f"error: extractor: no reply from {server.base_url} within 1 s after 3 attempts"
-    assert len(server.requests()) == 1 + 3
+    assert len(server.requests()) == SCREENER_CALLS + 3
 
 
 def test_a_dropped_connection_is_retried_then_reported(fault_server, tmp_path):
@@ -134,7 +138,7 @@ def test_a_dropped_connection_is_retried_then_reported(fault_server, tmp_path):
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: extractor: connection to {server.base_url} failed (")
     assert line.endswith("after 3 attempts")
-    assert len(server.requests()) == 1 + 3
+    assert len(server.requests()) == SCREENER_CALLS + 3
 
 
 def test_truncated_tool_arguments_get_one_repair_retry(fault_server, tmp_path):
@@ -143,15 +147,16 @@ def test_truncated_tool_arguments_get_one_repair_retry(fault_server, tmp_path):
     assert line.startswith(
         "error: extractor: invalid structured reply for ExtractedClaims after a retry: "
     )
-    assert len(server.requests()) == 1 + 2
+    assert len(server.requests()) == SCREENER_CALLS + 2
 
 
 def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_server, tmp_path):
     server = fault_server(SCREENED + "invalid")
     assert run(server, tmp_path).returncode == 0
     requests = server.requests()
-    assert faults_seen(server)[:3] == ["ok", "invalid", "ok"]
-    repair = requests[2]["messages"]
+    n = SCREENER_CALLS
+    assert faults_seen(server)[: n + 2] == ["ok"] * n + ["invalid", "ok"]
+    repair = requests[n + 1]["messages"]
     assert repair[-2]["role"] == "assistant"
     assert '{"x": 1}' in repair[-2]["content"]
     assert repair[-1]["content"].startswith("Your previous reply could not be used: ")
@@ -162,7 +167,7 @@ def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
     server = fault_server(SCREENED + "ok,empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"
-    assert faults_seen(server) == ["ok", "ok", "empty", "empty"]
+    assert faults_seen(server) == ["ok"] * (SCREENER_CALLS + 1) + ["empty", "empty"]
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
@@ -172,7 +177,8 @@ def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
     # The screener's and the debate's five calls, then the judge's first calls (its probes go
     # out together; once one has failed three times the others are cancelled).
     seen = faults_seen(server)
-    assert seen[:6] == ["ok"] * 6 and set(seen[6:]) == {"500"} and len(seen) >= 9
+    n = SCREENER_CALLS + 5
+    assert seen[:n] == ["ok"] * n and set(seen[n:]) == {"500"} and len(seen) >= n + 3
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line
     saved = json.loads(partial.read_text())

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from debate_eval.schemas import RATING_LABELS, Report
+from tests.fakes import screener_calls_for_file
 
 ROOT = Path(__file__).resolve().parents[1]
 OP_ED = ROOT / "examples" / "pytorch-triton-cuda-oped.md"
@@ -57,10 +58,10 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # The screener's question (the checklist's "addresses AI systems" probe, not asked again),
-    # 3 verdicts, the rating and the other 9 probes: one-token calls read from logprobs.
+    # The screener's paragraph questions, 3 verdicts, the rating and the 10 checklist probes:
+    # one-token calls read from logprobs.
     scored = [r for r in requests if r.get("top_logprobs")]
-    assert len(scored) == 1 + 3 + 1 + 9
+    assert len(scored) == screener_calls_for_file(OP_ED) + 3 + 11
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -75,7 +76,7 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert 1 <= len(analysts) <= 4
     # extractor + 3 claims x (2 rounds x 2 debaters + ruling + verdict) + the judge's parts:
     # 11 scored calls, summary, explanation, one call per finding, research topics.
-    assert len(requests) == 1 + 3 * 6 + 11 + 3 + len(analysts)
+    assert len(requests) == screener_calls_for_file(OP_ED) + 1 + 3 * 6 + 11 + 3 + len(analysts)
     structured = [r for r in requests if r.get("tools")]
     assert len(structured) == 1 + 3 + 2
     for r in structured:
@@ -90,9 +91,10 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert judge_request["model"] == "stub-judge"
     assert judge_request["temperature"] == 0
     assert all(r.get("max_tokens") or r.get("max_completion_tokens") for r in requests)
-    # The article is the shared first message of every request (the prefix cache's friend).
+    # The article is the shared first message of every request (the prefix cache's friend), and
+    # the screener's instructions that of each of its paragraph questions.
     first = {json.dumps(r["messages"][0]) for r in requests}
-    assert len(first) == 1
+    assert len(first) == 2
 
 
 def run_short(stub_server, tmp_path, method: str) -> Report:
@@ -134,9 +136,10 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
     assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    # screener, extractor, 2 claims × (2 turns, ruling, verdict), 9 probes and rating, summary,
-    # explanation, topics, analysts.
-    assert len(requests) == 1 + 1 + 2 * 4 + 10 + 3 + len(analysts)
+    # screener, extractor, 2 claims × (2 turns, ruling, verdict), 10 probes and rating,
+    # summary, explanation, topics, analysts.
+    screener = screener_calls_for_file(OP_ED)
+    assert len(requests) == screener + 1 + 2 * 4 + 11 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from debate_eval.injection import quarantine
+from debate_eval.injection import instructions_for_ai, quarantine
 from debate_eval.inputs import load_article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,3 +73,41 @@ def test_load_article_hands_the_agents_the_quarantined_text(tmp_path):
     article = load_article(str(path))
     assert article.text == CLEAN
     assert "SYSTEM NOTE" in article.notices[0]  # quoted in the report, not read by the agents
+
+
+# Ordinary news prose about judges, models, ratings, assistants and systems: none of it is an
+# instruction to an AI system.
+NEWS = [
+    "The judge will consider the appeal next week.",
+    "The judge must rule on the motion before the trial can begin.",
+    "The model should score well on the test, analysts said.",
+    "Experts say the assistant coach will rate the players next month.",
+    "Moody's will rate the bonds after the audit, and the agency must label them investment grade.",
+    "The new system prompt: engineers reviewed it before the launch.",
+    "Reviewers should rate the restaurant on service, not on price, the guide says.",
+    "Critics said the chatbot must be regulated before it can be sold to schools.",
+    "The evaluators will score each proposal and publish the results in May.",
+    "An assistant to the mayor said the system had failed twice this year.",
+    "Ignore the noise, the coach told his players before the final.",
+    "The AI model was trained on data that its makers would not disclose.",
+]
+
+
+@pytest.mark.parametrize("sentence", NEWS)
+def test_news_prose_is_not_taken_for_an_instruction(sentence):
+    assert instructions_for_ai(sentence) == []
+    notices: list[str] = []
+    assert quarantine(sentence, notices) == sentence
+    assert notices == []
+
+
+DEV_SET = ROOT.parent / "shared" / "data" / "semeval2019-hyperpartisan-dev.jsonl"
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="the development set is not next to the repo")
+def test_no_development_article_is_flagged():
+    import json
+
+    rows = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
+    assert len(rows) == 40
+    assert [r["id"] for r in rows if instructions_for_ai(r["text"])] == []

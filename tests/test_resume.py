@@ -14,18 +14,24 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import StubServerProcess, stub_args
+from tests.fakes import screener_calls_for_file
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
-# The fewest calls of a 2-claim, 2-round run: the screener's question, extractor, 2 x (4 turns +
-# ruling + verdict), and the report judge's other 9 probes, rating, summary, explanation, one
-# finding, research topics.
-CALLS = 1 + 1 + 2 * 6 + 14
+# The screener's paragraph questions come first.
+SCREENER = screener_calls_for_file(OP_ED)
+# The fewest calls of a 2-claim, 2-round run: the screener's, extractor, 2 x (4 turns + ruling
+# + verdict), and the report judge's 10 probes, rating, summary, explanation, one finding,
+# research topics.
+CALLS = SCREENER + 1 + 2 * 6 + 15
+# Answered before the kill: the screener's, the extractor's and the two first turns.
+ANSWERED = SCREENER + 3
 
 
 @pytest.fixture
 def server(tmp_path):
-    # Four answers, then two calls that hang (one per concurrent debate), then normal service.
-    server = StubServerProcess(tmp_path / "requests.jsonl", faults="ok,ok,ok,ok,slow:600,slow:600")
+    # The answers, then two calls that hang (one per concurrent debate), then normal service.
+    faults = "ok," * ANSWERED + "slow:600,slow:600"
+    server = StubServerProcess(tmp_path / "requests.jsonl", faults=faults)
     yield server
     server.stop()
 
@@ -54,7 +60,7 @@ def start_and_stop(server, tmp_path: Path, sig: int) -> tuple[str, subprocess.Po
         str(out),
     )
     deadline = time.monotonic() + 60
-    while len(server.requests()) < 6:
+    while len(server.requests()) < ANSWERED + 2:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the run never reached its sixth call"
         time.sleep(0.05)
@@ -71,8 +77,8 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     run_id, killed = start_and_stop(server, tmp_path, signal.SIGKILL)
     assert killed.returncode == -signal.SIGKILL
     before = server.requests()
-    assert [r["fault"].split(":")[0] for r in before] == ["ok"] * 4 + ["slow"] * 2
-    answered = {json.dumps(r["messages"]) for r in before[:4]}
+    assert [r["fault"].split(":")[0] for r in before] == ["ok"] * ANSWERED + ["slow"] * 2
+    answered = {json.dumps(r["messages"]) for r in before[:ANSWERED]}
 
     resumed = cli(tmp_path, "--resume", run_id, "--quiet")
     _, stderr = resumed.communicate(timeout=120)
@@ -80,12 +86,12 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     after = server.requests()[len(before) :]
     report = json.loads((tmp_path / "r.json").read_text())
     calls = sum(u["calls"] for u in report["meta"]["usage"].values())
-    # Only the calls that had not finished were made again: all but the 4 answered before.
+    # Only the calls that had not finished were made again: all but those answered before.
     assert calls >= CALLS
-    assert len(after) == calls - 4
+    assert len(after) == calls - ANSWERED
     assert not answered & {json.dumps(r["messages"]) for r in after}
     # The two calls in flight at the kill were the first ones asked again.
-    assert {json.dumps(r["messages"]) for r in before[4:]} <= {
+    assert {json.dumps(r["messages"]) for r in before[ANSWERED:]} <= {
         json.dumps(r["messages"]) for r in after
     }
     report = json.loads((tmp_path / "r.json").read_text())
@@ -106,7 +112,7 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     again = cli(tmp_path, "--resume", run_id, "--quiet")
     again.communicate(timeout=60)
     assert again.returncode == 0
-    assert len(server.requests()) == len(before) + calls - 4
+    assert len(server.requests()) == len(before) + calls - ANSWERED
     assert json.loads((tmp_path / "r.json").read_text())["claims"] == report["claims"]
 
 

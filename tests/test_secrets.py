@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import StubServerProcess
+from tests.fakes import screener_calls_for_file
 from tests.test_eval_cli import examples_dataset
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
@@ -41,9 +42,11 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
     work.mkdir()
     outputs: list[str] = []
     ok = StubServerProcess(tmp_path / "ok.jsonl")
-    # A server that echoes the key in its 401 message, and one that fails after two turns.
+    # A server that echoes the key in its 401 message, and one that fails after two turns (after
+    # the screener's paragraph questions and the extractor).
     echo = StubServerProcess(tmp_path / "echo.jsonl", faults="401*")
-    late = StubServerProcess(tmp_path / "late.jsonl", faults="ok,ok,ok,500*")
+    answered = screener_calls_for_file(OP_ED) + 3
+    late = StubServerProcess(tmp_path / "late.jsonl", faults="ok," * answered + "500*")
     try:
         common = ["--model", "stub", "--max-claims", "1", "--rounds", "1"]
         good = run(

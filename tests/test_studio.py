@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.fakes import screener_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 OP_ED = ROOT / "examples" / "short-remote-work-oped.md"
@@ -81,9 +82,12 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
         (c, r, role) for c in ("c1", "c2") for r in (1, 2) for role in ("advocate", "skeptic")
     )
     requests = stub_server.requests()
-    # the screener's question, extractor, 2 claims x (4 turns + ruling + verdict letter), the
-    # report judge's small calls
+    # the screener's paragraph questions, extractor, 2 claims x (4 turns + ruling + verdict
+    # letter), the report judge's small calls
     judge_calls = report["meta"]["usage"]["judge"]["calls"]
-    assert judge_calls >= 14  # 9 probes, rating, summary, explanation, a finding, topics
-    assert len(requests) == 1 + 1 + 2 * (4 + 2) + judge_calls
+    assert judge_calls >= 15  # 10 probes, rating, summary, explanation, a finding, topics
+    screener = screener_calls(OP_ED.read_text())
+    screened = [r for r in requests if "Role: screener" in r["messages"][0]["content"]]
+    assert len(screened) == screener > 0
+    assert len(requests) == screener + 1 + 2 * (4 + 2) + judge_calls
     assert {r["model"] for r in requests} == {"stub-model"}

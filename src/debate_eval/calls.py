@@ -151,8 +151,10 @@ async def gather_calls(*calls: Awaitable[R]) -> list[R]:
             tasks = [group.create_task(_as_coroutine(c)) for c in calls]
     except BaseExceptionGroup as failed:
         # The first failure as itself (a DebateEvalError keeps its one line; anything else
-        # keeps its type and traceback), not wrapped in a group.
-        raise failed.exceptions[0] from None
+        # keeps its type and traceback), not wrapped in a group; its own cause (the client's
+        # error, shown by --debug) stays chained.
+        first = failed.exceptions[0]
+        raise first from first.__cause__
     return [t.result() for t in tasks]
 
 

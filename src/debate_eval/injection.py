@@ -1,9 +1,14 @@
-"""Spotting text in an article that addresses AI systems rather than human readers.
+"""Spotting text in an article that addresses AI systems rather than human readers, by its form.
 
 The article is always fenced and treated as data (prompts.fence). On top of that, paragraphs that
 address AI systems are left out of what the agents read (`quarantine`), so planted instructions
 cannot move the rating, and the report says what was left out: someone trying to steer an AI
 reader is itself worth knowing about the article.
+
+These patterns catch only forms that ordinary prose does not take (override instructions, fake
+system notes and fences, chat-template markers, orders to AI systems about rating "this
+article"); "The judge will consider the appeal" is news, not an instruction. Plants worded like
+prose are the screener's job (agents/screener.py), which asks the model.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ import re
 _PATTERNS = [
     r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|your)\b"
     r"[^.\n]{0,20}\b(instructions?|prompts?|rules|guidelines|directions)\b",
-    r"\b(new|updated|real|actual)\s+(system\s+)?(instructions?|prompt)\s*:",
-    r"\b(system|developer)\s*(note|message|prompt|override)\s*:",
+    r"(?:^|[.!?]\s+)(new|updated|real|actual)\s+(system\s+)?(instructions?|prompt)\s*:",
+    r"\b(system|developer)\s*(note|message|override)\s*:",
     r"^\s*\[?\s*(system|assistant)\s*\]?\s*:",
-    r"\byou\s+are\s+(now\s+)?(an?\s+)?(ai|assistant|language\s+model|llm|chatbot|judge|evaluator)\b",
-    r"\b(ai|llm|language\s+model|assistant|model|judge|evaluator)s?\b[^.\n]{0,60}"
-    r"\b(must|should|shall|will)\b[^.\n]{0,40}\b(rate|label|classify|score|judge|consider)\b",
+    r"\byou\s+are\s+now\s+(an?\s+)?(ai|assistant|language\s+model|llm|chatbot|judge|evaluator)\b",
+    # An order about rating this very article, to a judge or AI system.
+    r"\b(ai|llm|language\s+models?|chatbots?|assistants?|judges?|evaluators?|reviewers?|models?)"
+    r"\b[^.\n]{0,60}\b(must|should|shall)\b[^.\n]{0,30}\b(rate|label|classify|score)\s+"
+    r"(it|this|the)\b[^.\n]{0,30}\b(balanced|neutral|unbiased|fair)\b",
     r"\b(rate|label|classify|mark|score)\s+(this|the)\s+(article|text|piece|story)\b[^.\n]{0,40}"
-    r"\b(as|balanced|neutral|unbiased|well)\b",
+    r"\b(balanced|neutral|unbiased)\b",
     r"</?\s*(article|system|instructions?|im_start|im_end)\s*>",
     r"<\|\s*(im_start|im_end|system|endoftext)\s*\|>",
 ]

@@ -47,7 +47,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "finding": frozenset({"finding", "evidence"}),
     "topics": frozenset({"findings"}),
     "verdict": frozenset({"claim_id"}),
-    "screener": frozenset({"paragraph"}),
+    "screener": frozenset(),
 }
 
 

@@ -97,7 +97,6 @@ class RunStore:
             schemas.ClaimRuling,
             schemas.Turn,
             schemas.TokenUsage,
-            schemas.ChecklistItem,
             schemas.Report,
         ]
         async with aiosqlite.connect(self.path) as conn:

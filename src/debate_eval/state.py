@@ -8,7 +8,7 @@ from typing import Annotated, TypedDict
 
 from debate_eval.calls import add_usage
 from debate_eval.llm import RoleModels
-from debate_eval.schemas import ChecklistItem, Claim, ClaimRuling, Report, TokenUsage, Turn
+from debate_eval.schemas import Claim, ClaimRuling, Report, TokenUsage, Turn
 from debate_eval.scoring.calibration import Calibration
 
 
@@ -55,8 +55,6 @@ class GraphState(TypedDict, total=False):
     max_claims: int
     skeptic_first: bool
     notices: Annotated[list[str], operator.add]  # what the reader should know about the input
-    # Checklist probes answered before the report (the screener's), not to be asked again.
-    probed: list[ChecklistItem]
     claims: list[Claim]
     turns: Annotated[list[Turn], operator.add]
     rulings: Annotated[dict[str, ClaimRuling], merge_dicts]

@@ -255,7 +255,6 @@ async def ajudge(
     template: str | None = None,
     rating_judge: str = "debate",
     calibration: Calibration | None = None,
-    probed: Sequence[ChecklistItem] = (),
 ) -> Report:
     """Write the report from a finished debate (async). Meta covers the judge's calls only.
 
@@ -264,7 +263,6 @@ async def ajudge(
     matches. The prose parts (summary, explanation, analysis, topics) are small calls of their
     own; one that fails is listed in meta.problems and never costs the rating.
     template: a replacement for prompts/rating.md (same placeholders), e.g. from an eval config.
-    probed: checklist probes already answered for this article (the screener's), not re-asked.
     """
     if rating_judge not in RATING_JUDGES:
         raise ValueError(
@@ -276,16 +274,13 @@ async def ajudge(
     # Two rounds of concurrent calls: what needs only the article (probes, rating, summary),
     # then what needs the label and the findings (explanation, analysis, topics).
     evidence = debate_evidence(claims, transcript) if rating_judge == "debate" else ""
-    known = {item.id: item for item in probed}
     (items, usage), dist, summary = await gather_calls(
-        run_probes(article, model, role="judge", probes=[p for p in PROBES if p.id not in known]),
+        run_probes(article, model, role="judge"),
         rate_article(article, model, evidence=evidence, role="judge", template=template)
         if rating_judge != "checklist"
         else _nothing(),
         parts.structured("summary", "summary", SummaryDraft),
     )
-    measured = {item.id: item for item in items}
-    items = [known.get(p.id) or measured[p.id] for p in PROBES]
     features = rating_features(items, dist, claims)
     if dist is not None:
         usage = add_usage(usage, dist.usage)
@@ -397,6 +392,5 @@ async def judge_node(state: GraphState, runtime: Runtime[DebateContext]) -> Grap
         method=models.structured_method,
         rating_judge=context.rating_judge,
         calibration=context.calibration,
-        probed=state.get("probed", []),
     )
     return {"report": report, "usage": report.meta.usage}

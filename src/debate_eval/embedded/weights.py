@@ -27,11 +27,11 @@ class LocalModel:
     parts: tuple[tuple[str, str, str], ...]  # (distribution, version, file inside it)
     sha256: str
     n_ctx: int = 8192  # per slot
-    # Parallel sequences the server batches together, one per debated claim: aggregate generation
-    # grows with them on 2 cores, while prompt reading does not, and a slot's cached article
-    # prefix is not shared with the others, so each extra slot reads the article once more
-    # (docs/performance.md, "Embedded engine"). Calls in flight are capped at this number.
-    slots: int = 3
+    # Parallel sequences the server batches together; calls in flight are capped at this number.
+    # One: on 2 cores a run is bound by compute (prompt reading above all), and the example
+    # op-ed took 757 s with one slot against 833 s with three, one per claim (the claims'
+    # debates batched; docs/performance.md, "Embedded engine"). More slots pay where cores do.
+    slots: int = 1
 
     @property
     def requirements(self) -> list[str]:

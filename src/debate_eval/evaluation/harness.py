@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from debate_eval.agents.screener import screen, screened_text
 from debate_eval.errors import DebateEvalError
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
@@ -42,7 +43,7 @@ def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
         "structured_method": models.structured_method,
         "prompts_sha256": {
             name: prompt_hash(load_prompt(name))
-            for name in ("context", "extractor", "advocate", "skeptic", "claim_judge")
+            for name in ("context", "screener", "extractor", "advocate", "skeptic", "claim_judge")
         },
     }
 
@@ -83,6 +84,19 @@ async def get_debate(
     return debate
 
 
+async def screened(example: Example, models: RoleModels) -> Example:
+    """The example as every judge reads it: paragraphs the screener (agents/screener.py) finds
+    written to AI systems left out, as in `run` (a debate screens its article itself; on the
+    same text that is the same, cached, request)."""
+    try:
+        screening, _ = await screen(example.text, models.judge)
+    except DebateEvalError:
+        # The judges' own calls to the same model fail the same way and are marked unscored.
+        return example
+    text = screened_text(example.text, screening, [])
+    return replace(example, text=text) if text != example.text else example
+
+
 async def evaluate_article(
     example: Example,
     plan: EvalPlan,
@@ -91,6 +105,7 @@ async def evaluate_article(
     store: ResultsStore,
 ) -> list[Judgment]:
     """Every judgment for one article (stored ones reused), debating first if a judge needs it."""
+    judged: Example | None = None  # screened once a judge has to run (a rerun may need none)
     debate_config = debate_settings(models, options)
     debate_key = settings_key(debate_config)
     judges0 = plan.judges_for_repeat(0)
@@ -116,7 +131,8 @@ async def evaluate_article(
                 found = store.judgment(example.id, judge.name, repeat, order, key)
                 if found is None:
                     debate = debates.get(order)
-                    rating = await judge.rate(example, debate.transcript if debate else None)
+                    judged = judged or await screened(example, models)
+                    rating = await judge.rate(judged, debate.transcript if debate else None)
                     debate_failed = judge.needs_debate and (debate is None or debate.error)
                     if rating.rating is None and debate is not None and debate.error:
                         rating.unscored_reason = f"the debate failed: {debate.error}"

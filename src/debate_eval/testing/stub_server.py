@@ -204,11 +204,22 @@ def _options_in_prompt(messages: list[dict]) -> list[str]:
     return [o.strip() for o in match.group(1).split(",")] if match else []
 
 
+# The screener asks of every paragraph whether it is written to AI systems: like a real model on
+# ordinary text, the stub says no, unless the paragraph says it is for automated readers.
+_SCREENER_RE = re.compile(r"Role: screener\b")
+_PLANTED_RE = re.compile(r"(?i)\bautomated (reviewers?|readers?|systems?)\b")
+
+
 def option_logprobs(messages: list[dict], options: list[str]) -> tuple[str, dict]:
     """A deterministic answer to an option question, with OpenAI-format logprobs: each option
     as two token variants ("A" and " A"), as real tokenizers produce, plus one non-option."""
     digest = hashlib.sha256(json.dumps(messages).encode()).digest()
     weights = [1.0 + digest[i] / 64 for i in range(len(options))]
+    last = str(messages[-1].get("content", "")) if messages else ""
+    first = str(messages[0].get("content", "")) if messages else ""
+    if options == ["yes", "no"] and _SCREENER_RE.search(first):
+        planted = _PLANTED_RE.search(last.split("<paragraph>", 1)[-1])
+        weights = [30.0, 1.0] if planted else [1.0, 30.0]
     total = sum(weights) / 0.95  # 5% on a token that is no option
     alternatives = []
     for option, weight in zip(options, weights, strict=True):
