@@ -359,3 +359,28 @@ def test_judges_on_the_shared_endpoint_name_it_stably(tmp_path):
     assert baseline.endpoint == "embedded:m"
     assert {m.endpoint for m in panel.members} == {"embedded:m"}
     assert far.endpoint is None
+
+
+def test_every_setting_that_changes_a_debate_changes_its_store_key():
+    from dataclasses import replace
+
+    from debate_eval.evaluation.harness import debate_settings
+    from debate_eval.evaluation.store import settings_key
+    from debate_eval.llm import build_role_models
+    from debate_eval.runner import RunOptions
+    from debate_eval.schemas import ROLES
+
+    def key(options=RunOptions(), **advocate):
+        roles = {role: RoleSettings(model="m", api_key="k") for role in ROLES}
+        roles["advocate"] = replace(roles["advocate"], **advocate)
+        return settings_key(debate_settings(build_role_models(roles, "json_text"), options))
+
+    base = key()
+    changed = {
+        "history window": key(RunOptions(history_turns=4)),
+        "words per turn": key(RunOptions(words_per_turn=80)),
+        "debater temperature": key(temperature=0.9),
+        "debater token cap": key(max_tokens=123),
+    }
+    assert key() == base
+    assert [name for name, k in changed.items() if k == base] == []

@@ -34,17 +34,27 @@ class EvalPlan:
     article_concurrency: int = 4
 
 
+# The prompts a stored debate (claims, turns, verdicts) was made with.
+DEBATE_PROMPTS = ("context", "screener", "extractor", "advocate", "skeptic", "claim_judge", "verdict")
+DEBATE_ROLES = ("extractor", "advocate", "skeptic", "claim_judge")
+
+
+def _sampling(model: Any) -> dict[str, Any]:
+    return {name: getattr(model, name, None) for name in ("temperature", "max_tokens")}
+
+
 def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
+    """Everything that changes a debate: the store's key for it, so changing any of these
+    never silently reuses a debate made with the old value."""
     return {
         "models": models.names(),
+        "sampling": {role: _sampling(models.for_role(role)) for role in DEBATE_ROLES},
         "rounds": options.rounds,
         "max_claims": options.max_claims,
         "words_per_turn": options.words_per_turn,
+        "history_turns": options.history_turns,
         "structured_method": models.structured_method,
-        "prompts_sha256": {
-            name: prompt_hash(load_prompt(name))
-            for name in ("context", "screener", "extractor", "advocate", "skeptic", "claim_judge")
-        },
+        "prompts_sha256": {name: prompt_hash(load_prompt(name)) for name in DEBATE_PROMPTS},
     }
 
 
