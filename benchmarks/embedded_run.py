@@ -19,12 +19,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from debate_eval.backend import open_models, select_backend
-from debate_eval.config import load_settings
+from provenance import write_result
+
+from debate_eval.debate.runner import arun_debate
 from debate_eval.embedded.server import cache_dir
 from debate_eval.embedded.weights import assemble
-from debate_eval.inputs import load_article
-from debate_eval.runner import arun_debate
+from debate_eval.inputs.article import load_article
+from debate_eval.models.backend import open_models, select_backend
+from debate_eval.models.settings import load_settings
 
 try:  # run as a script from the repository root
     from prefix_cache import MessageRecorder, layout_report, speeds_from_log
@@ -44,7 +46,7 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write the measurements here")
     parser.add_argument("--report", default=None, help="write the report (JSON) here")
     args = parser.parse_args()
-    # Show why a structured reply needed a repair retry (debate_eval.calls logs it at INFO).
+    # Show why a structured reply needed a repair retry (debate_eval.models.calls logs it at INFO).
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("debate_eval").setLevel(logging.INFO)
 
@@ -100,7 +102,7 @@ def main() -> None:
     if args.report:
         Path(args.report).write_text(report.model_dump_json(indent=2) + "\n")
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        write_result(args.json, result)
 
 
 if __name__ == "__main__":

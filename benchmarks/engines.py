@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from provenance import write_result
 
 from debate_eval.embedded.server import free_port, serves
 from debate_eval.embedded.weights import DEFAULT_LOCAL_MODEL, assemble, get_local_model
@@ -151,7 +152,7 @@ def main() -> None:
         results["engines"][engine] = measure_engine(engine, gguf, model.name, levels, text)
     print(json.dumps(results, indent=2))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        write_result(args.json, results)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from debate_eval.agents.advocate import advocate
-from debate_eval.agents.claim_judge import claim_judge
-from debate_eval.agents.extractor import extract_claims
-from debate_eval.agents.judge import judge_node
-from debate_eval.agents.skeptic import skeptic
-from debate_eval.llm import RoleModels
-from debate_eval.runner import RunOptions
-from debate_eval.state import DebateContext
+from debate_eval.debate.agents.advocate import advocate
+from debate_eval.debate.agents.claim_judge import claim_judge
+from debate_eval.debate.agents.extractor import extract_claims
+from debate_eval.debate.agents.judge import judge_node
+from debate_eval.debate.agents.skeptic import skeptic
+from debate_eval.debate.runner import RunOptions
+from debate_eval.debate.state import DebateContext
+from debate_eval.models.chat import RoleModels
 
 
 async def naive_debate(article: str, models: RoleModels, options: RunOptions) -> int:

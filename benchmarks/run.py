@@ -17,8 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -26,19 +24,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
 import numpy as np
+from provenance import RESULTS, machine, write_result
 from rich.console import Console
 from rich.table import Table
 
-from debate_eval.backend import select_backend
-from debate_eval.config import load_settings
-from debate_eval.llm import RoleModels, RoleSettings, build_role_models
-from debate_eval.runner import RunOptions, arun_debate
+from debate_eval.debate.runner import RunOptions, arun_debate
+from debate_eval.models.backend import select_backend
+from debate_eval.models.chat import RoleModels, RoleSettings, build_role_models
+from debate_eval.models.settings import load_settings
 from debate_eval.testing.instant_model import CallStats, InstantChatModel
 from debate_eval.testing.launch import launch_server
 
@@ -247,7 +245,7 @@ def measure_throughput(delay: float, articles: int, levels: list[int]) -> dict:
         settings = load_settings(
             {"base_url": base_url, "model": "stub", "max_claims": 1, "rounds": 1}, env={}
         )
-        backend = select_backend(replace(settings, api_key=None))
+        backend = select_backend(settings.model_copy(update={"api_key": None}))
         for k in levels:
             request = EvalRequest(
                 dataset=dataset,
@@ -279,7 +277,7 @@ def measure_embedded() -> dict:
             stdout=subprocess.DEVNULL,
         )
         data = json.loads(Path(out.name).read_text())
-    Path(ROOT / "benchmarks/results-embedded-oped.json").write_text(json.dumps(data, indent=2))
+    write_result(RESULTS / "embedded-oped.json", data)
     return embedded_summary(data)
 
 
@@ -297,20 +295,6 @@ def embedded_summary(data: dict) -> dict:
             "prompt_tokens_sent_total": data["prefix_cache"].get("prompt_tokens_sent"),
         }
     }
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
 
 
 def print_table(results: dict) -> None:
@@ -385,7 +369,7 @@ def main() -> None:
     parser.add_argument(
         "--skip-embedded",
         action="store_true",
-        help="full run without the embedded model: reuse benchmarks/results-embedded-oped.json",
+        help="full run without the embedded model: reuse benchmarks/results/embedded-oped.json",
     )
     parser.add_argument(
         "--check",
@@ -413,13 +397,13 @@ def main() -> None:
     )
     if not quick:
         if args.skip_embedded:
-            stored = json.loads((ROOT / "benchmarks/results-embedded-oped.json").read_text())
+            stored = json.loads((RESULTS / "embedded-oped.json").read_text())
             results |= embedded_summary(stored)
         else:
             results |= measure_embedded()
     print_table(results)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        write_result(args.json, results)
     if not quick:
         write_docs(results)
     structure = results["structure"]

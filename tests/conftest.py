@@ -91,7 +91,7 @@ def use_models(monkeypatch: pytest.MonkeyPatch, models) -> None:
     def fake_open_models(backend):
         yield models
 
-    monkeypatch.setattr("debate_eval.backend.open_models", fake_open_models)
+    monkeypatch.setattr("debate_eval.models.backend.open_models", fake_open_models)
 
 
 @pytest.fixture
@@ -101,3 +101,40 @@ def fake_models(monkeypatch: pytest.MonkeyPatch):
     models = scripted_models()
     use_models(monkeypatch, models)
     return models
+
+
+REPO = Path(__file__).resolve().parents[1]
+_BEFORE = pytest.StashKey[set[str] | None]()
+
+
+def _repository_changes() -> set[str] | None:
+    """Files git sees as changed or new in the repository (None: not a git checkout)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return set(done.stdout.splitlines()) if done.returncode == 0 else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = _repository_changes()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test writes into the repository: a file a test left there fails the session."""
+    before = session.config.stash.get(_BEFORE, None)
+    after = _repository_changes()
+    if before is None or after is None:
+        return
+    left = sorted(after - before)
+    if left:
+        print("\ntests wrote into the repository:\n  " + "\n  ".join(left))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from pydantic import BaseModel
 
-from debate_eval.llm import RoleModels
+from debate_eval.models.chat import RoleModels
 
 
 def tool_reply(name: str, args: dict | BaseModel, usage: tuple[int, int] = (100, 20)) -> AIMessage:
@@ -267,13 +267,13 @@ def judge_reply(
 
 def screener_calls(text: str) -> int:
     """How many paragraph questions the screener asks of `text` (one per unit it probes)."""
-    from debate_eval.agents.screener import MIN_WORDS, split_units
+    from debate_eval.debate.agents.screener import MIN_WORDS, split_units
 
     return sum(len(unit.split()) >= MIN_WORDS for unit in split_units(text)[1])
 
 
 def screener_calls_for_file(path) -> int:
     """screener_calls for an article file as `run` reads it."""
-    from debate_eval.inputs import load_article
+    from debate_eval.inputs.article import load_article
 
     return screener_calls(load_article(str(path)).text)

@@ -8,10 +8,10 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from debate_eval.calls import ask_structured, ask_text, parse_json_reply
-from debate_eval.errors import StructuredOutputError
-from debate_eval.schemas import ClaimRuling
-from debate_eval.sentences import fit_length, trim_to_sentence
+from debate_eval.core.errors import StructuredOutputError
+from debate_eval.core.schemas import ClaimRuling
+from debate_eval.core.sentences import fit_length, trim_to_sentence
+from debate_eval.models.calls import ask_structured, ask_text, parse_json_reply
 from tests.fakes import ScriptedChatModel, text_reply
 
 RULING = {"verdict": "contested", "decisive_point": "The skeptic showed the figure is unsourced."}
@@ -113,7 +113,7 @@ def test_overlong_strings_are_cut_to_fit_at_a_sentence_end():
 
 
 def test_a_summary_with_an_overlong_point_is_kept_not_refused():
-    from debate_eval.schemas import SummaryDraft
+    from debate_eval.core.schemas import SummaryDraft
 
     long_point = "The article says the plan works. " * 20  # 660 characters
     draft = SummaryDraft.model_validate({"points": [long_point, "b" * 9, "c" * 9]})
@@ -121,7 +121,7 @@ def test_a_summary_with_an_overlong_point_is_kept_not_refused():
 
 
 def test_too_many_items_keep_the_first_ones():
-    from debate_eval.schemas import SummaryDraft, TopicsDraft
+    from debate_eval.core.schemas import SummaryDraft, TopicsDraft
 
     summary = SummaryDraft.model_validate({"points": [f"Point number {i}." for i in range(5)]})
     assert summary.points == ["Point number 0.", "Point number 1.", "Point number 2."]
@@ -132,15 +132,15 @@ def test_too_many_items_keep_the_first_ones():
 
 
 def test_first_sentence():
-    from debate_eval.sentences import first_sentence
+    from debate_eval.core.sentences import first_sentence
 
     assert first_sentence(' He said "no." Then left. ') == 'He said "no."'
     assert first_sentence("no end here") == "no end here"
 
 
 def test_a_paragraph_is_grounded_in_the_ids_it_cites_or_the_claim_it_discusses():
-    from debate_eval.agents.judge import ground
-    from debate_eval.schemas import Claim
+    from debate_eval.core.schemas import Claim
+    from debate_eval.debate.agents.judge import ground
 
     claims = [
         Claim(id="c1", text="Lanes halve traffic deaths", passage="p"),
@@ -158,7 +158,7 @@ def test_a_paragraph_is_grounded_in_the_ids_it_cites_or_the_claim_it_discusses()
 
 
 def test_a_two_item_summary_with_three_sentences_becomes_three_points():
-    from debate_eval.schemas import SummaryDraft
+    from debate_eval.core.schemas import SummaryDraft
 
     two = [
         "The op-ed says PyTorch 2.0 frees users from CUDA. It credits Triton.",

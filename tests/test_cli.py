@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from debate_eval import cli
-from debate_eval.schemas import RATING_LABELS
+from debate_eval.core.schemas import RATING_LABELS
 from tests.conftest import use_models
 from tests.fakes import ScriptedChatModel, judge_reply, scripted_models
 
@@ -162,7 +162,7 @@ def test_bad_options_exit_2(fake_models, article_file, tmp_path):
     assert invoke("run", str(article_file), "--format", "pdf").exit_code == 2
     result = invoke("run", str(article_file), "--rounds", "0")
     assert result.exit_code == 2
-    assert "rounds must be between 1 and 10, not 0" in result.stderr
+    assert "--rounds 0: Input should be greater than or equal to 1" in result.stderr
     result = invoke("run", str(article_file), "--output", str(tmp_path / "no" / "r.json"))
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
@@ -248,11 +248,13 @@ def test_notices_about_the_input_reach_the_terminal_and_the_report(fake_models, 
     notices = json.loads(out.read_text())["meta"]["notices"]
     assert len(notices) == 1  # the planted line was cut off with the rest
     assert notices[0].startswith(f"The article has {len(long_article.split())} words")
-    from debate_eval.render import to_markdown
-    from debate_eval.schemas import Report
+    from debate_eval.core.schemas import Report
+    from debate_eval.report.markdown import to_markdown
 
     markdown = to_markdown(Report.model_validate_json(out.read_text()))
     assert markdown.startswith("# Balance report\n\n> **Note:** The article has")
     bad = invoke("run", str(path), "--max-article-words", "5")
     assert bad.exit_code == 2
-    assert bad.stderr.strip() == "error: max_article_words must be at least 100, not 5"
+    assert bad.stderr.strip() == (
+        "error: --max-article-words 5: Input should be greater than or equal to 100"
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from debate_eval.config import load_settings
-from debate_eval.errors import ConfigError
+from debate_eval.core.errors import ConfigError
+from debate_eval.models.settings import load_settings
 
 FILE = """
 model = "file-model"
@@ -64,11 +64,47 @@ def test_bad_config_file_names_the_problem(tmp_path, text, message):
     assert message in str(info.value)
 
 
-def test_bad_env_values_are_named():
-    with pytest.raises(ConfigError, match="DEBATE_EVAL_ROUNDS must be a whole number, not 'two'"):
-        load_settings(env={"DEBATE_EVAL_ROUNDS": "two"})
-    with pytest.raises(ConfigError, match="structured_method must be one of function_calling"):
-        load_settings(env={"DEBATE_EVAL_STRUCTURED_METHOD": "xml"})
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            {"env": {"DEBATE_EVAL_ROUNDS": "two"}},
+            "DEBATE_EVAL_ROUNDS 'two': Input should be a valid",
+        ),
+        (
+            {"env": {"DEBATE_EVAL_STRUCTURED_METHOD": "xml"}},
+            "DEBATE_EVAL_STRUCTURED_METHOD 'xml': Input should be 'function_calling', "
+            "'json_mode' or 'json_text'",
+        ),
+        ({"flags": {"rounds": 11}}, "--rounds 11: Input should be less than or equal to 10"),
+        (
+            {"flags": {"rating_judge": "vote"}},
+            "--rating-judge 'vote': Input should be 'debate', 'checklist' or 'baseline-prob'",
+        ),
+    ],
+)
+def test_bad_flag_and_env_values_name_the_flag_or_variable_and_the_allowed_values(source, message):
+    with pytest.raises(ConfigError) as info:
+        load_settings(source.get("flags"), env=source.get("env", {}))
+    assert str(info.value) == message or str(info.value).startswith(message)
+
+
+def test_the_api_key_is_never_read_from_a_config_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('api_key = "sk-in-a-file"\n')
+    with pytest.raises(ConfigError, match="api_key is not read from a config file; use OPENAI_API"):
+        load_settings(env={}, config_path=path)
+
+
+def test_flag_help_and_readme_table_come_from_the_settings_model():
+    from pathlib import Path
+
+    from debate_eval.models.settings import flag_help, settings_table
+
+    assert flag_help("rounds") == "Debate rounds per claim (1-10). [default: 2]"
+    assert "(1-12)" in flag_help("max_claims")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert settings_table() in readme
 
 
 def test_missing_config_file_is_an_error(tmp_path):
@@ -106,3 +142,19 @@ def test_doctor_shows_each_setting_with_its_source_and_checks_the_endpoint(
     assert "sk-test-0123456789" not in result.stdout
     assert any(line.startswith("check: the model answered") for line in lines)
     assert len(stub_server.requests()) == 1
+
+
+def test_embedded_slots_setting_sets_the_servers_slots_and_calls_in_flight():
+    from debate_eval.core.schemas import ROLES
+    from debate_eval.models.backend import select_backend, with_prompt_sharing
+    from debate_eval.models.chat import RoleSettings, build_role_models
+
+    default = select_backend(load_settings(env={}))
+    assert default.local_model.slots == 1
+    backend = select_backend(load_settings(env={"DEBATE_EVAL_EMBEDDED_SLOTS": "3"}))
+    assert backend.local_model.slots == 3
+    assert backend.run_options().max_concurrency == 3
+    models = build_role_models({r: RoleSettings(model="m") for r in ROLES}, "json_text")
+    url = "http://127.0.0.1:9/v1"
+    assert with_prompt_sharing(default, models, url).share_prompt_cache is None
+    assert with_prompt_sharing(backend, models, url).share_prompt_cache is not None

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 from langchain_core.messages import HumanMessage
 
-from debate_eval.calls import ask_structured, ask_text
-from debate_eval.llm import RoleSettings, build_chat_model
-from debate_eval.schemas import RATING_LABELS, ClaimRuling
+from debate_eval.core.schemas import RATING_LABELS, ClaimRuling
+from debate_eval.models.calls import ask_structured, ask_text
+from debate_eval.models.chat import RoleSettings, build_chat_model
 
 pytestmark = pytest.mark.embedded
 
@@ -85,13 +85,14 @@ def test_structured_output_parses_on_the_real_server(served, method):
     ruling, usage = asyncio.run(
         ask_structured(model(served, 150), prompt, ClaimRuling, role="claim_judge", method=method)
     )
-    assert ruling.verdict in ("supported", "contested", "unsupported")
+    # A sweeping claim resting on one unnamed study: a ruling that it is supported is wrong.
+    assert ruling.verdict in ("contested", "unsupported"), ruling
     assert usage.calls in (1, 2)
 
 
 def test_label_probabilities_come_from_the_real_servers_logprobs(served):
-    from debate_eval.scoring.checklist import PROBES, run_probes
-    from debate_eval.scoring.rating import rate_article
+    from debate_eval.debate.scoring.checklist import PROBES, run_probes
+    from debate_eval.debate.scoring.rating import rate_article
 
     article = SHORT.read_text()
     dist = asyncio.run(rate_article(article, model(served, 50)))
@@ -192,7 +193,6 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     jsonschema.validate(report, json.loads(cli("schema").stdout))
     assert len(report["summary"]) == 3
     assert 1 <= len(report["claims"]) <= 2
-    assert all(c["verdict"] in ("supported", "contested", "unsupported") for c in report["claims"])
     assert set(report["meta"]["models"].values()) == {MODEL}
     roles = [t["role"] for t in report["debate"]]
     assert roles.count("advocate") == roles.count("skeptic") == len(report["claims"])
@@ -228,13 +228,18 @@ def test_eval_on_two_dev_articles(served, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["debates"]["count"] + summary["debates"]["failed"] == 2
-    for judge in ("baseline", "debate"):
-        m = summary["judges"][judge]
-        assert m["scored"] + m["unscored"] == 2
-        assert all(r is None or r in RATING_LABELS for r in m["ratings"].values())
+    # Both debates finish on the real model, and the probability-scored debate judge rates both.
+    assert (summary["debates"]["count"], summary["debates"]["failed"]) == (2, 0)
+    assert summary["judges"]["debate"]["unscored"] == 0
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    assert len(rows) == 4
+    assert sorted((r["article_id"], r["judge"]) for r in rows) == sorted(
+        (a, j) for a in summary["judges"]["debate"]["ratings"] for j in ("baseline", "debate")
+    )
+    for row in rows:
+        # The generated-label baseline may fail to name a label; then it says why.
+        assert row["rating"] in RATING_LABELS or (
+            row["judge"] == "baseline" and row["unscored_reason"]
+        )
     assert {r["settings"]["judge"]["model"] for r in rows} == {MODEL}
     assert {r["settings"]["judge"]["structured_method"] for r in rows} == {"json_text"}
     debate_rows = [r for r in rows if r["judge"] == "debate" and r["rating"]]

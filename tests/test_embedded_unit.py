@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from debate_eval.backend import EMBEDDED_MAX_TOKENS, select_backend
-from debate_eval.config import load_settings
+from debate_eval.core.errors import ConfigError
 from debate_eval.embedded import weights
 from debate_eval.embedded.app import build_params
 from debate_eval.embedded.weights import LocalModel, assemble, part_paths
-from debate_eval.errors import ConfigError
+from debate_eval.models.backend import EMBEDDED_MAX_TOKENS, select_backend
+from debate_eval.models.settings import load_settings
 
 
 def test_no_key_and_no_endpoint_selects_the_embedded_model():
@@ -120,8 +120,8 @@ def test_missing_engine_names_the_install_command(monkeypatch):
 def test_prompt_sharing_is_wired_only_for_a_multi_slot_embedded_server():
     from dataclasses import replace
 
-    from debate_eval.backend import with_prompt_sharing
-    from debate_eval.llm import RoleModels
+    from debate_eval.models.backend import with_prompt_sharing
+    from debate_eval.models.chat import RoleModels
 
     models = RoleModels(*(object() for _ in range(5)))
     embedded = select_backend(load_settings(env={}))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from debate_eval.errors import InputError
+from debate_eval.core.errors import InputError
 from debate_eval.evaluation.datasets import get_scheme, load_dataset
 
 SEMEVAL_ARTICLES = """<?xml version="1.0" encoding="utf-8"?>

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage
 
-from debate_eval.backend import Backend
-from debate_eval.config import Settings
-from debate_eval.errors import ConfigError
-from debate_eval.evaluation.command import EvalModels, EvalRequest, run_evaluation
+from debate_eval.core.errors import ConfigError
+from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.evaluation.command import EvalRequest, run_evaluation
+from debate_eval.evaluation.models import EvalModels
 from debate_eval.evaluation.store import ResultsStore, StoreCache
-from debate_eval.llm import RoleSettings
-from debate_eval.schemas import RATING_LABELS
+from debate_eval.models.backend import Backend
+from debate_eval.models.chat import RoleSettings
+from debate_eval.models.settings import Settings
 from tests.conftest import ARTICLE
 from tests.fakes import (
     CLAIMS,
@@ -364,16 +365,17 @@ def test_judges_on_the_shared_endpoint_name_it_stably(tmp_path):
 def test_every_setting_that_changes_a_debate_changes_its_store_key():
     from dataclasses import replace
 
+    from debate_eval.core.schemas import ROLES
+    from debate_eval.debate.runner import RunOptions
     from debate_eval.evaluation.harness import debate_settings
     from debate_eval.evaluation.store import settings_key
-    from debate_eval.llm import build_role_models
-    from debate_eval.runner import RunOptions
-    from debate_eval.schemas import ROLES
+    from debate_eval.models.chat import build_role_models
 
-    def key(options=RunOptions(), **advocate):
+    def key(options=None, **advocate):
         roles = {role: RoleSettings(model="m", api_key="k") for role in ROLES}
         roles["advocate"] = replace(roles["advocate"], **advocate)
-        return settings_key(debate_settings(build_role_models(roles, "json_text"), options))
+        models = build_role_models(roles, "json_text")
+        return settings_key(debate_settings(models, options or RunOptions()))
 
     base = key()
     changed = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from debate_eval.core.schemas import RATING_LABELS
 from debate_eval.evaluation import metrics
 from debate_eval.evaluation.judges import majority
-from debate_eval.schemas import RATING_LABELS
 
 WELL, SLIGHT, MODERATE, STRONG = RATING_LABELS
 

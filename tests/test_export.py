@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from debate_eval.schemas import Report
+from debate_eval.core.schemas import Report
 from tests.test_cli import invoke
 
 SECTIONS = ["Article summary", "Balance rating", "Article analysis", "Topics for further research"]
@@ -91,7 +91,7 @@ def test_render_docx_has_sections_toc_claims_table_and_appendix(report_json, tmp
 
 
 def test_render_md_matches_run_markdown(report_json):
-    from debate_eval.render import to_markdown
+    from debate_eval.report.markdown import to_markdown
 
     result = invoke("render", str(report_json), "--format", "md")
     assert result.stdout == to_markdown(Report.model_validate_json(report_json.read_text()))

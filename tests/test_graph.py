@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
-from debate_eval.agents.judge import ajudge, judge
-from debate_eval.errors import StructuredOutputError
-from debate_eval.runner import (
+from debate_eval.core.errors import StructuredOutputError
+from debate_eval.core.schemas import Claim, Turn
+from debate_eval.debate.agents.judge import ajudge, judge
+from debate_eval.debate.runner import (
     ClaimRuled,
     ClaimsExtracted,
     JudgeStarted,
@@ -16,7 +17,6 @@ from debate_eval.runner import (
     TurnTaken,
     arun_debate,
 )
-from debate_eval.schemas import Claim, Turn
 from tests.fakes import (
     ANALYST_TEXT,
     REPORT,

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from debate_eval.schemas import RATING_LABELS, Report
+from debate_eval.core.schemas import RATING_LABELS, Report
 from tests.fakes import screener_calls_for_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,10 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     jsonschema.validate(report, schema)
     parsed = Report.model_validate(report)
     assert len(parsed.claims) == 3
-    assert all(c.verdict in ("supported", "contested", "unsupported") for c in parsed.claims)
+    for claim in parsed.claims:  # each verdict is the most probable letter the server gave
+        probabilities = claim.verdict_probabilities
+        assert sum(probabilities.values()) == pytest.approx(1, abs=1e-6)
+        assert claim.verdict == max(probabilities, key=probabilities.get)
     assert parsed.meta.models["judge"] == "stub-judge"
     assert parsed.meta.models["advocate"] == "stub-model"
     assert parsed.meta.usage["advocate"].input_tokens > 0
@@ -163,8 +166,8 @@ def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
 def test_plain_judge_function_twice_over_keep_alive_http(stub_server):
     """judge() is synchronous; called twice with one model over a keep-alive server, its pooled
     connection must still belong to a live event loop."""
-    from debate_eval.agents.judge import judge
-    from debate_eval.llm import RoleSettings, build_chat_model
+    from debate_eval.debate.agents.judge import judge
+    from debate_eval.models.chat import RoleSettings, build_chat_model
     from tests.test_graph import CLAIMS as claims
     from tests.test_graph import TRANSCRIPT
 
@@ -181,8 +184,8 @@ def test_plain_judge_function_twice_over_keep_alive_http(stub_server):
 def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
     """A server that ignores top_logprobs: each option question is sampled five times more,
     and the report says the probabilities were sampled."""
-    from debate_eval.agents.judge import judge
-    from debate_eval.llm import RoleSettings, build_chat_model
+    from debate_eval.debate.agents.judge import judge
+    from debate_eval.models.chat import RoleSettings, build_chat_model
     from debate_eval.testing.launch import launch_server
     from tests.test_graph import CLAIMS as claims
     from tests.test_graph import TRANSCRIPT

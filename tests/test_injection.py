@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from debate_eval.injection import instructions_for_ai, quarantine
-from debate_eval.inputs import load_article
+from debate_eval.inputs.article import load_article
+from debate_eval.inputs.injection import instructions_for_ai, quarantine
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = (ROOT / "examples" / "short-remote-work-oped.md").read_text(encoding="utf-8").strip()

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from debate_eval.errors import InputError
-from debate_eval.inputs import Article, load_article, trim_words
+from debate_eval.core.errors import InputError
+from debate_eval.inputs.article import Article, load_article, trim_words
 from tests.conftest import ARTICLE
 
 HTML_PAGE = f"""<!DOCTYPE html>

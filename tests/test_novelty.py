@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from debate_eval.novelty import adds_new_point, echoes
+from debate_eval.core.novelty import adds_new_point, echoes
 
 ADVOCATE = (
     "Triton lets researchers write fast GPU kernels in Python, and torch.compile generates "

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from debate_eval.agents.screener import screener_prefix
-from debate_eval.prompts import (
+from debate_eval.debate.agents.screener import screener_prefix
+from debate_eval.debate.prompts import (
     PLACEHOLDERS,
     PROMPT_NAMES,
     build_messages,
@@ -17,7 +17,7 @@ from debate_eval.prompts import (
     placeholders,
     render,
 )
-from debate_eval.runner import RunOptions, arun_debate
+from debate_eval.debate.runner import RunOptions, arun_debate
 from tests.fakes import prompt_text, screener_calls, scripted_models
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,16 +25,44 @@ COMPARED = ("accuracy", "macro_f1", "kappa", "swap_consistency", "unscored", "co
 
 @pytest.fixture
 def ray_head():
+    """A Ray head of our own, stopped alone at the end: `ray start --block` in a new session
+    (its workers get process groups of their own but stay in the session), so ending that
+    session's processes stops this head and no other Ray on the host (`ray stop` would stop
+    every one)."""
     port = free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    started = subprocess.run(
-        [RAY, "start", "--head", "--num-cpus", "2", "--port", str(port),
+    head = subprocess.Popen(
+        [RAY, "start", "--head", "--block", "--num-cpus", "2", "--port", str(port),
          "--include-dashboard", "false", "--disable-usage-stats"],
-        capture_output=True, text=True, timeout=180, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True,
     )  # fmt: skip
-    assert started.returncode == 0, started.stderr[-3000:]
-    yield f"127.0.0.1:{port}"
-    subprocess.run([RAY, "stop", "--force"], capture_output=True, timeout=120, env=env)
+    session = head.pid  # a new session's id is its leader's pid
+    try:
+        deadline = time.monotonic() + 180
+        while not accepts(port):
+            assert head.poll() is None, head.stderr.read()[-3000:]
+            assert time.monotonic() < deadline, "the Ray head did not start in 180 s"
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}", session
+    finally:
+        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+            subprocess.run(["pkill", f"-{sig.name[3:]}", "-s", str(session)], timeout=30)
+            deadline = time.monotonic() + wait
+            while in_session(session) and time.monotonic() < deadline:
+                time.sleep(0.5)
+        head.wait(timeout=30)
+        assert not in_session(session), "the Ray head's processes outlived the test"
+
+
+def in_session(session: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-s", str(session)], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def dataset(tmp_path: Path) -> Path:
@@ -54,14 +83,18 @@ def eval_args(data: Path, server: StubServerProcess, out: Path, *extra: str) -> 
     ]  # fmt: skip
 
 
-def worker_pids() -> list[int]:
+def worker_pids(session: int) -> list[int]:
+    """This head's workers running an article (never another Ray's on the host)."""
     found = subprocess.run(
-        ["pgrep", "-f", "ray::evaluate_on_worker"], capture_output=True, text=True
+        ["pgrep", "-s", str(session), "-f", "ray::evaluate_on_worker"],
+        capture_output=True,
+        text=True,
     )
     return [int(p) for p in found.stdout.split()]
 
 
 def test_ray_engine_matches_local_and_survives_a_killed_worker(ray_head, tmp_path):
+    address, session = ray_head
     data = dataset(tmp_path)
     server = StubServerProcess(tmp_path / "requests.jsonl", delay=0.3)
     try:
@@ -70,7 +103,7 @@ def test_ray_engine_matches_local_and_survives_a_killed_worker(ray_head, tmp_pat
         )
         assert local.returncode == 0, local.stderr
         proc = subprocess.Popen(
-            eval_args(data, server, tmp_path / "ray", "--engine", "ray", "--ray-address", ray_head),
+            eval_args(data, server, tmp_path / "ray", "--engine", "ray", "--ray-address", address),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -78,7 +111,7 @@ def test_ray_engine_matches_local_and_survives_a_killed_worker(ray_head, tmp_pat
         killed = None
         deadline = time.monotonic() + 300
         while killed is None and proc.poll() is None and time.monotonic() < deadline:
-            pids = worker_pids()
+            pids = worker_pids(session)
             if pids:
                 time.sleep(1.0)  # let it get some way into its article
                 os.kill(pids[0], signal.SIGKILL)

@@ -9,24 +9,24 @@ import math
 import numpy as np
 import pytest
 
-from debate_eval.errors import ConfigError, ModelCallError
-from debate_eval.quotes import quotes_in
-from debate_eval.schemas import RATING_LABELS
-from debate_eval.scoring.calibration import (
+from debate_eval.core.errors import ConfigError, ModelCallError
+from debate_eval.core.quotes import quotes_in
+from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.debate.scoring.calibration import (
     cross_validate,
     fit,
     label_for,
     read_calibration,
     write_calibration,
 )
-from debate_eval.scoring.options import (
+from debate_eval.debate.scoring.options import (
     ask_option,
     first_token_alternatives,
     option_of,
     probabilities_from_alternatives,
     probabilities_from_counts,
 )
-from debate_eval.scoring.rating import rate_article
+from debate_eval.debate.scoring.rating import rate_article
 from tests.fakes import ScriptedChatModel, option_reply, text_reply
 
 

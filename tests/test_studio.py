@@ -19,6 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 OP_ED = ROOT / "examples" / "short-remote-work-oped.md"
 
 
+def server_config(folder: Path) -> Path:
+    """The repository's langgraph.json with its paths made absolute, in `folder` (langgraph
+    dev reads paths relative to its working folder, where it also writes its state)."""
+    config = json.loads((ROOT / "langgraph.json").read_text())
+    config["dependencies"] = [str(ROOT / d) for d in config["dependencies"]]
+    config["graphs"] = {k: str(ROOT / v) for k, v in config["graphs"].items()}
+    target = folder / "langgraph.json"
+    target.write_text(json.dumps(config))
+    return target
+
+
 @pytest.fixture
 def langgraph_server(tmp_path):
     port = free_port()
@@ -33,9 +44,10 @@ def langgraph_server(tmp_path):
             "--no-browser",
             "--no-reload",
             "--config",
-            str(ROOT / "langgraph.json"),
+            str(server_config(tmp_path)),
         ],
-        cwd=ROOT,
+        # The server keeps its state (.langgraph_api/) in its working folder: not the repository.
+        cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**env, "LANGSMITH_TRACING": "false"},
@@ -57,9 +69,22 @@ def langgraph_server(tmp_path):
     log.close()
 
 
-def test_langgraph_json_names_the_debate_graph():
+def test_the_graph_langgraph_json_names_loads_as_the_debate_graph():
+    import importlib.util
+
     config = json.loads((ROOT / "langgraph.json").read_text())
-    assert config["graphs"] == {"debate": "./src/debate_eval/graph/studio.py:make_graph"}
+    assert list(config["graphs"]) == ["debate"]
+    path, name = config["graphs"]["debate"].split(":")
+    spec = importlib.util.spec_from_file_location("studio_entry", ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    graph = getattr(module, name)()
+    nodes = set(graph.get_graph().nodes)
+    assert {"screen_article", "extract_claims", "debate", "judge"} <= nodes
+    # The server can pass only JSON context: the graph builds its models from model/base_url.
+    context = graph.builder.context_schema(model="m", base_url="http://127.0.0.1:9/v1")
+    assert context.models.judge.model_name == "m"
 
 
 def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_server):

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from debate_eval.runner import RunOptions, arun_debate
+from debate_eval.debate.runner import RunOptions, arun_debate
 from tests.conftest import stub_args
 from tests.fakes import scripted_models
 

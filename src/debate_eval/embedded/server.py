@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from debate_eval.core.errors import ConfigError, DebateEvalError
 from debate_eval.embedded.weights import LocalModel, assemble, cache_dir
-from debate_eval.errors import ConfigError, DebateEvalError
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from debate_eval.errors import ConfigError
+from debate_eval.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

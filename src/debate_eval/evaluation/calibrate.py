@@ -9,20 +9,20 @@ from pathlib import Path
 
 from rich.console import Console
 
-from debate_eval.backend import Backend
-from debate_eval.errors import InputError
-from debate_eval.evaluation.command import EvalRequest, run_evaluation
-from debate_eval.evaluation.datasets import get_scheme
-from debate_eval.evaluation.harness import ADVOCATE_FIRST
-from debate_eval.schemas import RATING_JUDGES, RATING_LABELS
-from debate_eval.scoring.calibration import (
+from debate_eval.core.errors import InputError
+from debate_eval.core.schemas import RATING_JUDGES, RATING_LABELS
+from debate_eval.debate.scoring.calibration import (
     CALIBRATION_FEATURES,
     Calibration,
     cross_validate,
     fit,
     write_calibration,
 )
-from debate_eval.scoring.checklist import with_checklist_mean
+from debate_eval.debate.scoring.checklist import with_checklist_mean
+from debate_eval.evaluation.command import EvalRequest, run_evaluation
+from debate_eval.evaluation.datasets import get_scheme
+from debate_eval.evaluation.harness import ADVOCATE_FIRST
+from debate_eval.models.backend import Backend
 
 
 @dataclass

@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import httpx
-from langchain_core.language_models import BaseChatModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from debate_eval.backend import Backend, open_endpoint, with_prompt_sharing
-from debate_eval.errors import InputError
+from debate_eval.core.errors import InputError
+from debate_eval.debate.runner import RunOptions
 from debate_eval.evaluation.config import build_judges, judge_names, read_judge_config
 from debate_eval.evaluation.datasets import DEFAULT_SCHEME, Example, get_scheme, load_dataset
 from debate_eval.evaluation.harness import (
@@ -27,11 +25,11 @@ from debate_eval.evaluation.harness import (
     stored_debates,
 )
 from debate_eval.evaluation.html_report import render_html
+from debate_eval.evaluation.models import EvalModels, open_eval_models
 from debate_eval.evaluation.store import ResultsStore, StoreCache
 from debate_eval.evaluation.summary import result_rows, summarise
-from debate_eval.inputs import for_the_models
-from debate_eval.llm import RoleModels, RoleSettings, build_chat_model, build_role_models
-from debate_eval.runner import RunOptions
+from debate_eval.inputs.article import for_the_models
+from debate_eval.models.backend import Backend
 
 
 @dataclass
@@ -52,53 +50,6 @@ class EvalRequest:
 
 
 ENGINES = ("local", "ray")
-
-
-@dataclass
-class EvalModels:
-    """The models an evaluation uses: the debaters' and a factory for judges' models."""
-
-    debate: RoleModels
-    judge_base: RoleSettings
-    make_judge_model: Callable[[RoleSettings], BaseChatModel]
-    structured_method: str
-    article_concurrency: int
-    endpoint_label: str | None = None  # a stable name for an endpoint whose URL changes
-
-
-@contextlib.contextmanager
-def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> Iterator[EvalModels]:
-    """Models with the store's LLM cache and one shared HTTP client whose connection limit
-    bounds the calls in flight; the embedded model gets one article at a time and one call per
-    server slot."""
-    embedded = backend.local_model is not None
-    limit = backend.local_model.slots if embedded else max(1, concurrency)
-    with open_endpoint(backend) as base_url:
-        label = None
-        if embedded and base_url:
-            label = f"embedded:{backend.local_model.name}"
-            cache.aliases[base_url] = label
-        settings = backend.role_settings(base_url)
-        timeout = max(s.timeout_s for s in settings.values())
-        # Calls queue for a connection without a time limit: the pool is the concurrency bound;
-        # each call's own timeout starts once it is sent.
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, pool=None),
-            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
-        )
-        method = backend.structured_method
-        yield EvalModels(
-            debate=with_prompt_sharing(
-                backend,
-                build_role_models(settings, method, cache=cache, http_async_client=client),
-                base_url,
-            ),
-            judge_base=settings["judge"],
-            make_judge_model=lambda s: build_chat_model(s, cache=cache, http_async_client=client),
-            structured_method=method,
-            article_concurrency=1 if embedded else limit,
-            endpoint_label=label,
-        )
 
 
 @dataclass(frozen=True)

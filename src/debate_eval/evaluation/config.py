@@ -14,7 +14,6 @@ members = ["baseline", "gpt4o", "debate"]
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,15 +22,16 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from debate_eval.errors import ConfigError, first_problem
+from debate_eval.core.errors import ConfigError, first_problem
+from debate_eval.core.toml import read_toml
+from debate_eval.debate.prompts import check_template
 from debate_eval.evaluation.judges import (
     DEFAULT_PERSONA,
     PANEL_PERSONAS,
     PROMPT_OF_KIND,
     Judge,
 )
-from debate_eval.llm import RoleSettings
-from debate_eval.prompts import check_template
+from debate_eval.models.chat import RoleSettings
 
 BUILTIN_JUDGES = ("baseline", "baseline-prob", "checklist", "debate", "panel")
 
@@ -57,13 +57,9 @@ class EvalConfig(BaseModel):
 def read_judge_config(path: Path | None) -> EvalConfig:
     if path is None:
         return EvalConfig()
+    data = read_toml(path, "judge config")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
         config = EvalConfig.model_validate(data)
-    except OSError as exc:
-        raise ConfigError(f"cannot read judge config {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"judge config {path} is not valid TOML: {exc}") from exc
     except ValidationError as exc:
         raise ConfigError(f"judge config {path}: {first_problem(exc)}") from exc
     for name, judge in config.judges.items():

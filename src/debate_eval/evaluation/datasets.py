@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from debate_eval.errors import InputError
-from debate_eval.schemas import RATING_LABELS
+from debate_eval.core.errors import ConfigError, InputError
+from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.core.toml import read_toml
 
 FORMATS: tuple[str, ...] = ("jsonl", "semeval", "basil", "allsides")
 
@@ -134,12 +135,10 @@ def read_scheme(path: Path) -> LabelScheme:
     "Appears well balanced" = "balanced"
     ...
     """
-    import tomllib
-
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"cannot read label mapping {path}: {exc}") from exc
+        data = read_toml(path, "label mapping")
+    except ConfigError as exc:
+        raise InputError(str(exc)) from exc
     kind = data.get("kind")
     gold, predicted = data.get("gold"), data.get("predicted")
     if kind not in ("binary", "four_way", "directional"):

@@ -8,14 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from debate_eval.agents.screener import screen, screened_text
-from debate_eval.errors import DebateEvalError
+from debate_eval.core.errors import DebateEvalError
+from debate_eval.debate.agents.screener import screen, screened_text
+from debate_eval.debate.prompts import load_prompt
+from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
 from debate_eval.evaluation.store import Judgment, ResultsStore, StoredDebate, settings_key
-from debate_eval.llm import RoleModels
-from debate_eval.prompts import load_prompt
-from debate_eval.runner import RunOptions, arun_transcript
+from debate_eval.models.chat import RoleModels
 
 ADVOCATE_FIRST = "advocate_first"
 SKEPTIC_FIRST = "skeptic_first"
@@ -35,7 +35,15 @@ class EvalPlan:
 
 
 # The prompts a stored debate (claims, turns, verdicts) was made with.
-DEBATE_PROMPTS = ("context", "screener", "extractor", "advocate", "skeptic", "claim_judge", "verdict")
+DEBATE_PROMPTS = (
+    "context",
+    "screener",
+    "extractor",
+    "advocate",
+    "skeptic",
+    "claim_judge",
+    "verdict",
+)
 DEBATE_ROLES = ("extractor", "advocate", "skeptic", "claim_judge")
 
 

@@ -10,18 +10,18 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from debate_eval.agents.judge import debate_evidence, rating_features
-from debate_eval.calls import add_usage, ask_structured, gather_calls
-from debate_eval.errors import DebateEvalError
+from debate_eval.core.errors import DebateEvalError
+from debate_eval.core.schemas import RATING_LABELS, RatingDraft, TokenUsage, Transcript
+from debate_eval.debate.agents.judge import debate_evidence, rating_features
+from debate_eval.debate.prompts import build_messages, load_prompt, prompt_hash
+from debate_eval.debate.scoring.calibration import PROMPT_OF_KIND, judge_prompts_sha256, label_for
+from debate_eval.debate.scoring.checklist import checklist_features, run_probes
+from debate_eval.debate.scoring.rating import LabelDistribution, rate_article
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.metrics import ORDINAL
 from debate_eval.evaluation.store import Judgment
-from debate_eval.llm import model_name
-from debate_eval.prompts import build_messages, load_prompt, prompt_hash
-from debate_eval.schemas import RATING_LABELS, RatingDraft, TokenUsage, Transcript
-from debate_eval.scoring.calibration import PROMPT_OF_KIND, judge_prompts_sha256, label_for
-from debate_eval.scoring.checklist import checklist_features, run_probes
-from debate_eval.scoring.rating import LabelDistribution, rate_article
+from debate_eval.models.calls import add_usage, ask_structured, gather_calls
+from debate_eval.models.chat import model_name
 
 DEFAULT_PERSONA = "an experienced news editor"
 # The built-in panel: three direct raters with different outlooks, majority vote. It is the

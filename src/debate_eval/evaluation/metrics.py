@@ -22,7 +22,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from debate_eval.schemas import RATING_LABELS
+from debate_eval.core.schemas import RATING_LABELS
 
 ORDINAL = {label: i for i, label in enumerate(RATING_LABELS)}
 
@@ -169,7 +169,7 @@ def probability_scored(
     fitting), and its calibrated quality by 5-fold cross-validation (every article predicted
     by a calibration fitted on the others): balanced accuracy with a bootstrap CI, AUC,
     Brier score and expected calibration error. `fitted`: the features a calibration uses."""
-    from debate_eval.scoring.calibration import cross_validate
+    from debate_eval.debate.scoring.calibration import cross_validate
 
     names = sorted(features[0]) if features else []
     out: dict = {

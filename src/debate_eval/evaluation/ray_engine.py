@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from debate_eval.config import Settings
-from debate_eval.errors import InputError
+from debate_eval.core.errors import InputError
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.store import Judgment, ResultsStore
+from debate_eval.models.settings import Settings
 
 TASK_RETRIES = 3
 
@@ -25,10 +25,10 @@ def evaluate_on_worker(
     example: Example, spec, settings: Settings, rows: dict[str, list[tuple]]
 ) -> tuple[dict[str, list[tuple]], list[dict]]:
     """Run on a Ray worker: debate and judge one article; its stored rows and judgments."""
-    from debate_eval.backend import select_backend
-    from debate_eval.evaluation.command import open_eval_models
     from debate_eval.evaluation.harness import evaluate_article
+    from debate_eval.evaluation.models import open_eval_models
     from debate_eval.evaluation.store import StoreCache
+    from debate_eval.models.backend import select_backend
 
     with tempfile.TemporaryDirectory() as tmp:
         store = ResultsStore(Path(tmp) / "article.sqlite")

@@ -22,7 +22,9 @@ from langchain_core.load import dumps, loads
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 
-from debate_eval.schemas import Transcript
+from debate_eval.core.errors import InputError
+from debate_eval.core.migrations import migrate
+from debate_eval.core.schemas import Transcript
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS debates (
@@ -50,6 +52,12 @@ CREATE TABLE IF NOT EXISTS llm_cache (
     value TEXT NOT NULL
 );
 """
+
+# The store's named migrations, in order (core.migrations): add one for any change to the
+# tables or to the rows' JSON, never edit an applied one.
+MIGRATIONS = [
+    ("m001_debates_judgments_llm_cache", lambda conn: conn.executescript(_SCHEMA)),
+]
 
 
 def settings_key(settings: dict[str, Any]) -> str:
@@ -97,8 +105,11 @@ class ResultsStore:
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False)
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        try:
+            migrate(self._db, MIGRATIONS, "results store", path)
+        except InputError:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.debate.scoring.calibration import CALIBRATION_FEATURES
+from debate_eval.debate.scoring.checklist import with_checklist_mean
 from debate_eval.evaluation import metrics
 from debate_eval.evaluation.datasets import Example, LabelScheme
 from debate_eval.evaluation.harness import ADVOCATE_FIRST, SKEPTIC_FIRST
 from debate_eval.evaluation.store import Judgment, StoredDebate
-from debate_eval.schemas import RATING_LABELS
-from debate_eval.scoring.calibration import CALIBRATION_FEATURES
-from debate_eval.scoring.checklist import with_checklist_mean
 
 
 def result_rows(

@@ -1,0 +1,1 @@
+"""Below everything: errors, the report's data types and text utilities."""

@@ -1,0 +1,290 @@
+"""Pydantic models: what the LLMs must return, and the report contract other tools rely on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from debate_eval.core.quotes import Quote
+from debate_eval.core.sentences import fit_length, split_into
+
+RATING_LABELS: tuple[str, ...] = (
+    "Appears well balanced",
+    "May be slightly imbalanced",
+    "Appears moderately imbalanced",
+    "Appears strongly imbalanced",
+)
+RatingLabel = Literal[
+    "Appears well balanced",
+    "May be slightly imbalanced",
+    "Appears moderately imbalanced",
+    "Appears strongly imbalanced",
+]
+VERDICTS: tuple[str, ...] = ("supported", "contested", "unsupported")
+# The judges that can choose a report's label.
+RatingJudge = Literal["debate", "checklist", "baseline-prob"]
+RATING_JUDGES: tuple[str, ...] = get_args(RatingJudge)
+Verdict = Literal["supported", "contested", "unsupported"]
+ROLES: tuple[str, ...] = ("extractor", "advocate", "skeptic", "claim_judge", "judge")
+Role = Literal["extractor", "advocate", "skeptic", "claim_judge", "judge"]
+TurnRole = Literal["advocate", "skeptic", "judge"]
+
+
+# ---------------------------------------------------------------- LLM outputs
+
+
+class ExtractedClaim(BaseModel):
+    """One central claim as the extractor returns it."""
+
+    text: str = Field(
+        description="The claim restated as one checkable sentence, in your own words.",
+        min_length=8,
+    )
+    passage: str = Field(
+        description="The sentence(s) of the article the claim comes from, quoted verbatim.",
+        min_length=8,
+    )
+
+
+class ExtractedClaims(BaseModel):
+    """The article's central, checkable claims, most important first."""
+
+    claims: list[ExtractedClaim] = Field(
+        description="The article's central, checkable claims, most important first.",
+        min_length=1,
+    )
+
+
+class ClaimRuling(BaseModel):
+    """The claim judge's ruling on one debated claim."""
+
+    # The decisive point comes first: a model writing the fields in order reasons, then decides.
+
+    decisive_point: str = Field(
+        description="One or two sentences: the point of the debate that decided the verdict.",
+        min_length=8,
+    )
+    verdict: Verdict = Field(
+        description=(
+            "supported: the article backs the claim and the skeptic found no serious gap; "
+            "contested: reasonable evidence exists on both sides; "
+            "unsupported: the article gives little or no evidence for it."
+        )
+    )
+    # Filled in after the reply (never asked of the model: left out of its schema).
+    probabilities: SkipJsonSchema[dict[str, float] | None] = None
+
+
+class RatingDraft(BaseModel):
+    """The balance rating with a short explanation."""
+
+    explanation: str = Field(
+        description=(
+            "One to three sentences: what is missing from the article and what a reader "
+            "should seek out."
+        ),
+        min_length=20,
+        max_length=600,
+    )
+    label: RatingLabel = Field(description="Exactly one of the four balance labels.")
+
+    _fit = field_validator("explanation", mode="before")(lambda v: fit_length(v, 600))
+
+
+class AnalysisParagraph(BaseModel):
+    """One paragraph of the article analysis, grounded in claims and debate turns."""
+
+    text: str = Field(
+        description=(
+            "A paragraph naming one weakness (or strength) of the article, citing claim and "
+            "turn ids in square brackets, e.g. [c1, c1-r1-skeptic]."
+        ),
+        min_length=40,
+        max_length=900,
+    )
+    claim_ids: list[str] = Field(
+        default_factory=list,
+        description="Ids of the claims this paragraph rests on, e.g. ['c1'].",
+    )
+    turn_ids: list[str] = Field(
+        default_factory=list,
+        description="Ids of the debate turns this paragraph rests on, e.g. ['c1-r1-skeptic'].",
+    )
+    item: str | None = Field(
+        default=None, description="The checklist probe this paragraph discusses, if any."
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list, description="The article's words it quotes, each verified or not."
+    )
+
+    _fit = field_validator("text", mode="before")(lambda v: fit_length(v, 900))
+
+
+class SummaryDraft(BaseModel):
+    """Three points saying what the article says."""
+
+    points: list[Annotated[str, Field(min_length=5, max_length=400)]] = Field(
+        description="Exactly three one-sentence points saying what the article says.",
+        min_length=3,
+        max_length=3,
+    )
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _three_points(cls, value: object) -> object:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return split_into([fit_length(v, 400) for v in value[:3]], 3)
+        return value
+
+
+class TopicsDraft(BaseModel):
+    """Searchable topics for further research."""
+
+    topics: list[Annotated[str, Field(min_length=3, max_length=120)]] = Field(
+        description="Three to eight short topics a reader could search for.",
+        min_length=3,
+        max_length=8,
+    )
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _keep_the_first(cls, value: object) -> object:
+        return [fit_length(v, 120) for v in value[:8]] if isinstance(value, list) else value
+
+
+# ------------------------------------------------------------ report contract
+
+
+class Claim(BaseModel):
+    """A claim with its id, source passage and (once debated) its verdict."""
+
+    id: str = Field(description="Stable claim id: c1, c2, ...")
+    text: str = Field(description="The claim as one checkable sentence.")
+    passage: str = Field(description="The article passage the claim comes from.")
+    verdict: Verdict | None = Field(default=None, description="The claim judge's verdict.")
+    decisive_point: str | None = Field(
+        default=None, description="The point of the debate that decided the verdict."
+    )
+    verdict_probabilities: dict[str, float] | None = Field(
+        default=None,
+        description="The claim judge's probability of each verdict (summing to 1); the verdict "
+        "is the most probable one.",
+    )
+
+
+class Turn(BaseModel):
+    """One turn of a claim's debate."""
+
+    id: str = Field(description="Turn id: <claim_id>-r<round>-<role>, e.g. c1-r2-skeptic.")
+    claim_id: str = Field(description="The claim this turn debates.")
+    round: int = Field(ge=1, description="Debate round, starting at 1.")
+    role: TurnRole = Field(description="Who spoke: advocate, skeptic or judge.")
+    content: str = Field(description="What was said.")
+    quotes: list[Quote] = Field(
+        default_factory=list,
+        description="The article's words the turn quotes, each verified against the article.",
+    )
+
+
+def turn_id(claim_id: str, round_: int, role: str) -> str:
+    """The id of the turn `role` takes in `round_` of `claim_id`'s debate."""
+    return f"{claim_id}-r{round_}-{role}"
+
+
+class Rating(BaseModel):
+    label: RatingLabel = Field(description="One of the four balance labels.")
+    explanation: str = Field(description="What is missing and what a reader should seek out.")
+    probabilities: dict[str, float] | None = Field(
+        default=None,
+        description="The model's probability of each of the four labels (summing to 1).",
+    )
+    score: float | None = Field(
+        default=None,
+        ge=1,
+        le=4,
+        description="Expected position on the scale 1 (well balanced) .. 4 (strongly "
+        "imbalanced), from the label probabilities.",
+    )
+    confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Probability that the chosen label is right, by the judge that chose it "
+        "(calibrated: the calibrated probability of its side of the strongly-imbalanced cut).",
+    )
+    judge: str | None = Field(
+        default=None, description="The judge behind the label: baseline-prob, checklist, debate."
+    )
+    calibration: str | None = Field(
+        default=None, description="The calibration applied, or null when uncalibrated."
+    )
+
+
+class TokenUsage(BaseModel):
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class ReportMeta(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
+    models: dict[str, str] = Field(description="Model name used for each role.")
+    rounds: int = Field(description="Maximum debate rounds per claim.")
+    started_at: str = Field(description="ISO 8601 UTC time the run started.")
+    duration_s: float = Field(description="Wall-clock duration of the run in seconds.")
+    usage: dict[str, TokenUsage] = Field(description="Token usage per role.")
+    run_id: str | None = Field(default=None, description="The run's id.")
+    notices: list[str] = Field(
+        default_factory=list,
+        description="What the reader should know about the input: text left out to fit the "
+        "model, a guessed encoding, instructions aimed at AI systems found in the article.",
+    )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Parts of the report that could not be written, each with the reason.",
+    )
+    probabilities_method: str | None = Field(
+        default=None,
+        description="How probabilities were read: logprobs, or sampled:<k> when the server "
+        "returns no logprobs.",
+    )
+
+
+class ChecklistItem(BaseModel):
+    """One checklist probe's answer, as it appears in the report."""
+
+    id: str = Field(description="Probe id, e.g. loaded_language.")
+    item: str = Field(description="The weakness this probe looks for.")
+    question: str = Field(description="The yes/no question the model answered.")
+    probability: float = Field(ge=0, le=1, description="The model's probability of 'yes'.")
+    applies: bool = Field(description="Whether the weakness applies (probability past 0.5).")
+    method: str = Field(description="How the probability was read: logprobs or sampled:<k>.")
+
+
+class Report(BaseModel):
+    """The full debate-eval report (JSON contract)."""
+
+    summary: list[str] = Field(
+        max_length=3,
+        description="Three summary points (empty when that part failed: see meta.problems).",
+    )
+    rating: Rating
+    analysis: list[AnalysisParagraph] = Field(description="Analysis paragraphs with their ids.")
+    research_topics: list[str] = Field(description="Searchable topics for further research.")
+    claims: list[Claim]
+    debate: list[Turn]
+    meta: ReportMeta
+    checklist: list[ChecklistItem] = Field(
+        default_factory=list, description="The checklist probes' answers."
+    )
+
+
+class Transcript(BaseModel):
+    """A finished debate without its report: what judges rate (stored by the eval harness)."""
+
+    claims: list[Claim] = Field(description="The claims, with the claim judge's verdicts.")
+    debate: list[Turn] = Field(description="Every turn, grouped by claim, in order.")
+    usage: dict[str, TokenUsage] = Field(default_factory=dict, description="Tokens per role.")

@@ -1,0 +1,1 @@
+"""The debate: state, prompts, agents, graph wiring and running it."""

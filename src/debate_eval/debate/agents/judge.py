@@ -1,0 +1,402 @@
+"""The judge: turns the article, the claims, their verdicts and the debate into the report.
+
+`judge` is a plain function so other tools (the eval harness) can re-judge a stored transcript.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, ValidationError
+
+from debate_eval.core.errors import DebateEvalError
+from debate_eval.core.novelty import content_words
+from debate_eval.core.quotes import quotes_in
+from debate_eval.core.schemas import (
+    RATING_JUDGES,
+    RATING_LABELS,
+    AnalysisParagraph,
+    ChecklistItem,
+    Claim,
+    Rating,
+    Report,
+    ReportMeta,
+    SummaryDraft,
+    TokenUsage,
+    TopicsDraft,
+    Turn,
+)
+from debate_eval.debate.prompts import build_messages, fence
+from debate_eval.debate.scoring.calibration import Calibration, label_for
+from debate_eval.debate.scoring.checklist import (
+    PROBES,
+    checklist_features,
+    problem_probability,
+    run_probes,
+)
+from debate_eval.debate.scoring.rating import LabelDistribution, rate_article
+from debate_eval.debate.state import DebateContext, GraphState
+from debate_eval.debate.transcript import format_claims, format_turns
+from debate_eval.models.calls import (
+    add_usage,
+    ask_structured,
+    ask_text,
+    describe_error,
+    gather_calls,
+)
+from debate_eval.models.chat import model_name
+
+T = TypeVar("T", bound=BaseModel)
+
+_CITED_ID_RE = re.compile(r"\bc\d+(?:-r\d+-(?:advocate|skeptic|judge))?\b")
+# At most this many analysis paragraphs (one per checklist finding, strongest first).
+MAX_FINDINGS = 4
+# Two paragraphs sharing more than this share of their content words repeat each other.
+REPEAT_OVERLAP = 0.6
+
+
+def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:
+    words = content_words(text)
+    overlap = {cid: len(words & content_words(ct)) for cid, ct in claim_texts.items()}
+    best = max(overlap, key=overlap.__getitem__, default=None)
+    return best if best is not None and overlap[best] >= 2 else None
+
+
+def ground(text: str, claims: Sequence[Claim], turn_ids: Sequence[str]) -> tuple[list, list]:
+    """The claim and turn ids a paragraph cites (unknown ids dropped; a cited turn also
+    grounds its claim); a paragraph citing none rests on the claim whose words it shares."""
+    known_claims = [c.id for c in claims]
+    cited = list(dict.fromkeys(_CITED_ID_RE.findall(text)))
+    turns = [c for c in cited if c in set(turn_ids)]
+    from_turns = [t.split("-", 1)[0] for t in turns]
+    claim_ids = [c for c in dict.fromkeys([*cited, *from_turns]) if c in known_claims]
+    if not claim_ids:
+        near = _closest_claim(text, {c.id: c.text for c in claims})
+        claim_ids = [near] if near else []
+    return claim_ids, turns
+
+
+def verdict_share(claims: Sequence[Claim]) -> float:
+    """Expected share of the debated claims that are unsupported or contested: by the verdict
+    probabilities where there are some, else by the verdicts."""
+    ruled = [c for c in claims if c.verdict is not None]
+    if not ruled:
+        return 0.0
+    return sum(
+        1.0 - c.verdict_probabilities["supported"]
+        if c.verdict_probabilities
+        else float(c.verdict != "supported")
+        for c in ruled
+    ) / len(ruled)
+
+
+def rating_features(
+    items: Sequence[ChecklistItem], dist: LabelDistribution | None, claims: Sequence[Claim]
+) -> dict[str, float]:
+    """What a calibration reads: the probes (and their mean), and with a letter call its
+    expected score and the verdict share. `run` and the eval harness both build it here, so a
+    calibration fitted on eval results applies to runs."""
+    features = checklist_features(items)
+    if dist is not None:
+        features |= {"score": dist.score, "verdict_share": verdict_share(claims)}
+    return features
+
+
+def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
+    """The claims with their verdicts and the debate, fenced (model-written text is data)."""
+    return (
+        "The claims, each with the claim judge's verdict:\n"
+        + format_claims(claims)
+        + "\n\nThe debates (each turn starts with its id in square brackets):\n"
+        + fence("debate", format_turns(transcript))
+    )
+
+
+def findings_text(claims: Sequence[Claim], items: Sequence[ChecklistItem]) -> str:
+    """What the probes and the claim judge found, as short lines for the writing calls."""
+    lines = [f"- {i.item} (probability {problem_p(i):.2f})" for i in items if i.applies]
+    lines += [f"- Claim {c.id} ({c.verdict}): {c.text}" for c in claims if c.verdict]
+    return "\n".join(lines) or "- No checklist weakness was found likely."
+
+
+def problem_p(item: ChecklistItem) -> float:
+    probe = next(p for p in PROBES if p.id == item.id)
+    return problem_probability(probe, item.probability)
+
+
+@dataclass
+class RatingChoice:
+    """How the report's label was chosen."""
+
+    label: str
+    confidence: float
+    calibration: str | None
+
+
+def choose_label(
+    judge_kind: str,
+    dist: LabelDistribution | None,
+    features: dict[str, float],
+    calibration: Calibration | None,
+) -> RatingChoice:
+    """The label: from a matching calibration if there is one, else the judge's own rule
+    (most probable label; checklist: the mean probe probability as P(strongly))."""
+    if calibration is not None:
+        p = calibration.probability(features)
+        label = calibration.label(p)
+        confidence = p if label == RATING_LABELS[3] else 1.0 - p
+        return RatingChoice(label, confidence, calibration.describe())
+    if judge_kind == "checklist" or dist is None:
+        p = features["checklist"]
+        label = label_for(p, 0.5)
+        return RatingChoice(label, p if label == RATING_LABELS[3] else 1.0 - p, None)
+    return RatingChoice(dist.label, dist.probabilities[dist.label], None)
+
+
+class _Parts:
+    """Writes the report's prose parts; a part that fails is recorded, never raised."""
+
+    def __init__(self, article: str, model: BaseChatModel, method: str) -> None:
+        self.article, self.model, self.method = article, model, method
+        self.usage = TokenUsage()
+        self.problems: list[str] = []
+
+    async def structured(self, part: str, prompt: str, schema: type[T], **values) -> T | None:
+        messages = build_messages(self.article, prompt, **values)
+        try:
+            draft, usage = await ask_structured(
+                self.model, messages, schema, role="judge", method=self.method
+            )
+        except DebateEvalError as exc:
+            self.problems.append(f"{part}: {exc}")
+            return None
+        self.usage = add_usage(self.usage, usage)
+        return draft
+
+    async def text(self, part: str, prompt: str, **values) -> str | None:
+        messages = build_messages(self.article, prompt, **values)
+        try:
+            text, usage = await ask_text(self.model, messages, role="judge")
+        except DebateEvalError as exc:
+            self.problems.append(f"{part}: {exc}")
+            return None
+        self.usage = add_usage(self.usage, usage)
+        return text
+
+
+def _repeats(text: str, earlier: Sequence[str]) -> bool:
+    words = content_words(text)
+    for other in earlier:
+        theirs = content_words(other)
+        if words and theirs and len(words & theirs) / min(len(words), len(theirs)) > REPEAT_OVERLAP:
+            return True
+    return False
+
+
+async def write_analysis(
+    parts: _Parts,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    items: Sequence[ChecklistItem],
+) -> list[AnalysisParagraph]:
+    """One paragraph per checklist finding that applies (strongest first; the most likely one
+    when none applies), written concurrently, each grounded in its quotes, claims and turns;
+    a paragraph repeating an earlier one is left out."""
+    ranked = sorted((i for i in items if i.id != "addresses_ai"), key=problem_p, reverse=True)
+    chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
+    # The claims without their rulings: a small model given the decisive points copies them
+    # instead of reading the article for the finding.
+    evidence = "\nThe claims the debate was about:\n" + format_claims(claims, rulings=False)
+    evidence = evidence + "\n" if claims else ""
+    texts = await gather_calls(
+        *(
+            parts.text(
+                f"analysis ({item.id})", "finding", finding=item.item.lower(), evidence=evidence
+            )
+            for item in chosen
+        )
+    )
+    turn_ids = [t.id for t in transcript]
+    paragraphs: list[AnalysisParagraph] = []
+    for item, text in zip(chosen, texts, strict=True):
+        if text is None:
+            continue
+        if _repeats(text, [p.text for p in paragraphs]):
+            parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
+            continue
+        claim_ids, cited_turns = ground(text, claims, turn_ids)
+        try:
+            paragraph = AnalysisParagraph(
+                text=text,
+                claim_ids=claim_ids,
+                turn_ids=cited_turns,
+                item=item.id,
+                quotes=quotes_in(text, parts.article),
+            )
+        except ValidationError as exc:  # e.g. a one-word reply: left out, and said so
+            parts.problems.append(f"analysis ({item.id}): {describe_error(exc)}")
+            continue
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def ajudge(
+    article: str,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    model: BaseChatModel,
+    *,
+    method: str = "function_calling",
+    template: str | None = None,
+    rating_judge: str = "debate",
+    calibration: Calibration | None = None,
+) -> Report:
+    """Write the report from a finished debate (async). Meta covers the judge's calls only.
+
+    The rating is measured, not written: label probabilities from one letter call (with the
+    debate as evidence for the `debate` judge), checklist probes, and a calibration when one
+    matches. The prose parts (summary, explanation, analysis, topics) are small calls of their
+    own; one that fails is listed in meta.problems and never costs the rating.
+    template: a replacement for prompts/rating.md (same placeholders), e.g. from an eval config.
+    """
+    if rating_judge not in RATING_JUDGES:
+        raise ValueError(
+            f"rating judge must be one of {', '.join(RATING_JUDGES)}, not {rating_judge!r}"
+        )
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    parts = _Parts(article, model, method)
+    # Two rounds of concurrent calls: what needs only the article (probes, rating, summary),
+    # then what needs the label and the findings (explanation, analysis, topics).
+    evidence = debate_evidence(claims, transcript) if rating_judge == "debate" else ""
+    (items, usage), dist, summary = await gather_calls(
+        run_probes(article, model, role="judge"),
+        rate_article(article, model, evidence=evidence, role="judge", template=template)
+        if rating_judge != "checklist"
+        else _nothing(),
+        parts.structured("summary", "summary", SummaryDraft),
+    )
+    features = rating_features(items, dist, claims)
+    if dist is not None:
+        usage = add_usage(usage, dist.usage)
+    choice = choose_label(rating_judge, dist, features, calibration)
+    findings = findings_text(claims, items)
+    explanation, analysis, topics = await gather_calls(
+        parts.text("explanation", "explanation", label=choice.label, findings=findings),
+        write_analysis(parts, claims, transcript, items),
+        parts.structured("research topics", "topics", TopicsDraft, findings=findings),
+    )
+    method_read = dist.method if dist is not None else (items[0].method if items else None)
+    return Report(
+        summary=[s.strip() for s in summary.points] if summary else [],
+        rating=Rating(
+            label=choice.label,
+            explanation=(explanation or "(The explanation could not be written: see problems.)"),
+            probabilities=dist.probabilities if dist else None,
+            score=round(dist.score, 4) if dist else None,
+            confidence=round(choice.confidence, 4),
+            judge=rating_judge,
+            calibration=choice.calibration,
+        ),
+        analysis=analysis,
+        research_topics=[t.strip() for t in topics.topics] if topics else [],
+        claims=list(claims),
+        debate=list(transcript),
+        checklist=items,
+        meta=ReportMeta(
+            models={"judge": model_name(model)},
+            rounds=max((t.round for t in transcript), default=0),
+            started_at=started.isoformat(timespec="seconds"),
+            duration_s=round(time.perf_counter() - t0, 3),
+            usage={"judge": add_usage(usage, parts.usage)},
+            problems=parts.problems,
+            probabilities_method=method_read,
+        ),
+    )
+
+
+def judge(
+    article: str,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    model: BaseChatModel,
+    *,
+    method: str = "function_calling",
+    template: str | None = None,
+    rating_judge: str = "debate",
+    calibration: Calibration | None = None,
+) -> Report:
+    """Write the report from a finished debate. Meta covers the judge's calls only."""
+    from debate_eval.core.sync import run_sync
+
+    return run_sync(
+        ajudge(
+            article,
+            claims,
+            transcript,
+            model,
+            method=method,
+            template=template,
+            rating_judge=rating_judge,
+            calibration=calibration,
+        )
+    )
+
+
+def claims_with_rulings(state: GraphState) -> list[Claim]:
+    rulings = state.get("rulings", {})
+    return [
+        c.model_copy(
+            update={
+                "verdict": rulings[c.id].verdict,
+                "decisive_point": rulings[c.id].decisive_point,
+                "verdict_probabilities": rulings[c.id].probabilities,
+            }
+        )
+        if c.id in rulings
+        else c
+        for c in state.get("claims", [])
+    ]
+
+
+def transcript_in_order(turns: Sequence[Turn], claims: Sequence[Claim]) -> list[Turn]:
+    """Turns grouped by claim (in claim order), then by round, advocate/skeptic/judge order kept."""
+    order = {c.id: i for i, c in enumerate(claims)}
+    position = {id(t): i for i, t in enumerate(turns)}
+    return sorted(
+        turns,
+        key=lambda t: (
+            order.get(t.claim_id, len(order)),
+            t.round,
+            t.role == "judge",
+            position[id(t)],
+        ),
+    )
+
+
+async def judge_node(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
+    models = runtime.context.models
+    claims = claims_with_rulings(state)
+    transcript = transcript_in_order(state.get("turns", []), claims)
+    context = runtime.context
+    report = await ajudge(
+        state["article"],
+        claims,
+        transcript,
+        models.judge,
+        method=models.structured_method,
+        rating_judge=context.rating_judge,
+        calibration=context.calibration,
+    )
+    return {"report": report, "usage": report.meta.usage}

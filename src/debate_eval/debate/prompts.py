@@ -1,0 +1,129 @@
+"""Prompt files: loading, fencing untrusted text, and building the messages each role sends.
+
+Every role's messages start with the same system message (shared context + the fenced article),
+so an OpenAI-compatible server with a prefix cache reads the article once per run, not per turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+PROMPT_NAMES: tuple[str, ...] = (
+    "context",
+    "extractor",
+    "advocate",
+    "skeptic",
+    "claim_judge",
+    "baseline_judge",
+    "rating",
+    "probe",
+    "summary",
+    "explanation",
+    "finding",
+    "topics",
+    "verdict",
+    "screener",
+)
+
+# The placeholders each prompt file must use, no more and no fewer.
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "context": frozenset({"article"}),
+    "extractor": frozenset({"max_claims"}),
+    "advocate": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
+    "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
+    "claim_judge": frozenset({"claim_id", "claim", "transcript"}),
+    "baseline_judge": frozenset({"labels", "persona"}),
+    "rating": frozenset({"persona", "evidence"}),
+    "probe": frozenset({"question"}),
+    "summary": frozenset(),
+    "explanation": frozenset({"label", "findings"}),
+    "finding": frozenset({"finding", "evidence"}),
+    "topics": frozenset({"findings"}),
+    "verdict": frozenset({"claim_id"}),
+    "screener": frozenset(),
+}
+
+
+def _prompt_dir() -> Path:
+    # Package data: src/debate_eval/prompts/ (in the wheel and in an editable install).
+    return Path(str(resources.files("debate_eval") / "prompts"))
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of prompt file `name` (one of PROMPT_NAMES)."""
+    if name not in PROMPT_NAMES:
+        raise ValueError(f"unknown prompt {name!r}; expected one of {', '.join(PROMPT_NAMES)}")
+    return (_prompt_dir() / f"{name}.md").read_text(encoding="utf-8")
+
+
+def prompt_hash(text: str) -> str:
+    """A short stable hash of a prompt's text (what stored results and calibrations record)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def placeholders(template: str) -> set[str]:
+    """The {placeholder} names a template uses."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def check_template(name: str, template: str) -> None:
+    """A replacement for prompt `name` may use only that prompt's placeholders."""
+    unknown = placeholders(template) - PLACEHOLDERS[name]
+    if unknown:
+        raise ValueError(
+            f"a {name} prompt may use only {{{'}, {'.join(sorted(PLACEHOLDERS[name]))}}}, "
+            f"not {{{'}, {'.join(sorted(unknown))}}}"
+        )
+
+
+def render(name: str, template: str | None = None, **values: object) -> str:
+    """Fill prompt `name` (or a replacement `template` for it) with `values`; values are
+    inserted verbatim, never re-parsed."""
+    if template is not None:
+        check_template(name, template)
+    else:
+        template = load_prompt(name)
+    missing = (PLACEHOLDERS[name] & placeholders(template)) - values.keys()
+    if missing:
+        raise ValueError(f"prompt {name!r} needs values for: {', '.join(sorted(missing))}")
+    return template.format_map(values).strip()
+
+
+FENCE_TAGS = ("article", "claim", "passage", "debate", "claims", "paragraph")
+_TAG_RE = re.compile(r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph)\b", re.IGNORECASE)
+# Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special
+# tokens would let the article open a system turn of its own.
+_SPECIAL_RE = re.compile(r"<\s*\|")
+
+
+def fence(tag: str, text: str, **attrs: str) -> str:
+    """Wrap untrusted `text` in <tag>…</tag>, defusing any fence tags planted inside it."""
+    # A planted "</article>" must not close the fence: turn its "<" into a look-alike.
+    safe = _TAG_RE.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)
+    safe = _SPECIAL_RE.sub("‹|", safe)
+    attr_text = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    return f"<{tag}{attr_text}>\n{safe.strip()}\n</{tag}>"
+
+
+def context_message(article: str) -> SystemMessage:
+    """The shared, stable prefix: instructions about the task and the fenced article."""
+    return SystemMessage(content=render("context", article=fence("article", article)))
+
+
+def build_messages(
+    article: str, role_prompt: str, *, template: str | None = None, **values: object
+) -> list[BaseMessage]:
+    """Messages for one call: the shared context first, then the role's instructions
+    (`template` replaces the role's prompt file, e.g. a judge's prompt from an eval config)."""
+    return [
+        context_message(article),
+        HumanMessage(content=render(role_prompt, template, **values)),
+    ]

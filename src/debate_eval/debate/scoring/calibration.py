@@ -1,0 +1,346 @@
+"""Calibration: a logistic model from a judge's scores (label probabilities, checklist probes)
+to the probability that the article is "strongly imbalanced", fitted on labelled data (the
+score thresholds are where that probability crosses the label bands). Reported only by
+k-fold cross-validation, never on the data it was fitted on.
+
+The file `debate-eval calibrate` writes is keyed by model, judge and prompt hashes: a run uses
+a calibration only when all three match what it is about to call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field, ValidationError
+
+from debate_eval.core.errors import ConfigError, first_problem
+from debate_eval.core.schemas import RATING_LABELS
+
+CALIBRATION_VERSION = 1
+FOLDS = 5
+# What each judge's calibration is fitted on, chosen before seeing any labels and kept small
+# (40 labelled articles do not support a weight per probe): the letter call's expected score,
+# the probes' unweighted mean, and for the debate judge also the verdict share.
+CALIBRATION_FEATURES: dict[str, tuple[str, ...]] = {
+    "baseline-prob": ("score",),
+    "checklist": ("checklist",),
+    "debate": ("checklist", "score", "verdict_share"),
+}
+# The prompt file each judge kind's rating call uses, and the others its calls use.
+PROMPT_OF_KIND = {
+    "baseline": "baseline_judge",
+    "baseline-prob": "rating",
+    "checklist": "probe",
+    "debate": "rating",
+}
+_EXTRA_PROMPTS = {"debate": ("probe",)}
+
+
+def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, str]:
+    """Hashes of every prompt a judge kind's calls use (`template` replacing its main one),
+    and of the checklist questions for the judges that ask them."""
+    from debate_eval.debate.prompts import load_prompt, prompt_hash
+    from debate_eval.debate.scoring.checklist import PROBES
+
+    main = PROMPT_OF_KIND[kind]
+    names = {"context", main, *_EXTRA_PROMPTS.get(kind, ())}
+    hashes = {name: prompt_hash(load_prompt(name)) for name in sorted(names)}
+    if template:
+        hashes[main] = prompt_hash(template)
+    if kind in ("checklist", "debate"):
+        hashes["checklist_questions"] = prompt_hash("\n".join(p.question for p in PROBES))
+    return hashes
+
+
+class CrossValidation(BaseModel):
+    """Held-out quality of a calibration: every article predicted by a model fitted on the
+    other folds."""
+
+    folds: int
+    articles: int
+    balanced_accuracy: float
+    balanced_accuracy_ci95: tuple[float, float] | None
+    auc: float | None
+    brier: float
+    ece: float
+    predictions: dict[str, float] = Field(
+        default_factory=dict, description="Held-out P(strongly imbalanced) per article id."
+    )
+
+
+class Calibration(BaseModel):
+    """A fitted judge: features -> P(strongly imbalanced) -> one of the four labels."""
+
+    version: int = CALIBRATION_VERSION
+    judge: str = Field(description="The judge kind it was fitted for, e.g. checklist.")
+    model: str = Field(description="The model name the judge called.")
+    prompts_sha256: dict[str, str] = Field(description="Hashes of the prompts the judge used.")
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    intercept: float
+    threshold: float = Field(description="P(strongly imbalanced) at or above which it is so.")
+    fitted_on: dict[str, object] = Field(default_factory=dict)
+    cross_validation: CrossValidation | None = None
+
+    def key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return (self.judge, self.model, tuple(sorted(self.prompts_sha256.items())))
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        missing = [f for f in self.features if f not in features]
+        if missing:
+            raise ValueError(f"calibration needs features {', '.join(missing)}")
+        x = (np.array([features[f] for f in self.features]) - self.mean) / self.scale
+        return float(1.0 / (1.0 + np.exp(-(x @ np.array(self.weights) + self.intercept))))
+
+    def label(self, probability: float) -> str:
+        return label_for(probability, self.threshold)
+
+    def describe(self) -> str:
+        """One line naming the calibration, e.g. for the report's rating line."""
+        fitted = self.fitted_on.get("dataset", "labelled data")
+        line = f"{self.judge} on {self.model}, fitted on {fitted}"
+        cv = self.cross_validation
+        if cv is not None:
+            ci = cv.balanced_accuracy_ci95
+            auc = "–" if cv.auc is None else f"{cv.auc:.2f}"
+            line += (
+                f"; {cv.folds}-fold cross-validated balanced accuracy "
+                f"{cv.balanced_accuracy:.2f}"
+                + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
+                + f", AUC {auc}, Brier {cv.brier:.3f}, ECE {cv.ece:.3f}, {cv.articles} articles"
+            )
+        return line
+
+
+def label_for(probability: float, threshold: float) -> str:
+    """The four labels as bands of P(strongly imbalanced): from the threshold up "strongly",
+    below it three equal bands (the binary labels fit only the top cut)."""
+    if probability >= threshold:
+        return RATING_LABELS[3]
+    band = int(3 * probability / threshold) if threshold > 0 else 0
+    return RATING_LABELS[min(band, 2)]
+
+
+def _as_matrix(rows: Sequence[Mapping[str, float]], names: Sequence[str]) -> np.ndarray:
+    return np.array([[float(r[n]) for n in names] for r in rows], dtype=float)
+
+
+def fit(
+    rows: Sequence[Mapping[str, float]],
+    positive: Sequence[bool],
+    *,
+    judge: str,
+    model: str,
+    prompts_sha256: Mapping[str, str],
+    features: Sequence[str] | None = None,
+    fitted_on: Mapping[str, object] | None = None,
+) -> Calibration:
+    """Fit an L2-regularised logistic regression on standardised features (feature name ->
+    value; positive: strongly imbalanced). Classes are weighted to balance, so the cut at
+    P = 0.5 is the one that serves balanced accuracy; no further threshold is searched (on a
+    few dozen articles that search fits noise)."""
+    from sklearn.linear_model import LogisticRegression
+
+    names = list(features or sorted(rows[0]))
+    x = _as_matrix(rows, names)
+    y = np.asarray(positive, dtype=bool)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("calibration needs labelled articles of both classes")
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model_ = LogisticRegression(C=1.0, class_weight="balanced").fit((x - mean) / scale, y)
+    return Calibration(
+        judge=judge,
+        model=model,
+        prompts_sha256=dict(prompts_sha256),
+        features=names,
+        mean=[float(v) for v in mean],
+        scale=[float(v) for v in scale],
+        weights=[round(float(v), 6) for v in model_.coef_[0]],
+        intercept=round(float(model_.intercept_[0]), 6),
+        threshold=0.5,
+        fitted_on=dict(fitted_on or {}),
+    )
+
+
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Mean |observed rate - mean probability| over equal-width bins, weighted by bin size."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.sum() * abs(y[mask].mean() - p[mask].mean())
+    return float(total / len(p))
+
+
+def balanced_accuracy_ci(
+    y: np.ndarray, predicted: np.ndarray, seed: int = 0, resamples: int = 2000
+) -> tuple[float, float] | None:
+    """Bootstrap 95% percentile interval on balanced accuracy (resampling articles)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    if len(y) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        idx = rng.integers(0, len(y), len(y))
+        if len(set(y[idx].tolist())) < 2:
+            continue
+        values.append(balanced_accuracy_score(y[idx], predicted[idx]))
+    if not values:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return (round(float(low), 4), round(float(high), 4))
+
+
+def score_quality(p: Sequence[float], y: Sequence[bool], predicted: Sequence[bool]) -> dict:
+    """Balanced accuracy (with CI), AUC, Brier and ECE of probabilities against labels."""
+    from sklearn.metrics import balanced_accuracy_score, brier_score_loss, roc_auc_score
+
+    p_, y_, pred_ = np.asarray(p, float), np.asarray(y, bool), np.asarray(predicted, bool)
+    both = len(set(y_.tolist())) == 2
+    return {
+        "balanced_accuracy": round(float(balanced_accuracy_score(y_, pred_)), 4),
+        "balanced_accuracy_ci95": balanced_accuracy_ci(y_, pred_),
+        "auc": round(float(roc_auc_score(y_, p_)), 4) if both else None,
+        "brier": round(float(brier_score_loss(y_, p_)), 4),
+        "ece": round(expected_calibration_error(p_, y_), 4),
+    }
+
+
+def cross_validate(
+    ids: Sequence[str],
+    rows: Sequence[Mapping[str, float]],
+    positive: Sequence[bool],
+    *,
+    features: Sequence[str] | None = None,
+    folds: int = FOLDS,
+    seed: int = 0,
+) -> CrossValidation:
+    """Stratified k-fold: each article's probability and label come from a calibration fitted
+    on the other folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(positive, dtype=bool)
+    k = min(folds, int(y.sum()), int((~y).sum()))
+    if k < 2:
+        raise ValueError("cross-validation needs at least two articles of each class")
+    names = list(features or sorted(rows[0]))
+    p = np.zeros(len(rows))
+    predicted = np.zeros(len(rows), dtype=bool)
+    for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(rows, y):
+        calib = fit(
+            [rows[i] for i in train],
+            y[train],
+            judge="cv",
+            model="cv",
+            prompts_sha256={},
+            features=names,
+        )
+        for i in test:
+            p[i] = calib.probability(rows[i])
+            predicted[i] = p[i] >= calib.threshold
+    return CrossValidation(
+        folds=k,
+        articles=len(rows),
+        **score_quality(p, y, predicted),
+        predictions={i: round(float(v), 4) for i, v in zip(ids, p, strict=True)},
+    )
+
+
+def read_calibration(path: Path) -> Calibration:
+    """A calibration file; a clear one-line error for a missing, broken or newer file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read calibration {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"calibration {path} is not valid JSON: {exc}") from exc
+    version = data.get("version") if isinstance(data, dict) else None
+    if version != CALIBRATION_VERSION:
+        raise ConfigError(
+            f"calibration {path} has version {version!r}; this debate-eval reads version "
+            f"{CALIBRATION_VERSION}"
+        )
+    try:
+        return Calibration.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"calibration {path}: {first_problem(exc)}") from exc
+
+
+def write_calibration(calibration: Calibration, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(calibration.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def _shipped_dir() -> Path:
+    return Path(__file__).resolve().parent / "calibrations"
+
+
+@cache
+def shipped_calibrations() -> tuple[Calibration, ...]:
+    """The calibrations that come with debate-eval (fitted on the development set); read once
+    per process (a run looks them up for the default judge, the check and the judge node)."""
+    folder = _shipped_dir()
+    return (
+        tuple(read_calibration(p) for p in sorted(folder.glob("*.json"))) if folder.is_dir() else ()
+    )
+
+
+def matches(calibration: Calibration, kind: str, model: str) -> bool:
+    """Whether `calibration` was fitted for this judge kind, model and the prompts in use."""
+    return (
+        calibration.judge == kind
+        and calibration.model == model
+        and calibration.prompts_sha256 == judge_prompts_sha256(kind)
+    )
+
+
+def find_calibration(kind: str, model: str, path: Path | None = None) -> Calibration | None:
+    """The calibration for this judge kind and model: the file at `path` (which must match:
+    else a clear error), or the shipped one whose prompt hashes match the prompts in use (a
+    changed prompt makes an old calibration not apply), or None."""
+    if path is not None:
+        calibration = read_calibration(path)
+        if not matches(calibration, kind, model):
+            raise ConfigError(
+                f"calibration {path} is for the {calibration.judge} judge on "
+                f"{calibration.model} with other prompts or settings; this run uses the {kind} "
+                f"judge on {model} (calibrate again with `debate-eval calibrate`)"
+            )
+        return calibration
+    return next((c for c in shipped_calibrations() if matches(c, kind, model)), None)
+
+
+def default_rating_judge(model: str) -> str:
+    """The judge marked best (cross-validated) for this model among the shipped calibrations,
+    else the debate judge."""
+    for calibration in shipped_calibrations():
+        if calibration.model == model and calibration.fitted_on.get("default"):
+            return calibration.judge
+    return "debate"
+
+
+def rating_judge_for(setting: str | None, calibration_path: str | None, model: str) -> str:
+    """The judge that chooses the label: the setting, else the judge of the calibration file
+    given, else the one shipped calibrated for the judge model (the best by cross-validation on
+    the development set), else debate."""
+    if setting:
+        return setting
+    if calibration_path:
+        return read_calibration(Path(calibration_path)).judge
+    return default_rating_judge(model)
+
+
+def rating_calibration(judge: str, calibration_path: str | None, model: str) -> Calibration | None:
+    """The calibration `judge` uses on `model` (a given file must match it)."""
+    return find_calibration(judge, model, Path(calibration_path) if calibration_path else None)

@@ -1,0 +1,146 @@
+"""Checklist probes: yes/no questions about the article, each answered as P(yes) in a
+one-token call after the shared article prefix (cheap on a server's prefix cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from debate_eval.core.schemas import ChecklistItem, TokenUsage
+from debate_eval.debate.prompts import build_messages
+from debate_eval.debate.scoring.options import ask_option
+from debate_eval.models.calls import add_usage, gather_calls
+
+YES_NO = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One checklist question. `problem_if_yes`: whether "yes" marks a weakness (for "are
+    opposing views presented fairly?" a "no" does). `finding` names the weakness."""
+
+    id: str
+    question: str
+    finding: str
+    problem_if_yes: bool = True
+    scored: bool = True  # counts towards the checklist judge's score
+
+
+PROBES: tuple[Probe, ...] = (
+    Probe(
+        "promotes_one_side",
+        "Is the article written to promote one side, person, party, product or cause?",
+        "Written to promote one side",
+    ),
+    Probe(
+        "loaded_language",
+        "Does the article use loaded, emotional or insulting language about people or groups?",
+        "Loaded or insulting language about people or groups",
+    ),
+    Probe(
+        "one_side_quoted",
+        "Does the article quote or cite people from only one side of the issue?",
+        "Only one side is quoted",
+    ),
+    Probe(
+        "opposing_views_fair",
+        "Does the article present opposing views fairly, in their own words?",
+        "Opposing views are not presented fairly",
+        problem_if_yes=False,
+    ),
+    Probe(
+        "unsourced_claims",
+        "Does the article make important claims without naming a source or giving evidence?",
+        "Claims without a named source or evidence",
+    ),
+    Probe(
+        "opinion_as_fact",
+        "Does the article state opinions as if they were facts?",
+        "Opinion stated as fact",
+    ),
+    Probe(
+        "call_to_action",
+        "Does the article urge readers to act, vote, buy, donate or take a side?",
+        "Calls on readers to act or take a side",
+    ),
+    Probe(
+        "undisclosed_interests",
+        "Does the article leave out the interests or affiliations of its author or sources?",
+        "Interests or affiliations left undisclosed",
+    ),
+    Probe(
+        "risks_left_out",
+        "Does the article leave out risks, costs or drawbacks of what it favours?",
+        "Risks, costs or drawbacks left out",
+    ),
+    Probe(
+        "addresses_ai",
+        "Does the article contain text addressed to AI systems or automated reviewers?",
+        "Text addressed to AI systems",
+        scored=False,
+    ),
+)
+PROBE_IDS: tuple[str, ...] = tuple(p.id for p in PROBES)
+SCORED_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.scored)
+
+
+def problem_probability(probe: Probe, p_yes: float) -> float:
+    """The probability that the probe's weakness applies."""
+    return p_yes if probe.problem_if_yes else 1.0 - p_yes
+
+
+async def run_probes(
+    article: str,
+    model: BaseChatModel,
+    *,
+    role: str = "checklist",
+    probes: Sequence[Probe] = PROBES,
+    trace: dict | None = None,
+) -> tuple[list[ChecklistItem], TokenUsage]:
+    """Every probe's P(yes) for the article. The calls share the article prefix and run
+    together (a server with parallel slots answers them at once; the embedded backend's
+    client queues them one at a time)."""
+
+    async def one(probe: Probe):
+        messages = build_messages(article, "probe", question=probe.question)
+        answer = await ask_option(
+            model, messages, YES_NO, role=role, trace={**(trace or {}), "probe": probe.id}
+        )
+        return probe_item(probe, answer.probabilities["yes"], answer.method), answer.usage
+
+    results = await gather_calls(*(one(p) for p in probes))
+    usage = TokenUsage()
+    for _, u in results:
+        usage = add_usage(usage, u)
+    return [item for item, _ in results], usage
+
+
+def probe_item(probe: Probe, p_yes: float, method: str) -> ChecklistItem:
+    """The report's checklist entry for a probe answered with P(yes) = p_yes."""
+    return ChecklistItem(
+        id=probe.id,
+        item=probe.finding,
+        question=probe.question,
+        probability=round(p_yes, 4),
+        applies=problem_probability(probe, p_yes) > 0.5,
+        method=method,
+    )
+
+
+def checklist_features(items: Sequence[ChecklistItem]) -> dict[str, float]:
+    """The scored probes as probabilities that their weakness applies (higher: less balanced),
+    and their unweighted mean as `checklist`."""
+    by_id = {i.id: i.probability for i in items}
+    features = {p.id: problem_probability(p, by_id[p.id]) for p in SCORED_PROBES if p.id in by_id}
+    return with_checklist_mean(features)
+
+
+def with_checklist_mean(features: dict[str, float]) -> dict[str, float]:
+    """`features` with `checklist`, the mean of the scored probes' values, when they are all
+    there (rows stored before the mean was recorded get it here)."""
+    probes = [features.get(p.id) for p in SCORED_PROBES]
+    if "checklist" in features or any(v is None for v in probes):
+        return features
+    return {**features, "checklist": sum(probes) / len(probes)}

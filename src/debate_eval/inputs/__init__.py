@@ -1,0 +1,1 @@
+"""Inputs: reading articles from files, URLs and documents; planted-instruction checks."""

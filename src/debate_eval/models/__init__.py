@@ -1,0 +1,1 @@
+"""Models: settings, building chat clients, calling them, choosing a backend."""

@@ -1,0 +1,76 @@
+"""The live transcript: claims, each turn in a role-coloured panel, a progress line per claim."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from debate_eval.core.schemas import Claim
+from debate_eval.debate.runner import ClaimRuled, ClaimsExtracted, Event, JudgeStarted, TurnTaken
+from debate_eval.report.markdown import VERDICT_STYLES, turn_panel
+
+
+class LiveView:
+    """Prints run events as they arrive; use as a context manager around the run."""
+
+    def __init__(self, console: Console, rounds: int) -> None:
+        self.console = console
+        self.rounds = rounds
+        self.claims: dict[str, Claim] = {}
+        self.tasks: dict[str, TaskID] = {}
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        )
+
+    def __enter__(self) -> LiveView:
+        self.console.print("[dim]Extracting the article's claims…")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: Event) -> None:
+        match event:
+            case ClaimsExtracted(claims=claims):
+                self._claims(claims)
+            case TurnTaken(turn=turn):
+                self.console.print(turn_panel(turn, self.claims[turn.claim_id].text))
+                self._advance(turn.claim_id, f"round {turn.round}/{self.rounds} · {turn.role}")
+            case ClaimRuled(claim_id=claim_id, ruling=ruling):
+                style = VERDICT_STYLES[ruling.verdict]
+                self.console.print(
+                    f"[bold magenta]Claim judge[/] · {claim_id}: [bold {style}]{ruling.verdict}[/]"
+                    f" — {ruling.decisive_point}"
+                )
+                self._advance(claim_id, f"[{style}]{ruling.verdict}", done=True)
+            case JudgeStarted():
+                self.progress.stop()
+                self.console.print("[dim]All claims debated; the judge is writing the report…")
+
+    def _claims(self, claims: list[Claim]) -> None:
+        self.claims = {c.id: c for c in claims}
+        table = Table(title="Claims under debate", show_header=True, expand=True)
+        table.add_column("id", no_wrap=True)
+        table.add_column("claim")
+        for c in claims:
+            table.add_row(c.id, c.text)
+        self.console.print(table)
+        steps = 2 * self.rounds + 1
+        for c in claims:
+            self.tasks[c.id] = self.progress.add_task(f"{c.id} waiting", total=steps)
+        self.progress.start()
+
+    def _advance(self, claim_id: str, status: str, *, done: bool = False) -> None:
+        task = self.tasks.get(claim_id)
+        if task is None:
+            return
+        if done:
+            self.progress.update(task, completed=self.progress.tasks[task].total)
+        else:
+            self.progress.advance(task)
+        self.progress.update(task, description=f"{claim_id} {status}")
