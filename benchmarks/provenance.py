@@ -36,6 +36,7 @@ def machine() -> str:
 
 def commit() -> str:
     """The checked-out commit, marked "+changes" when the work tree differs from it."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""

@@ -55,7 +55,9 @@ class StubServerProcess:
 
         if not self.log.exists():
             return []
-        return [json.loads(line) for line in self.log.read_text().splitlines()]
+        # Read while the server may be writing: a last line without its newline is not whole yet.
+        text = self.log.read_text()
+        return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
 
     def stop(self) -> None:
         self.proc.terminate()

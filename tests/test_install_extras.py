@@ -21,7 +21,7 @@ def python(code: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_the_run_path_imports_nothing_from_the_eval_extra():
     done = python(
-        "import debate_eval.cli.run, debate_eval.debate.runner, debate_eval.report\n"
+        "import debate_eval.cli._run, debate_eval.debate.runner, debate_eval.report\n"
         "import debate_eval.debate.scoring.calibration as c\n"
         "assert c.shipped_calibrations()\n"
         "print('ok')"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from debate_eval.core.errors import ConfigError, first_problem
 from debate_eval.core.schemas import ROLES, RatingJudge
 from debate_eval.core.toml import read_toml
-from debate_eval.models.chat import RoleSettings, StructuredMethod
+from debate_eval.models.roles import RoleSettings, StructuredMethod
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 

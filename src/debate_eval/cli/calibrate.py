@@ -1,0 +1,73 @@
+"""`debate-eval calibrate`: fit a judge's calibration (the work: evaluation/calibrate.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from debate_eval.cli.app import (
+    BaseUrlOption,
+    ConfigOption,
+    DebugOption,
+    LocalModelOption,
+    ModelOption,
+    app,
+    eval_extra,
+    guarded,
+    settings_from,
+)
+
+
+@app.command()
+def calibrate(
+    dataset: Annotated[Path, typer.Argument(help="Labelled articles (as for eval).")],
+    judge: Annotated[
+        str, typer.Option(help="The judge to calibrate: baseline-prob, checklist or debate.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Write the calibration (JSON) here.")],
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Results folder for the judge's runs. [default: OUT's name + -runs]"),
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option(help="Label mapping (as for eval). [default: by format]")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N articles.")] = None,
+    dataset_format: Annotated[
+        str | None, typer.Option("--format", help="jsonl, semeval, basil or allsides.")
+    ] = None,
+    default: Annotated[
+        bool,
+        typer.Option(
+            "--default", help="Mark this judge as the default `run` rating judge for the model."
+        ),
+    ] = False,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    local_model: LocalModelOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Fit a judge's calibration on labelled articles; report it by 5-fold cross-validation."""
+    from debate_eval.models.backend import select_backend
+
+    def body() -> None:
+        with eval_extra("calibrate"):
+            from debate_eval.evaluation.calibrate import CalibrateRequest, run_calibration
+        settings = settings_from(config, model=model, base_url=base_url, local_model=local_model)
+        request = CalibrateRequest(
+            dataset=dataset,
+            judge=judge,
+            out=out,
+            store=store,
+            labels=labels,
+            limit=limit,
+            dataset_format=dataset_format,
+            default=default,
+        )
+        run_calibration(request, select_backend(settings), Console(highlight=False))
+
+    guarded(debug, body)
