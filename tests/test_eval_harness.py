@@ -383,6 +383,7 @@ def test_every_setting_that_changes_a_debate_changes_its_store_key():
         "words per turn": key(RunOptions(words_per_turn=80)),
         "debater temperature": key(temperature=0.9),
         "debater token cap": key(max_tokens=123),
+        "debater seed": key(seed=7),
     }
     assert key() == base
     assert [name for name, k in changed.items() if k == base] == []

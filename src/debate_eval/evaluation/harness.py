@@ -48,7 +48,11 @@ DEBATE_ROLES = ("extractor", "advocate", "skeptic", "claim_judge")
 
 
 def _sampling(model: Any) -> dict[str, Any]:
-    return {name: getattr(model, name, None) for name in ("temperature", "max_tokens")}
+    sampling = {name: getattr(model, name, None) for name in ("temperature", "max_tokens")}
+    # A seed only when one is set: keys of debates stored without one stay valid.
+    if getattr(model, "seed", None) is not None:
+        sampling["seed"] = model.seed
+    return sampling
 
 
 def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
