@@ -131,6 +131,22 @@ def test_too_many_items_keep_the_first_ones():
         TopicsDraft.model_validate({"topics": ["one topic", "two topic"]})
 
 
+def test_repeated_research_topics_are_left_out():
+    # A real reply of the embedded model on the example op-ed listed one topic six times.
+    from debate_eval.core.schemas import TopicsDraft
+
+    reply = ["PyTorch 2.0 and Triton", "GPU compiler optimization"] + ["PyTorch and Triton"] * 3
+    reply += ["pytorch  and triton"]
+    topics = TopicsDraft.model_validate({"topics": reply})
+    assert topics.topics == [
+        "PyTorch 2.0 and Triton",
+        "GPU compiler optimization",
+        "PyTorch and Triton",
+    ]
+    with pytest.raises(ValueError, match="at least 3 items"):
+        TopicsDraft.model_validate({"topics": ["HBM supply", "HBM supply", "hbm supply"]})
+
+
 def test_first_sentence():
     from debate_eval.core.sentences import first_sentence
 

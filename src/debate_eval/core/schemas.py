@@ -151,7 +151,17 @@ class TopicsDraft(BaseModel):
     @field_validator("topics", mode="before")
     @classmethod
     def _keep_the_first(cls, value: object) -> object:
-        return [fit_length(v, 120) for v in value[:8]] if isinstance(value, list) else value
+        # A small model repeats a topic; a repeat is left out (three distinct are still needed).
+        if not isinstance(value, list):
+            return value
+        seen: set[str] = set()
+        distinct = []
+        for topic in value:
+            key = " ".join(str(topic).lower().split())
+            if key not in seen:
+                seen.add(key)
+                distinct.append(topic)
+        return [fit_length(v, 120) for v in distinct[:8]]
 
 
 # ------------------------------------------------------------ report contract
