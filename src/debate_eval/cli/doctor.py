@@ -21,7 +21,7 @@ def doctor(
     debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
 ) -> None:
     """Show which backend and models a run would use, and check that the model answers."""
-    from debate_eval.debate.scoring.calibration import rating_calibration, rating_judge_for
+    from debate_eval.debate.scoring.calibration import rating_choice
     from debate_eval.models.backend import open_models, select_backend
     from debate_eval.models.calls import ask_text
 
@@ -34,10 +34,9 @@ def doctor(
         backend = select_backend(settings)
         console = Console(highlight=False, soft_wrap=True)
         console.print(f"backend: {backend.describe()}")
-        rating_judge = rating_judge_for(
+        rating_judge, calibration = rating_choice(
             settings.rating_judge, settings.calibration, backend.judge_model
         )
-        calibration = rating_calibration(rating_judge, settings.calibration, backend.judge_model)
         console.print(
             f"rating: the {rating_judge} judge, "
             + (f"calibrated ({calibration.describe()})" if calibration else "uncalibrated")

@@ -18,7 +18,7 @@ from debate_eval.core.schemas import (
     Turn,
 )
 from debate_eval.debate.graph import build_graph
-from debate_eval.debate.scoring.calibration import rating_calibration, rating_judge_for
+from debate_eval.debate.scoring.calibration import rating_choice
 from debate_eval.debate.state import DebateContext, merge_usage
 from debate_eval.models.chat import RoleModels, model_name
 from debate_eval.models.settings import RunOptions
@@ -107,14 +107,15 @@ async def _stream(
     durability: Durability | None,
 ) -> None:
     """Run the graph, collecting into `out` as steps finish."""
-    judge_model = model_name(models.judge)
-    rating_judge = rating_judge_for(options.rating_judge, options.calibration, judge_model)
+    rating_judge, calibration = rating_choice(
+        options.rating_judge, options.calibration, model_name(models.judge)
+    )
     context = DebateContext(
         models=models,
         words_per_turn=options.words_per_turn,
         history_turns=options.history_turns,
         rating_judge=rating_judge,
-        calibration=rating_calibration(rating_judge, options.calibration, judge_model),
+        calibration=calibration,
     )
     graph = build_graph(
         checkpointer=durability.checkpointer if durability else None, with_report=with_report

@@ -330,17 +330,19 @@ def default_rating_judge(model: str) -> str:
     return "debate"
 
 
-def rating_judge_for(setting: str | None, calibration_path: str | None, model: str) -> str:
-    """The judge that chooses the label: the setting, else the judge of the calibration file
-    given, else the one shipped calibrated for the judge model (the best by cross-validation on
-    the development set), else debate."""
+def rating_choice(
+    setting: str | None, calibration_path: str | None, model: str
+) -> tuple[str, Calibration | None]:
+    """The judge that chooses the label on judge model `model`, and its calibration. The judge:
+    the setting, else the judge of the calibration file given, else the one shipped calibrated
+    for the model (the best by cross-validation on the development set), else debate. The
+    calibration: the file given (which must match that judge and model), else a matching
+    shipped one, if any."""
+    path = Path(calibration_path) if calibration_path else None
     if setting:
-        return setting
-    if calibration_path:
-        return read_calibration(Path(calibration_path)).judge
-    return default_rating_judge(model)
-
-
-def rating_calibration(judge: str, calibration_path: str | None, model: str) -> Calibration | None:
-    """The calibration `judge` uses on `model` (a given file must match it)."""
-    return find_calibration(judge, model, Path(calibration_path) if calibration_path else None)
+        judge = setting
+    elif path is not None:
+        judge = read_calibration(path).judge
+    else:
+        judge = default_rating_judge(model)
+    return judge, find_calibration(judge, model, path)
