@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from debate_eval.core.errors import ConfigError, DebateEvalError
 from debate_eval.models.keys import redact_keys
-from debate_eval.models.settings import flag_help
+from debate_eval.models.settings import Settings, flag_help, load_settings
 
 app = typer.Typer(
     name="debate-eval",
@@ -110,9 +110,7 @@ def mask(key: str | None) -> str:
     return f"{key[:3]}…{key[-4:]}" if len(key) > 10 else "set"
 
 
-def settings_from(config: Path | None, **flags: object):
-    from debate_eval.models.settings import load_settings
-
+def settings_from(config: Path | None, **flags: object) -> Settings:
     return load_settings(flags, config_path=config)
 
 

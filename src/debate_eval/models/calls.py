@@ -19,7 +19,8 @@ from debate_eval.core.errors import ModelCallError, StructuredOutputError
 from debate_eval.core.schemas import TokenUsage
 from debate_eval.core.sentences import trim_to_sentence
 from debate_eval.models import keys
-from debate_eval.models.chat import check_structured_method, endpoint
+from debate_eval.models.chat import endpoint
+from debate_eval.models.roles import check_structured_method
 
 T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")

@@ -13,12 +13,7 @@ from pydantic import SecretStr
 
 from debate_eval.core.schemas import ROLES
 from debate_eval.models import keys
-from debate_eval.models.roles import (  # noqa: F401  (re-exported: chat models are built from them)
-    STRUCTURED_METHODS,
-    RoleSettings,
-    StructuredMethod,
-    check_structured_method,
-)
+from debate_eval.models.roles import RoleSettings, check_structured_method
 
 
 def build_chat_model(

@@ -247,22 +247,20 @@ def default_config_path() -> Path:
     return user_config_path("debate-eval") / "config.toml"
 
 
-def _validated(values: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """`values` (one source's) checked against the fields; errors name the source."""
+def _validated(values: Mapping[str, Any], where: str, *, where_names_it: bool = False) -> dict:
+    """`values` (one source's) checked against the fields; errors name the source, and the
+    setting unless the source already does (`where_names_it`: a flag or variable)."""
     try:
         checked = Settings.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(f"{where}: {first_problem(exc)}") from exc
+        problem = exc.errors()[0]["msg"] if where_names_it else first_problem(exc)
+        raise ConfigError(f"{where}: {problem}") from exc
     return {name: getattr(checked, name) for name in values}
 
 
 def _validated_one(name: str, value: Any, source: str) -> dict[str, Any]:
     """One setting from a flag or environment variable; the error names it and the value."""
-    try:
-        checked = Settings.model_validate({name: value})
-    except ValidationError as exc:
-        raise ConfigError(f"{source} {value!r}: {exc.errors()[0]['msg']}") from exc
-    return {name: getattr(checked, name)}
+    return _validated({name: value}, f"{source} {value!r}", where_names_it=True)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -82,9 +82,10 @@ async def screen(
     """P(yes) per paragraph (or line) of `article` that it is written to AI systems."""
     separator, units = split_units(article)
     probed = [i for i, u in enumerate(units) if len(u.split()) >= MIN_WORDS]
+    prefix = screener_prefix()
 
     async def one(i: int):
-        messages = [*screener_prefix(), question(units[i])]
+        messages = [*prefix, question(units[i])]
         return await ask_option(
             model, messages, YES_NO, role="screener", trace={**(trace or {}), "unit": i}
         )
