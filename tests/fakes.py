@@ -138,14 +138,21 @@ REPORT = {
 }
 
 
+def article_quote(messages: list[BaseMessage], words: int = 6) -> str:
+    """The first words of the fenced article, in double quotes, as a debater would quote them."""
+    found = re.search(r"<article>\n(.*?)\n</article>", prompt_text(messages), re.DOTALL)
+    return f'"{" ".join(found.group(1).split()[:words])}"' if found else ""
+
+
 def debater_reply(messages: list[BaseMessage]) -> AIMessage:
-    """A turn whose words differ by role, claim and round (so no early stop)."""
+    """A turn whose words differ by role, claim and round (so no early stop), quoting the
+    article (so it is not asked again)."""
     text = prompt_text(messages)
     role = "advocate" if "Role: advocate" in text else "skeptic"
     round_ = re.search(r"Role: \w+, round (\d+) of", text).group(1)
     claim_id = re.search(r"Claim (c\d+) under debate", text).group(1)
     points = " ".join(f"{role}{claim_id}round{round_}point{i}" for i in range(6))
-    return text_reply(f"{role} on {claim_id}, round {round_}: {points}")
+    return text_reply(f"{role} on {claim_id}, round {round_}: {points} {article_quote(messages)}")
 
 
 def ruling_reply(verdicts: dict[str, str] | None = None) -> Callable:

@@ -362,10 +362,11 @@ def test_judges_on_the_shared_endpoint_name_it_stably(tmp_path):
     assert far.endpoint is None
 
 
-def test_every_setting_that_changes_a_debate_changes_its_store_key():
+def test_every_setting_that_changes_a_debate_changes_its_store_key(monkeypatch):
     from dataclasses import replace
 
     from debate_eval.core.schemas import ROLES
+    from debate_eval.debate.agents import debater
     from debate_eval.debate.runner import RunOptions
     from debate_eval.evaluation.harness import debate_settings
     from debate_eval.evaluation.store import settings_key
@@ -385,5 +386,8 @@ def test_every_setting_that_changes_a_debate_changes_its_store_key():
         "debater token cap": key(max_tokens=123),
         "debater seed": key(seed=7),
     }
+    monkeypatch.setitem(debater.RETRY_NOTES, "quote", "Quote the article.")
+    changed["a turn's retry note"] = key()
+    monkeypatch.undo()
     assert key() == base
     assert [name for name, k in changed.items() if k == base] == []

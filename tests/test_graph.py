@@ -19,6 +19,7 @@ from debate_eval.debate.runner import (
 )
 from tests.fakes import (
     ANALYST_TEXT,
+    OTHER_ANALYST_TEXT,
     REPORT,
     Barrier,
     ScriptedChatModel,
@@ -282,7 +283,7 @@ def test_analysis_paragraphs_keep_known_ids_and_verify_quotes(article):
 
 def test_a_one_word_paragraph_is_left_out_not_fatal(article):
     models = scripted_models()
-    models.judge = ScriptedChatModel(judge_reply(analyst=lambda m: text_reply("No.")))
+    models.judge = ScriptedChatModel(judge_reply(analyst=lambda m: text_reply("Unclear.")))
     report, _ = run(article, models, rounds=1)
     assert report.analysis == []
     assert report.meta.problems == [
@@ -290,6 +291,82 @@ def test_a_one_word_paragraph_is_left_out_not_fatal(article):
         "analysis (opposing_views_fair): text: String should have at least 40 characters",
     ]
     assert report.rating.label == REPORT["rating"]["label"]
+
+
+def test_a_paragraph_that_argues_against_its_checklist_finding_is_left_out(article):
+    def analyst(messages):
+        if "written to promote" in str(messages[-1].content):  # the probe: 0.8, applies
+            return text_reply("No. " + ANALYST_TEXT)
+        return text_reply("**Yes.** " + OTHER_ANALYST_TEXT)  # opposing views: applies
+
+    models = scripted_models()
+    models.judge = ScriptedChatModel(judge_reply(analyst=analyst))
+    report, _ = run(article, models, rounds=1)
+    assert [(p.item, p.text) for p in report.analysis] == [
+        ("opposing_views_fair", OTHER_ANALYST_TEXT)
+    ]
+    assert report.meta.problems == [
+        "analysis (promotes_one_side): left out, the analyst answered no where the checklist "
+        "found this weakness likely (0.80)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Yes. The article only quotes supporters.", (True, "The article only quotes supporters.")),
+        ("no - opponents get room.", (False, "Opponents get room.")),
+        ("**No**: it names its sources.", (False, "It names its sources.")),
+        ("No shop owner speaks for themselves.", (None, "No shop owner speaks for themselves.")),
+        ("Yesterday's vote is described.", (None, "Yesterday's vote is described.")),
+    ],
+)
+def test_the_analysts_opening_answer_is_read_and_removed(reply, expected):
+    from debate_eval.debate.agents.judge import stance
+
+    assert stance(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "expected"),
+    [
+        (
+            "May be slightly imbalanced",
+            "The article presents a balanced view of AI hardware.",
+            True,
+        ),
+        ("Appears strongly imbalanced", "It is even-handed in tone.", True),
+        ("Appears strongly imbalanced", "The article is not balanced: critics get no room.", False),
+        ("May be slightly imbalanced", "Readers should seek a more balanced account.", False),
+        ("May be slightly imbalanced", "It cites no data, so it lacks a balanced view.", False),
+        ("Appears well balanced", "The piece is one-sided in its sourcing.", True),
+        ("Appears well balanced", "It is not one-sided: both camps speak.", False),
+        ("Appears moderately imbalanced", "It leaves out costs; seek budget figures.", False),
+    ],
+)
+def test_an_explanation_that_contradicts_its_label_is_recognised(label, text, expected):
+    from debate_eval.debate.agents.judge import contradicts
+
+    assert contradicts(label, text) is expected
+
+
+def test_an_explanation_contradicting_the_label_is_asked_again_then_replaced(article):
+    report_spec = {**REPORT, "rating": {**REPORT["rating"], "explanation": "A balanced view."}}
+    models = scripted_models(report=report_spec)
+    report, _ = run(article, models, rounds=1)
+    explanations = [p for p in models.judge.prompts if "Role: chief judge" in prompt_text(p)]
+    assert len(explanations) == 2
+    assert "Your first draft contradicted the rating" in prompt_text(explanations[1])
+    assert report.rating.label == "May be slightly imbalanced"
+    assert report.rating.explanation == (
+        "The checks found these weaknesses likely: written to promote one side (0.80); "
+        "opposing views are not presented fairly (0.70). The debate found 3 of 3 claims "
+        "unsupported or contested."
+    )
+    assert report.meta.problems == [
+        "explanation: the model's text contradicted the rating twice; the measured findings "
+        "stand in for it"
+    ]
 
 
 def test_a_paragraph_repeating_an_earlier_one_is_left_out(article):
@@ -338,12 +415,18 @@ def test_judge_async_variant_matches(article):
 
 
 def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
-    echoed = "As the advocate in round one, cities with lanes saw fewer deaths overall."
+    echoed = (
+        'As the advocate in round one: "cut traffic deaths by half within five years", '
+        "cities with lanes saw fewer deaths overall."
+    )
 
     def skeptic(messages):
         text = prompt_text(messages)
         if "Your first draft repeated an earlier turn" in text:
-            return text_reply("The cited cities also cut speed limits, confounding the figures.")
+            assert "quoted nothing" not in text  # the echo quoted the article
+            return text_reply(
+                'The cited cities also cut speed limits: "The plan costs twelve million dollars."'
+            )
         return text_reply(echoed)
 
     def advocate(messages):
@@ -358,3 +441,28 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert len(models.skeptic.prompts) == 4  # two claims, each asked twice
     assert report.meta.usage["skeptic"].calls == 4
     assert report.meta.usage["advocate"].calls == 2
+
+
+def test_a_turn_quoting_nothing_is_asked_again_and_kept_only_if_the_retry_quotes(article):
+    def advocate(messages):
+        if "Your first draft quoted nothing from the article" in prompt_text(messages):
+            return text_reply('It will "cut traffic deaths by half within five years".')
+        return text_reply("Lanes are safe everywhere and the article proves it beyond doubt.")
+
+    def skeptic(messages):  # never quotes: its first draft stays
+        round_ = "retry" if "quoted nothing" in prompt_text(messages) else "first"
+        return text_reply(f"No shop owner speaks for themselves here, {round_} draft.")
+
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(advocate)
+    models.skeptic = ScriptedChatModel(skeptic)
+    report, _ = run(article, models, rounds=1, max_claims=1)
+    advocate_turn, skeptic_turn = report.debate[:2]
+    assert [(q.text, q.verified) for q in advocate_turn.quotes] == [
+        ("cut traffic deaths by half within five years", True)
+    ]
+    assert skeptic_turn.content.endswith("first draft.") and skeptic_turn.quotes == []
+    note = "Your first draft quoted nothing from the article."
+    first, retry = (prompt_text(p) for p in models.skeptic.prompts)
+    assert note not in first and retry.count(note) == 1
+    assert report.meta.usage["advocate"].calls == report.meta.usage["skeptic"].calls == 2

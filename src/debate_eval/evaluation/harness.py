@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from debate_eval.core.errors import DebateEvalError
+from debate_eval.debate.agents.debater import RETRY_NOTES
 from debate_eval.debate.agents.screener import screen, screened_text
 from debate_eval.debate.prompts import load_prompt
 from debate_eval.debate.runner import RunOptions, arun_transcript
@@ -67,6 +68,7 @@ def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
         "history_turns": options.history_turns,
         "structured_method": models.structured_method,
         "prompts_sha256": {name: prompt_hash(load_prompt(name)) for name in DEBATE_PROMPTS},
+        "turn_retries_sha256": {kind: prompt_hash(note) for kind, note in RETRY_NOTES.items()},
     }
 
 

@@ -110,8 +110,9 @@ def _text_reply(messages: list[dict], max_tokens: int | None) -> tuple[str, str]
     order = [sentences[(start + i) % len(sentences)] for i in range(len(sentences))]
     fresh = [s for s in order if s not in last] or order
     who = role.group(1) if role else "assistant"
-    # Two sentences and little boilerplate, so distinct turns never look like echoes.
-    reply = f"{who.capitalize()}, round {round_.group(1) if round_ else 1}: {' '.join(fresh[:2])}"
+    # Two quoted sentences and little boilerplate, so distinct turns never look like echoes.
+    quoted = " ".join(f'"{s}"' for s in fresh[:2])
+    reply = f"{who.capitalize()}, round {round_.group(1) if round_ else 1}: {quoted}"
     words = reply.split()
     if max_tokens and len(words) > max_tokens:
         return " ".join(words[:max_tokens]), "length"

@@ -7,7 +7,7 @@ import logging
 from langgraph.runtime import Runtime
 
 from debate_eval.core.novelty import echoes
-from debate_eval.core.quotes import quotes_in
+from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import Turn, turn_id
 from debate_eval.core.sentences import first_sentence
 from debate_eval.debate.prompts import build_messages
@@ -26,6 +26,19 @@ def next_round(turns: list[Turn], role: str) -> int:
 
 
 logger = logging.getLogger(__name__)
+
+# What a turn is asked again for (once): repeating an earlier turn, or quoting nothing of the
+# article. Part of a stored debate's key (a change in them is a change in the debate).
+RETRY_NOTES = {
+    "echo": "Your first draft repeated an earlier turn. Make a point of your own that nobody "
+    "has made yet.",
+    "quote": "Your first draft quoted nothing from the article. Quote at least one sentence of "
+    "the article in double quotes, exactly as written.",
+}
+
+
+def _verified(quotes: list[Quote]) -> bool:
+    return any(q.verified for q in quotes)
 
 
 def _gist(turn: Turn) -> Turn:
@@ -61,29 +74,32 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     content, usage = await ask_text(
         model, _messages(state, ctx, role, round_, history), role=role, trace=trace
     )
+    quotes = quotes_in(content, state["article"])
     copied = next((t for t in window if echoes(content, t.content)), None)
-    if copied is not None:
-        logger.info("%s: turn %s-r%s copies %s; asking again", role, claim.id, round_, copied.id)
-        # Small models tend to copy a turn they were shown. Ask once more with the earlier turns
-        # cut to their first sentence: enough to answer them, too little to copy.
-        history = (
-            format_turns([_gist(t) for t in window])
-            + "\n\nYour first draft repeated an earlier turn. Make a point of your own that "
-            "nobody has made yet."
-        )
-        content, more = await ask_text(
+    kinds = (["echo"] if copied else []) + ([] if _verified(quotes) else ["quote"])
+    if kinds:
+        logger.info("%s: turn %s-r%s asked again (%s)", role, claim.id, round_, "+".join(kinds))
+        # Small models tend to copy a turn they were shown: the earlier turns are cut to their
+        # first sentence, enough to answer them, too little to copy.
+        retry_history = format_turns([_gist(t) for t in window]) if copied else history
+        retry_history += "\n\n" + " ".join(RETRY_NOTES[k] for k in kinds)
+        again, more = await ask_text(
             model,
-            _messages(state, ctx, role, round_, history),
+            _messages(state, ctx, role, round_, retry_history),
             role=role,
-            trace={**trace, "retry": "echo"},
+            trace={**trace, "retry": "+".join(kinds)},
         )
         usage = add_usage(usage, more)
+        again_quotes = quotes_in(again, state["article"])
+        # An echo is always replaced; an unquoted turn only by one that quotes the article.
+        if copied is not None or _verified(again_quotes):
+            content, quotes = again, again_quotes
     turn = Turn(
         id=turn_id(claim.id, round_, role),
         claim_id=claim.id,
         round=round_,
         role=role,
         content=content,
-        quotes=quotes_in(content, state["article"]),
+        quotes=quotes,
     )
     return {"turns": [turn], "usage": {role: usage}}

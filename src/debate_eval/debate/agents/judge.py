@@ -60,6 +60,15 @@ _CITED_ID_RE = re.compile(r"\bc\d+(?:-r\d+-(?:advocate|skeptic|judge))?\b")
 MAX_FINDINGS = 4
 # Two paragraphs sharing more than this share of their content words repeat each other.
 REPEAT_OVERLAP = 0.6
+# The analyst opens with its answer ("Yes." / "No.": does the article show the weakness?).
+_STANCE_RE = re.compile(r"^[\s*_\"]*(yes|no)[*_]*\s*[.,:;!\-–—][\s*_]*", re.IGNORECASE)
+# Words that call an article balanced, or not; a negation earlier in the clause cancels them.
+_BALANCED_RE = re.compile(r"\b(?:well[- ])?balanced\b|\beven[- ]handed\b|\bimpartial\b", re.I)
+_IMBALANCED_RE = re.compile(r"\b(?:imbalanced|unbalanced|one[- ]sided|biased|slanted)\b", re.I)
+_NEGATION_RE = re.compile(
+    r"\b(?:not|no|never|hardly|less|more|lacks?|lacking|without|rather than|instead of)\b|n't\b",
+    re.I,
+)
 
 
 def _closest_claim(text: str, claim_texts: dict[str, str]) -> str | None:
@@ -191,6 +200,76 @@ class _Parts:
         return text
 
 
+def stance(text: str) -> tuple[bool | None, str]:
+    """The analyst's opening answer (True: the article shows the weakness) and the paragraph
+    without it; None when the reply does not open with "Yes." or "No."."""
+    match = _STANCE_RE.match(text)
+    if match is None:
+        return None, text.strip()
+    rest = text[match.end() :].strip()
+    return match.group(1).lower() == "yes", rest[:1].upper() + rest[1:]
+
+
+def _says(text: str, words: re.Pattern[str]) -> bool:
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        for match in words.finditer(sentence):
+            clause = re.split(r"[,;:]", sentence[: match.start()])[-1]
+            if not _NEGATION_RE.search(clause):
+                return True
+    return False
+
+
+def contradicts(label: str, text: str) -> bool:
+    """Whether `text` calls the article balanced when the label says it is not, or the reverse
+    (a negation earlier in the clause, "not", "lacks", "a more balanced", cancels the word)."""
+    if label == RATING_LABELS[0]:
+        return _says(text, _IMBALANCED_RE)
+    return _says(text, _BALANCED_RE)
+
+
+def measured_explanation(items: Sequence[ChecklistItem], claims: Sequence[Claim]) -> str:
+    """The explanation from the measurements alone: the weaknesses found likely and the share
+    of claims the debate did not uphold."""
+    likely = sorted(
+        (i for i in items if i.applies and i.id != "addresses_ai"), key=problem_p, reverse=True
+    )
+    text = (
+        "The checks found these weaknesses likely: "
+        + "; ".join(f"{i.item.lower()} ({problem_p(i):.2f})" for i in likely)
+        + "."
+        if likely
+        else "None of the checklist weaknesses was found likely."
+    )
+    ruled = [c for c in claims if c.verdict]
+    if ruled:
+        doubted = sum(c.verdict != "supported" for c in ruled)
+        text += f" The debate found {doubted} of {len(ruled)} claims unsupported or contested."
+    return text
+
+
+async def write_explanation(
+    parts: _Parts, label: str, items: Sequence[ChecklistItem], claims: Sequence[Claim]
+) -> str | None:
+    """The explanation, asked once more if it contradicts the label; if it still does, the
+    measured explanation stands in and the problem is recorded."""
+    findings = findings_text(claims, items)
+    text = await parts.text("explanation", "explanation", label=label, findings=findings)
+    if text is None or not contradicts(label, text):
+        return text
+    note = (
+        f'\n\nYour first draft contradicted the rating "{label}". Explain that rating; do not '
+        "describe the article's balance in other words."
+    )
+    text = await parts.text("explanation", "explanation", label=label, findings=findings + note)
+    if text is None or not contradicts(label, text):
+        return text
+    parts.problems.append(
+        "explanation: the model's text contradicted the rating twice; the measured findings "
+        "stand in for it"
+    )
+    return measured_explanation(items, claims)
+
+
 def _repeats(text: str, earlier: Sequence[str]) -> bool:
     words = content_words(text)
     for other in earlier:
@@ -227,6 +306,16 @@ async def write_analysis(
     paragraphs: list[AnalysisParagraph] = []
     for item, text in zip(chosen, texts, strict=True):
         if text is None:
+            continue
+        shows, text = stance(text)
+        if shows is not None and shows != item.applies:
+            # The probe is the measurement; a paragraph arguing against it would contradict the
+            # checklist shown beside it.
+            parts.problems.append(
+                f"analysis ({item.id}): left out, the analyst answered "
+                f"{'yes' if shows else 'no'} where the checklist found this weakness "
+                f"{'likely' if item.applies else 'unlikely'} ({problem_p(item):.2f})"
+            )
             continue
         if _repeats(text, [p.text for p in paragraphs]):
             parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
@@ -293,7 +382,7 @@ async def ajudge(
     choice = choose_label(rating_judge, dist, features, calibration)
     findings = findings_text(claims, items)
     explanation, analysis, topics = await gather_calls(
-        parts.text("explanation", "explanation", label=choice.label, findings=findings),
+        write_explanation(parts, choice.label, items, claims),
         write_analysis(parts, claims, transcript, items),
         parts.structured("research topics", "topics", TopicsDraft, findings=findings),
     )
