@@ -360,8 +360,8 @@ def test_an_explanation_contradicting_the_label_is_asked_again_then_replaced(art
     assert report.rating.label == "May be slightly imbalanced"
     assert report.rating.explanation == (
         "The checks found these weaknesses likely: written to promote one side (0.80); "
-        "opposing views are not presented fairly (0.70). The debate found 3 of 3 claims "
-        "unsupported or contested."
+        "opposing views are not presented fairly (0.70). The claim judge put 90% of its "
+        "probability on the debated claims being unsupported or contested."
     )
     assert report.meta.problems == [
         "explanation: the model's text contradicted the rating twice; the measured findings "

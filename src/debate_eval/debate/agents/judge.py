@@ -240,10 +240,13 @@ def measured_explanation(items: Sequence[ChecklistItem], claims: Sequence[Claim]
         if likely
         else "None of the checklist weaknesses was found likely."
     )
-    ruled = [c for c in claims if c.verdict]
-    if ruled:
-        doubted = sum(c.verdict != "supported" for c in ruled)
-        text += f" The debate found {doubted} of {len(ruled)} claims unsupported or contested."
+    if any(c.verdict for c in claims):
+        # The expected share, not a count of verdicts: a small claim judge's most probable
+        # verdict is nearly always "supported", its doubt shows in the probabilities.
+        text += (
+            f" The claim judge put {verdict_share(claims):.0%} of its probability on the "
+            "debated claims being unsupported or contested."
+        )
     return text
 
 
