@@ -178,9 +178,7 @@ def test_concurrency_bounds_calls_in_flight_and_keeps_the_server_busy(tmp_path):
     assert stats["max_in_flight"] == 2
 
 
-def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_path):
-    """calibrate over real HTTP: the file names judge, model and prompt hashes and carries the
-    cross-validated figures; `run --calibration` applies it, and refuses one for another judge."""
+def four_labelled_articles(tmp_path) -> Path:
     names = ["short-remote-work-oped.md", "city-congestion-charge-news.md"] * 2
     rows = [
         {
@@ -193,6 +191,13 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
     ]
     data = tmp_path / "four.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return data
+
+
+def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_path):
+    """calibrate over real HTTP: the file names judge, model and prompt hashes and carries the
+    cross-validated figures; `run --calibration` applies it, and refuses one for another judge."""
+    data = four_labelled_articles(tmp_path)
     out = tmp_path / "checklist.json"
     base = ["--base-url", stub_server.base_url, "--model", "stub"]
     result = run_cli("calibrate", str(data), "--judge", "checklist", "--out", str(out), *base)
@@ -227,3 +232,39 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
         "settings; this run uses the debate judge on stub (calibrate again with "
         "`debate-eval calibrate`)"
     )
+
+
+def test_calibrating_the_debate_judge_reuses_the_debates_an_eval_stored(stub_server, tmp_path):
+    data = four_labelled_articles(tmp_path)
+    base = ["--base-url", stub_server.base_url, "--model", "stub"]
+    debate = ["--max-claims", "1", "--rounds", "1"]
+    store = tmp_path / "store"
+    evaluated = run_cli(
+        "eval", str(data), "--judges", "debate", "--no-swap", *debate, "--out", str(store), *base
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+
+    def debater_calls() -> int:
+        requests = stub_server.requests()
+        return sum("Role: advocate" in r["messages"][-1]["content"] for r in requests)
+
+    before = debater_calls()
+    assert before >= 4
+    out = tmp_path / "debate.json"
+    result = run_cli(
+        "calibrate",
+        str(data),
+        "--judge",
+        "debate",
+        *debate,
+        "--store",
+        str(store),
+        "--out",
+        str(out),
+        *base,
+    )
+    assert result.returncode == 0, result.stderr
+    assert debater_calls() == before
+    calibration = json.loads(out.read_text())
+    assert calibration["features"] == ["checklist", "score", "verdict_share"]
+    assert calibration["cross_validation"]["articles"] == 4

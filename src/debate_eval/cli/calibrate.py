@@ -13,7 +13,9 @@ from debate_eval.cli.app import (
     ConfigOption,
     DebugOption,
     LocalModelOption,
+    MaxClaimsOption,
     ModelOption,
+    RoundsOption,
     app,
     eval_extra,
     guarded,
@@ -48,6 +50,8 @@ def calibrate(
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     local_model: LocalModelOption = None,
+    rounds: RoundsOption = None,
+    max_claims: MaxClaimsOption = None,
     config: ConfigOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -57,7 +61,16 @@ def calibrate(
     def body() -> None:
         with eval_extra("calibrate"):
             from debate_eval.evaluation.calibrate import CalibrateRequest, run_calibration
-        settings = settings_from(config, model=model, base_url=base_url, local_model=local_model)
+        # The debate judge's debates are made as eval makes them: the same settings find the
+        # debates an eval run stored.
+        settings = settings_from(
+            config,
+            model=model,
+            base_url=base_url,
+            local_model=local_model,
+            rounds=rounds,
+            max_claims=max_claims,
+        )
         request = CalibrateRequest(
             dataset=dataset,
             judge=judge,
