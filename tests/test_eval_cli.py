@@ -267,4 +267,6 @@ def test_calibrating_the_debate_judge_reuses_the_debates_an_eval_stored(stub_ser
     assert debater_calls() == before
     calibration = json.loads(out.read_text())
     assert calibration["features"] == ["checklist", "score", "verdict_share"]
+    assert calibration["fitted_on"]["debate"] == {"max_claims": 1, "rounds": 1}
+    assert "fitted on four.jsonl (debates of 1 claims × 1 rounds);" in result.stdout
     assert calibration["cross_validation"]["articles"] == 4

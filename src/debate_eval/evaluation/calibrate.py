@@ -106,6 +106,10 @@ def run_calibration(request: CalibrateRequest, backend: Backend, console: Consol
         "positive_class": scheme.predicted_class(RATING_LABELS[3]),
         "default": request.default,
     }
+    if request.judge == "debate":
+        # The verdict share depends on how long the debates were: a run can see the difference.
+        options = backend.run_options()
+        fitted_on["debate"] = {"max_claims": options.max_claims, "rounds": options.rounds}
     calibration = fit_from_rows(rows, request.judge, fitted_on)
     write_calibration(calibration, request.out)
     console.print(f"{calibration.describe()}; written to {request.out}")

@@ -105,6 +105,8 @@ class Calibration(BaseModel):
         """One line naming the calibration, e.g. for the report's rating line."""
         fitted = self.fitted_on.get("dataset", "labelled data")
         line = f"{self.judge} on {self.model}, fitted on {fitted}"
+        if debate := self.fitted_on.get("debate"):
+            line += f" (debates of {debate['max_claims']} claims × {debate['rounds']} rounds)"
         cv = self.cross_validation
         if cv is not None:
             ci = cv.balanced_accuracy_ci95

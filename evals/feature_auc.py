@@ -1,0 +1,71 @@
+"""How well single features of a judge separate the classes, with bootstrap intervals.
+
+python evals/feature_auc.py runs/dev40-x/results.jsonl --judge debate \
+    --features verdict_share,checklist
+
+For each feature: its AUC against the gold class (the eval's positive class, e.g. "strongly
+imbalanced"), a bootstrap 95% CI over articles, and for the first two features the paired
+difference of their AUCs (same resamples) and their Pearson correlation. Unfitted features
+only: nothing here is fitted on the labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+RESAMPLES = 2000
+
+
+def load(path: Path, judge: str, names: list[str], positive: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["judge"] == judge and r["repeat"] == 0 and r.get("features")]
+    if not rows:
+        raise SystemExit(f"no scored rows of judge {judge!r} in {path}")
+    y = np.array([r["gold_class"] == positive for r in rows])
+    x = np.array([[r["features"].get(n, np.nan) for n in names] for r in rows], dtype=float)
+    if np.isnan(x).any():
+        missing = [n for i, n in enumerate(names) if np.isnan(x[:, i]).any()]
+        raise SystemExit(f"features missing from some rows: {', '.join(missing)}")
+    return x, y
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="an eval run's results.jsonl")
+    parser.add_argument("--judge", required=True)
+    parser.add_argument("--features", required=True, help="comma-separated feature names")
+    parser.add_argument("--positive", default="strongly imbalanced", help="the positive class")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    names = args.features.split(",")
+    x, y = load(args.results, args.judge, names, args.positive)
+    rng = np.random.default_rng(args.seed)
+    samples = []
+    while len(samples) < RESAMPLES:
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].all() or not y[idx].any():
+            continue  # a resample with one class has no AUC
+        samples.append([roc_auc_score(y[idx], x[idx, i]) for i in range(len(names))])
+    boot = np.array(samples)
+    print(f"{len(y)} articles, {int(y.sum())} positive; {RESAMPLES} bootstrap resamples")
+    for i, name in enumerate(names):
+        low, high = np.percentile(boot[:, i], [2.5, 97.5])
+        print(f"{name}: AUC {roc_auc_score(y, x[:, i]):.3f} (95% CI {low:.2f}–{high:.2f})")
+    if len(names) >= 2:
+        diff = boot[:, 0] - boot[:, 1]
+        low, high = np.percentile(diff, [2.5, 97.5])
+        point = roc_auc_score(y, x[:, 0]) - roc_auc_score(y, x[:, 1])
+        r = np.corrcoef(x[:, 0], x[:, 1])[0, 1]
+        print(
+            f"{names[0]} − {names[1]}: {point:+.3f} (95% CI {low:+.2f} to {high:+.2f}); "
+            f"correlation {r:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
