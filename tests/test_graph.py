@@ -293,7 +293,11 @@ def test_a_one_word_paragraph_is_left_out_not_fatal(article):
     assert report.rating.label == REPORT["rating"]["label"]
 
 
-def test_a_paragraph_that_argues_against_its_checklist_finding_is_left_out(article):
+def test_a_paragraph_that_argues_against_its_checklist_finding_is_kept_and_marked(article):
+    from debate_eval.report.docx import to_docx
+    from debate_eval.report.html import to_html
+    from debate_eval.report.markdown import to_markdown
+
     def analyst(messages):
         if "written to promote" in str(messages[-1].content):  # the probe: 0.8, applies
             return text_reply("No. " + ANALYST_TEXT)
@@ -302,13 +306,28 @@ def test_a_paragraph_that_argues_against_its_checklist_finding_is_left_out(artic
     models = scripted_models()
     models.judge = ScriptedChatModel(judge_reply(analyst=analyst))
     report, _ = run(article, models, rounds=1)
-    assert [(p.item, p.text) for p in report.analysis] == [
-        ("opposing_views_fair", OTHER_ANALYST_TEXT)
+    assert [(p.item, p.text, p.confirmed) for p in report.analysis] == [
+        ("promotes_one_side", ANALYST_TEXT, False),
+        ("opposing_views_fair", OTHER_ANALYST_TEXT, True),
     ]
-    assert report.meta.problems == [
-        "analysis (promotes_one_side): left out, the analyst answered no where the checklist "
-        "found this weakness likely (0.80)"
+    assert report.meta.problems == []
+    note = (
+        '(Not confirmed: the checklist found "written to promote one side" likely; the analyst '
+        "answered that the article does not show it.)"
+    )
+    assert f"*{note}* {ANALYST_TEXT}" in to_markdown(report)
+    html = to_html(report)
+    assert html.count('class="unconfirmed"') == 1
+    assert "the analyst answered that the article does not show it" in html
+    import io
+
+    import docx
+
+    paragraphs = docx.Document(io.BytesIO(to_docx(report))).paragraphs
+    marked = [
+        p for p in paragraphs if p.runs and p.runs[0].italic and p.runs[0].text.strip() == note
     ]
+    assert [p.runs[1].text for p in marked] == [ANALYST_TEXT]
 
 
 @pytest.mark.parametrize(

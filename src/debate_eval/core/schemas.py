@@ -118,6 +118,13 @@ class AnalysisParagraph(BaseModel):
     quotes: list[Quote] = Field(
         default_factory=list, description="The article's words it quotes, each verified or not."
     )
+    confirmed: bool | None = Field(
+        default=None,
+        description=(
+            "Whether the analyst's opening yes/no on the finding agreed with the checklist "
+            "probe; null when it gave no such answer."
+        ),
+    )
 
     _fit = field_validator("text", mode="before")(lambda v: fit_length(v, 900))
 

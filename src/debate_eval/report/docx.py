@@ -8,7 +8,12 @@ import io
 
 from debate_eval.core.schemas import Report
 from debate_eval.debate.transcript import ROLE_TITLES
-from debate_eval.report.markdown import label_probabilities, rating_basis, verdict_text
+from debate_eval.report.markdown import (
+    label_probabilities,
+    paragraph_note,
+    rating_basis,
+    verdict_text,
+)
 
 _RATING_RGB = {
     "Appears well balanced": (0x1A, 0x7F, 0x37),
@@ -61,7 +66,10 @@ def to_docx(report: Report) -> bytes:
             document.add_paragraph(line).runs[0].italic = True
     document.add_heading("Article analysis", level=1)
     for paragraph in report.analysis:
-        document.add_paragraph(paragraph.text)
+        written = document.add_paragraph()
+        if note := paragraph_note(report, paragraph):
+            written.add_run(note + " ").italic = True
+        written.add_run(paragraph.text)
     document.add_heading("Topics for further research", level=1)
     for topic in report.research_topics:
         document.add_paragraph(topic, style="List Bullet")

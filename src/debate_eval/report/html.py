@@ -7,7 +7,12 @@ from markupsafe import Markup, escape
 
 from debate_eval.core.schemas import RATING_LABELS, Report
 from debate_eval.debate.transcript import ROLE_TITLES
-from debate_eval.report.markdown import label_probabilities, rating_basis, verdict_text
+from debate_eval.report.markdown import (
+    label_probabilities,
+    paragraph_note,
+    rating_basis,
+    verdict_text,
+)
 
 RATING_COLOURS = dict(zip(RATING_LABELS, ("#1a7f37", "#9a6700", "#bc4c00", "#cf222e"), strict=True))
 VERDICT_COLOURS = {"supported": "#1a7f37", "contested": "#9a6700", "unsupported": "#cf222e"}
@@ -50,7 +55,9 @@ color:#cf222e}
 {% if basis %}<p class="basis">{{ basis }}</p>{% endif %}
 {% if probabilities %}<p class="basis">{{ probabilities }}</p>{% endif %}</div>
 <h2 id="analysis">Article analysis</h2>
-{% for p in report.analysis %}<p>{{ p.text }}{{ quote_badges(p.quotes) }}</p>{% endfor %}
+{% for p in report.analysis %}{% set note = paragraph_note(report, p) %}<p>
+{%- if note %}<em class="unconfirmed">{{ note }}</em> {% endif -%}
+{{ p.text }}{{ quote_badges(p.quotes) }}</p>{% endfor %}
 <h2 id="research">Topics for further research</h2>
 <ul>{% for topic in report.research_topics %}<li>{{ topic }}</li>{% endfor %}</ul>
 {% if report.checklist %}<h2 id="checklist">Checklist</h2>
@@ -106,4 +113,5 @@ def to_html(report: Report) -> str:
         probabilities=label_probabilities(report),
         quote_badges=quote_badges,
         verdict_text=verdict_text,
+        paragraph_note=paragraph_note,
     )

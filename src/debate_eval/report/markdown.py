@@ -49,6 +49,21 @@ def quote_marks(quotes) -> str:
     return f" *(quotes verified: {verified} of {len(quotes)})*"
 
 
+def paragraph_note(report: Report, paragraph) -> str:
+    """For an analysis paragraph whose author disagreed with the checklist, what each said."""
+    if paragraph.confirmed is not False:
+        return ""
+    item = next((i for i in report.checklist if i.id == paragraph.item), None)
+    if item is None:
+        return ""
+    found = "likely" if item.applies else "unlikely"
+    answer = "does not show it" if item.applies else "shows it"
+    return (
+        f'(Not confirmed: the checklist found "{item.item.lower()}" {found}; the analyst '
+        f"answered that the article {answer}.)"
+    )
+
+
 def verdict_text(claim) -> str:
     """The verdict with its probability, e.g. "contested (0.62)"."""
     if claim.verdict is None:
@@ -73,7 +88,9 @@ def to_markdown(report: Report) -> str:
     lines += [f"\n*{line}*" for line in (rating_basis(report), label_probabilities(report)) if line]
     lines += ["", "## Article analysis", ""]
     for paragraph in report.analysis:
-        lines += [paragraph.text + quote_marks(paragraph.quotes), ""]
+        note = paragraph_note(report, paragraph)
+        lines += [(f"*{note}* " if note else "") + paragraph.text + quote_marks(paragraph.quotes)]
+        lines += [""]
     lines += ["## Topics for further research", ""]
     lines += [f"- {topic}" for topic in report.research_topics]
     if report.checklist:
@@ -159,6 +176,8 @@ def report_renderable(report: Report) -> Group:
         parts += [Text(line, style="dim")]
     parts += [Rule("[bold]Article analysis")]
     for paragraph in report.analysis:
+        if note := paragraph_note(report, paragraph):
+            parts += [Text(note, style="italic yellow")]
         parts += [Text(paragraph.text), ""]
     parts += [Rule("[bold]Topics for further research")]
     parts += [Text(f"• {topic}") for topic in report.research_topics]

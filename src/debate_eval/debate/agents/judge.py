@@ -310,16 +310,9 @@ async def write_analysis(
     for item, text in zip(chosen, texts, strict=True):
         if text is None:
             continue
+        # The probe is the measurement; a paragraph arguing against it is kept (the analyst
+        # may be right) but marked, so the report never contradicts itself silently.
         shows, text = stance(text)
-        if shows is not None and shows != item.applies:
-            # The probe is the measurement; a paragraph arguing against it would contradict the
-            # checklist shown beside it.
-            parts.problems.append(
-                f"analysis ({item.id}): left out, the analyst answered "
-                f"{'yes' if shows else 'no'} where the checklist found this weakness "
-                f"{'likely' if item.applies else 'unlikely'} ({problem_p(item):.2f})"
-            )
-            continue
         if _repeats(text, [p.text for p in paragraphs]):
             parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
             continue
@@ -331,6 +324,7 @@ async def write_analysis(
                 turn_ids=cited_turns,
                 item=item.id,
                 quotes=quotes_in(text, parts.article),
+                confirmed=None if shows is None else shows == item.applies,
             )
         except ValidationError as exc:  # e.g. a one-word reply: left out, and said so
             parts.problems.append(f"analysis ({item.id}): {describe_error(exc)}")
