@@ -268,5 +268,25 @@ def test_calibrating_the_debate_judge_reuses_the_debates_an_eval_stored(stub_ser
     calibration = json.loads(out.read_text())
     assert calibration["features"] == ["checklist", "score", "verdict_share"]
     assert calibration["fitted_on"]["debate"] == {"max_claims": 1, "rounds": 1}
-    assert "fitted on four.jsonl (debates of 1 claims × 1 rounds);" in result.stdout
+    assert "fitted on four.jsonl (debates of 1 claim × 1 round);" in " ".join(result.stdout.split())
+
+    report_file = tmp_path / "r.json"
+    short = str(ROOT / "examples" / "short-remote-work-oped.md")
+    args = ["--format", "json", "--quiet", "--calibration", str(out), "-o", str(report_file)]
+    for rounds, notices in (
+        ("1", []),
+        (
+            "2",
+            [
+                "the debate judge's calibration was fitted on debates of 1 claim × 1 round; "
+                "this run debates up to 1 claim × 2 rounds, a length its accuracy was not "
+                "measured on"
+            ],
+        ),
+    ):
+        run = run_cli("run", short, *base, "--max-claims", "1", "--rounds", rounds, *args)
+        assert run.returncode == 0, run.stderr
+        report = json.loads(report_file.read_text())
+        assert report["rating"]["judge"] == "debate"
+        assert report["meta"]["notices"] == notices
     assert calibration["cross_validation"]["articles"] == 4

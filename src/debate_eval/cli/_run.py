@@ -19,7 +19,7 @@ from rich.console import Console
 from debate_eval.core.errors import ConfigError, DebateEvalError, InputError, first_problem
 from debate_eval.debate.runner import Durability, RunOptions, arun_debate, new_run_id
 from debate_eval.debate.runstore import RunRecord, RunStore
-from debate_eval.debate.scoring.calibration import rating_choice
+from debate_eval.debate.scoring.calibration import debate_length_notice, rating_choice
 from debate_eval.inputs.article import Article, load_article
 from debate_eval.models import backend as backends
 from debate_eval.models.backend import Backend, select_backend
@@ -131,10 +131,14 @@ def _new_plan(request: RunRequest, store: RunStore) -> _Plan:
         check_output_path(request.output)
     backend = select_backend(settings)
     # A calibration file that does not fit fails now, not after the debate.
-    judge, _ = rating_choice(settings.rating_judge, settings.calibration, backend.judge_model)
+    judge, calibration = rating_choice(
+        settings.rating_judge, settings.calibration, backend.judge_model
+    )
     article = load_article(request.article, max_words=backend.max_article_words)
     # The rating judge is chosen for the backend's judge model (what calibrations are keyed by).
     options = replace(backend.run_options(skeptic_first=request.skeptic_first), rating_judge=judge)
+    if note := debate_length_notice(calibration, options.max_claims, options.rounds):
+        article = replace(article, notices=(*article.notices, note))
     run_id = new_run_id()
     store.save(
         RunRecord(

@@ -106,7 +106,7 @@ class Calibration(BaseModel):
         fitted = self.fitted_on.get("dataset", "labelled data")
         line = f"{self.judge} on {self.model}, fitted on {fitted}"
         if debate := self.fitted_on.get("debate"):
-            line += f" (debates of {debate['max_claims']} claims × {debate['rounds']} rounds)"
+            line += f" (debates of {debate_length(debate['max_claims'], debate['rounds'])})"
         cv = self.cross_validation
         if cv is not None:
             ci = cv.balanced_accuracy_ci95
@@ -118,6 +118,24 @@ class Calibration(BaseModel):
                 + f", AUC {auc}, Brier {cv.brier:.3f}, ECE {cv.ece:.3f}, {cv.articles} articles"
             )
         return line
+
+
+def debate_length(claims: int, rounds: int) -> str:
+    """E.g. "2 claims × 1 round"."""
+    return f"{claims} claim{'s' * (claims != 1)} × {rounds} round{'s' * (rounds != 1)}"
+
+
+def debate_length_notice(calibration: Calibration | None, claims: int, rounds: int) -> str | None:
+    """What a reader should know when a debate judge's calibration saw debates of another
+    length than this run's (the verdict share depends on it)."""
+    fitted = calibration.fitted_on.get("debate") if calibration is not None else None
+    if not fitted or (fitted["max_claims"], fitted["rounds"]) == (claims, rounds):
+        return None
+    return (
+        f"the debate judge's calibration was fitted on debates of "
+        f"{debate_length(fitted['max_claims'], fitted['rounds'])}; this run debates up to "
+        f"{debate_length(claims, rounds)}, a length its accuracy was not measured on"
+    )
 
 
 def label_for(probability: float, threshold: float) -> str:
