@@ -227,12 +227,16 @@ def contradicts(label: str, text: str) -> bool:
     return _says(text, _BALANCED_RE)
 
 
+def ranked_findings(items: Sequence[ChecklistItem]) -> list[ChecklistItem]:
+    """The checklist items that are weaknesses of the article's argument, most likely first
+    (text addressed to AI systems is the screener's business, not a finding)."""
+    return sorted((i for i in items if i.id != "addresses_ai"), key=problem_p, reverse=True)
+
+
 def measured_explanation(items: Sequence[ChecklistItem], claims: Sequence[Claim]) -> str:
     """The explanation from the measurements alone: the weaknesses found likely and the share
     of claims the debate did not uphold."""
-    likely = sorted(
-        (i for i in items if i.applies and i.id != "addresses_ai"), key=problem_p, reverse=True
-    )
+    likely = [i for i in ranked_findings(items) if i.applies]
     text = (
         "The checks found these weaknesses likely: "
         + "; ".join(f"{i.item.lower()} ({problem_p(i):.2f})" for i in likely)
@@ -256,16 +260,14 @@ async def write_explanation(
     """The explanation, asked once more if it contradicts the label; if it still does, the
     measured explanation stands in and the problem is recorded."""
     findings = findings_text(claims, items)
-    text = await parts.text("explanation", "explanation", label=label, findings=findings)
-    if text is None or not contradicts(label, text):
-        return text
-    note = (
+    retry = (
         f'\n\nYour first draft contradicted the rating "{label}". Explain that rating; do not '
         "describe the article's balance in other words."
     )
-    text = await parts.text("explanation", "explanation", label=label, findings=findings + note)
-    if text is None or not contradicts(label, text):
-        return text
+    for note in ("", retry):
+        text = await parts.text("explanation", "explanation", label=label, findings=findings + note)
+        if text is None or not contradicts(label, text):
+            return text
     parts.problems.append(
         "explanation: the model's text contradicted the rating twice; the measured findings "
         "stand in for it"
@@ -291,7 +293,7 @@ async def write_analysis(
     """One paragraph per checklist finding that applies (strongest first; the most likely one
     when none applies), written concurrently, each grounded in its quotes, claims and turns;
     a paragraph repeating an earlier one is left out."""
-    ranked = sorted((i for i in items if i.id != "addresses_ai"), key=problem_p, reverse=True)
+    ranked = ranked_findings(items)
     chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
     # The claims without their rulings: a small model given the decisive points copies them
     # instead of reading the article for the finding.
