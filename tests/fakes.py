@@ -144,9 +144,33 @@ def article_quote(messages: list[BaseMessage], words: int = 6) -> str:
     return f'"{" ".join(found.group(1).split()[:words])}"' if found else ""
 
 
+EVIDENCE_ASK = "Sentences from the article, each with a letter:"
+
+
+def evidence_letters(messages: list[BaseMessage]) -> list[str]:
+    """The letters an evidence call offers (empty for any other call)."""
+    text = prompt_text(messages)
+    if EVIDENCE_ASK not in text:
+        return []
+    return re.search(r"Answer with exactly one of: ([A-H, ]+)\.", text).group(1).split(", ")
+
+
+def picks_evidence(
+    reply: Callable[[list[BaseMessage]], AIMessage],
+) -> Callable[[list[BaseMessage]], AIMessage]:
+    """A debater's `reply` that also answers evidence calls: the last sentence offered."""
+
+    def answer(messages: list[BaseMessage]) -> AIMessage:
+        if letters := evidence_letters(messages):
+            return option_reply({x: 0.6 if x == letters[-1] else 0.1 for x in letters})
+        return reply(messages)
+
+    return answer
+
+
 def debater_reply(messages: list[BaseMessage]) -> AIMessage:
     """A turn whose words differ by role, claim and round (so no early stop), quoting the
-    article (so it is not asked again)."""
+    article."""
     text = prompt_text(messages)
     role = "advocate" if "Role: advocate" in text else "skeptic"
     round_ = re.search(r"Role: \w+, round (\d+) of", text).group(1)
@@ -181,8 +205,8 @@ def scripted_models(
     """A full cast of scripted models that together produce a valid run."""
     return RoleModels(
         extractor=ScriptedChatModel([tool_reply("ExtractedClaims", {"claims": claims or CLAIMS})]),
-        advocate=ScriptedChatModel(debater or debater_reply),
-        skeptic=ScriptedChatModel(debater or debater_reply),
+        advocate=ScriptedChatModel(picks_evidence(debater or debater_reply)),
+        skeptic=ScriptedChatModel(picks_evidence(debater or debater_reply)),
         claim_judge=ScriptedChatModel(ruling_reply(verdicts)),
         judge=ScriptedChatModel(judge_reply(report)),
     )

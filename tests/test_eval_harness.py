@@ -368,6 +368,7 @@ def test_every_setting_that_changes_a_debate_changes_its_store_key(monkeypatch):
     from debate_eval.core.schemas import ROLES
     from debate_eval.debate.agents import debater
     from debate_eval.debate.runner import RunOptions
+    from debate_eval.evaluation import harness
     from debate_eval.evaluation.harness import debate_settings
     from debate_eval.evaluation.store import settings_key
     from debate_eval.models.chat import build_role_models
@@ -386,8 +387,15 @@ def test_every_setting_that_changes_a_debate_changes_its_store_key(monkeypatch):
         "debater token cap": key(max_tokens=123),
         "debater seed": key(seed=7),
     }
-    monkeypatch.setitem(debater.RETRY_NOTES, "quote", "Quote the article.")
+    monkeypatch.setitem(debater.RETRY_NOTES, "echo", "Say something new.")
     changed["a turn's retry note"] = key()
+    real_prompt = harness.load_prompt
+
+    def edited(name):
+        return real_prompt(name) + (" Pick the longest." if name == "skeptic_evidence" else "")
+
+    monkeypatch.setattr(harness, "load_prompt", edited)
+    changed["the skeptic's evidence prompt"] = key()
     monkeypatch.undo()
     assert key() == base
     assert [name for name, k in changed.items() if k == base] == []

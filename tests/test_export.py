@@ -68,6 +68,11 @@ def test_render_html_is_one_self_contained_page(report_json, tmp_path):
     assert names.count("details") == len(report.claims)  # collapsible transcript per claim
     assert report.rating.label in "".join(page.text)
     assert ".rating-label{font-size:1.35rem;font-weight:700;color:#" in html
+    # Each debate turn shows the article sentence it argued from, marked verified.
+    debaters = [t for t in report.debate if t.role != "judge"]
+    evidence = [a for tag, a in page.tags if tag == "p" and a.get("class") == "evidence"]
+    assert len(evidence) == len(debaters) > 0
+    assert f"Attacks (the article&#39;s words): &#34;{debaters[1].evidence.text}&#34;" in html
     # Same page on stdout when no --output is given.
     assert invoke("render", str(report_json)).stdout == html
 
@@ -88,13 +93,26 @@ def test_render_docx_has_sections_toc_claims_table_and_appendix(report_json, tmp
     assert [r.cells[0].text for r in table.rows[1:]] == [c.id for c in report.claims]
     transcript = [p.text for p in document.paragraphs if p.text.startswith(("Advocate", "Skeptic"))]
     assert len(transcript) == sum(1 for t in report.debate if t.role != "judge")
+    cited = [p.text for p in document.paragraphs if "(the article's words)" in p.text]
+    assert cited == [
+        f"{'Evidence' if t.role == 'advocate' else 'Attacks'} (the article's words): "
+        f'"{t.evidence.text}"'
+        for t in report.debate
+        if t.role != "judge"
+    ]
 
 
 def test_render_md_matches_run_markdown(report_json):
     from debate_eval.report.markdown import to_markdown
 
     result = invoke("render", str(report_json), "--format", "md")
-    assert result.stdout == to_markdown(Report.model_validate_json(report_json.read_text()))
+    report = Report.model_validate_json(report_json.read_text())
+    assert result.stdout == to_markdown(report)
+    turn = report.debate[0]
+    assert (
+        f'> Evidence (the article\'s words): "{turn.evidence.text}"\n\n**[{turn.id}] Advocate:**'
+        in result.stdout
+    )
 
 
 def test_run_writes_html_and_docx(fake_models, tmp_path, article_file):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from debate_eval.core.errors import StructuredOutputError
+from debate_eval.core.quotes import Quote
 from debate_eval.core.schemas import Claim, Turn
+from debate_eval.core.sentences import sentences_of
 from debate_eval.debate.agents.judge import ajudge, judge
 from debate_eval.debate.runner import (
     ClaimRuled,
@@ -23,7 +26,11 @@ from tests.fakes import (
     REPORT,
     Barrier,
     ScriptedChatModel,
+    debater_reply,
+    evidence_letters,
     judge_reply,
+    option_reply,
+    picks_evidence,
     prompt_text,
     screener_calls,
     scripted_models,
@@ -65,7 +72,8 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert len([e for e in events if isinstance(e, ClaimRuled)]) == 3
     assert report.rating.label == REPORT["rating"]["label"]
     assert report.meta.rounds == 2
-    assert report.meta.usage["advocate"].calls == 6
+    # Six turns, each an evidence pick (one letter) and the argument.
+    assert report.meta.usage["advocate"].calls == 12
     # 10 probes, the rating, summary, explanation, two findings (promotes one side; opposing
     # views not fair), research topics: each its own call.
     assert report.meta.usage["judge"].calls == 16
@@ -440,9 +448,7 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     )
 
     def skeptic(messages):
-        text = prompt_text(messages)
-        if "Your first draft repeated an earlier turn" in text:
-            assert "quoted nothing" not in text  # the echo quoted the article
+        if "Your first draft repeated an earlier turn" in prompt_text(messages):
             return text_reply(
                 'The cited cities also cut speed limits: "The plan costs twelve million dollars."'
             )
@@ -452,36 +458,56 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
         return text_reply(echoed)
 
     models = scripted_models()
-    models.advocate = ScriptedChatModel(advocate)
-    models.skeptic = ScriptedChatModel(skeptic)
+    models.advocate = ScriptedChatModel(picks_evidence(advocate))
+    models.skeptic = ScriptedChatModel(picks_evidence(skeptic))
     report, _ = run(article, models, rounds=1, max_claims=2)
-    turns = {t.role: t.content for t in report.debate if t.claim_id == "c1"}
-    assert turns["skeptic"].startswith("The cited cities also cut speed limits")
-    assert len(models.skeptic.prompts) == 4  # two claims, each asked twice
-    assert report.meta.usage["skeptic"].calls == 4
-    assert report.meta.usage["advocate"].calls == 2
+    turns = {t.role: t for t in report.debate if t.claim_id == "c1"}
+    assert turns["skeptic"].content.startswith("The cited cities also cut speed limits")
+    # The retry argues from the evidence already picked: no second pick.
+    retries = [
+        prompt_text(p)
+        for p in models.skeptic.prompts
+        if "Your first draft repeated an earlier turn" in prompt_text(p)
+    ]
+    assert len(retries) == 2  # one per claim
+    retry = next(r for r in retries if "Claim c1 under debate" in r)
+    assert f"<evidence>\n{turns['skeptic'].evidence.text}\n</evidence>" in retry
+    # Two claims, each an evidence pick, the first draft and the retry.
+    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 6
+    assert report.meta.usage["advocate"].calls == 4
 
 
-def test_a_turn_quoting_nothing_is_asked_again_and_kept_only_if_the_retry_quotes(article):
-    def advocate(messages):
-        if "Your first draft quoted nothing from the article" in prompt_text(messages):
-            return text_reply('It will "cut traffic deaths by half within five years".')
-        return text_reply("Lanes are safe everywhere and the article proves it beyond doubt.")
+def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
+    offered: dict[str, list[list[str]]] = {"advocate": [], "skeptic": []}
 
-    def skeptic(messages):  # never quotes: its first draft stays
-        round_ = "retry" if "quoted nothing" in prompt_text(messages) else "first"
-        return text_reply(f"No shop owner speaks for themselves here, {round_} draft.")
+    def debater(role):
+        def reply(messages):
+            if letters := evidence_letters(messages):
+                lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
+                offered[role].append(lines)
+                return option_reply({x: 0.7 if x == "B" else 0.3 / 5 for x in letters})
+            return debater_reply(messages)
+
+        return reply
 
     models = scripted_models()
-    models.advocate = ScriptedChatModel(advocate)
-    models.skeptic = ScriptedChatModel(skeptic)
-    report, _ = run(article, models, rounds=1, max_claims=1)
-    advocate_turn, skeptic_turn = report.debate[:2]
-    assert [(q.text, q.verified) for q in advocate_turn.quotes] == [
-        ("cut traffic deaths by half within five years", True)
-    ]
-    assert skeptic_turn.content.endswith("first draft.") and skeptic_turn.quotes == []
-    note = "Your first draft quoted nothing from the article."
-    first, retry = (prompt_text(p) for p in models.skeptic.prompts)
-    assert note not in first and retry.count(note) == 1
-    assert report.meta.usage["advocate"].calls == report.meta.usage["skeptic"].calls == 2
+    models.advocate = ScriptedChatModel(debater("advocate"))
+    models.skeptic = ScriptedChatModel(debater("skeptic"))
+    report, _ = run(article, models, rounds=2, max_claims=1)
+    first, second = (t for t in report.debate if t.role == "advocate")
+    skeptic_first = next(t for t in report.debate if t.role == "skeptic")
+    # Round 1 offers the article's own sentences (all six: a short article), in its order.
+    assert offered["advocate"][0] == [" ".join(s.split()) for s in sentences_of(article)]
+    # The most probable letter, B, is the evidence; it is the article's, so verified.
+    assert first.evidence == Quote(text=offered["advocate"][0][1], verified=True)
+    assert f"<evidence>\n{first.evidence.text}\n</evidence>" in prompt_text(
+        models.advocate.prompts[1]
+    )
+    # The skeptic answers a turn that shows what it cited.
+    skeptic_prompt = prompt_text(models.skeptic.prompts[1])
+    assert f'[c1-r1-advocate] Advocate, citing "{first.evidence.text}":' in skeptic_prompt
+    assert skeptic_first.evidence.text == offered["skeptic"][0][1]
+    # Round 2 does not offer the advocate its round-1 evidence again.
+    assert first.evidence.text not in offered["advocate"][1]
+    assert len(offered["advocate"][1]) == 5
+    assert second.evidence.text == offered["advocate"][1][1] != first.evidence.text

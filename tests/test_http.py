@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from debate_eval.core.schemas import RATING_LABELS, Report
+from debate_eval.inputs.article import load_article
 from tests.fakes import screener_calls_for_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert len(parsed.claims) == 3
     for claim in parsed.claims:  # each verdict is the most probable letter the server gave
         probabilities = claim.verdict_probabilities
-        assert sum(probabilities.values()) == pytest.approx(1, abs=1e-6)
+        assert sum(probabilities.values()) == pytest.approx(1, abs=1e-9)
         assert claim.verdict == max(probabilities, key=probabilities.get)
     assert parsed.meta.models["judge"] == "stub-judge"
     assert parsed.meta.models["advocate"] == "stub-model"
@@ -62,8 +63,9 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
 
     requests = stub_server.requests()
     # The screener's paragraph questions, 3 verdicts, the rating and the 10 checklist probes:
-    # one-token calls read from logprobs.
-    scored = [r for r in requests if r.get("top_logprobs")]
+    # one-token calls of the judge model read from logprobs (the debaters' evidence picks, 12,
+    # are checked below).
+    scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
     assert len(scored) == screener_calls_for_file(OP_ED) + 3 + 11
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
@@ -77,9 +79,20 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert len(parsed.checklist) == 10
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     assert 1 <= len(analysts) <= 4
-    # extractor + 3 claims x (2 rounds x 2 debaters + ruling + verdict) + the judge's parts:
-    # 11 scored calls, summary, explanation, one call per finding, research topics.
-    assert len(requests) == screener_calls_for_file(OP_ED) + 1 + 3 * 6 + 11 + 3 + len(analysts)
+    # extractor + 3 claims x (2 rounds x 2 debaters, each an evidence pick and a turn, +
+    # ruling + verdict) + the judge's parts: 11 scored calls, summary, explanation, one call
+    # per finding, research topics.
+    assert len(requests) == screener_calls_for_file(OP_ED) + 1 + 3 * 10 + 11 + 3 + len(analysts)
+    # Every turn argues from an article sentence picked by a one-token letter call.
+    picks = [r for r in requests if "each with a letter:" in r["messages"][-1]["content"]]
+    assert len(picks) == 12
+    assert all(
+        r["logprobs"] and (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
+        for r in picks
+    )
+    article = " ".join(load_article(str(OP_ED)).text.split())
+    turns = [t for t in parsed.debate if t.role != "judge"]
+    assert all(t.evidence.verified and t.evidence.text in article for t in turns)
     structured = [r for r in requests if r.get("tools")]
     assert len(structured) == 1 + 3 + 2
     for r in structured:
@@ -139,10 +152,10 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
     assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    # screener, extractor, 2 claims × (2 turns, ruling, verdict), 10 probes and rating,
-    # summary, explanation, topics, analysts.
+    # screener, extractor, 2 claims × (2 turns each after an evidence pick, ruling, verdict),
+    # 10 probes and rating, summary, explanation, topics, analysts.
     screener = screener_calls_for_file(OP_ED)
-    assert len(requests) == screener + 1 + 2 * 4 + 11 + 3 + len(analysts)
+    assert len(requests) == screener + 1 + 2 * 6 + 11 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):

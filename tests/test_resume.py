@@ -19,11 +19,12 @@ from tests.fakes import screener_calls_for_file
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # The screener's paragraph questions come first.
 SCREENER = screener_calls_for_file(OP_ED)
-# The fewest calls of a 2-claim, 2-round run: the screener's, extractor, 2 x (4 turns + ruling
-# + verdict), and the report judge's 10 probes, rating, summary, explanation, one finding,
-# research topics.
-CALLS = SCREENER + 1 + 2 * 6 + 15
-# Answered before the kill: the screener's, the extractor's and the two first turns.
+# The fewest calls of a 2-claim, 2-round run: the screener's, extractor, 2 x (4 turns, each
+# after its evidence pick, + ruling + verdict), and the report judge's 10 probes, rating,
+# summary, explanation, one finding, research topics.
+CALLS = SCREENER + 1 + 2 * 10 + 15
+# Answered before the kill: the screener's, the extractor's and the two debates' first evidence
+# picks (their own checkpointed step: not asked again); the two first turns then hang.
 ANSWERED = SCREENER + 3
 
 

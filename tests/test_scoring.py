@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from debate_eval.core.errors import ConfigError, ModelCallError
+from debate_eval.core.evidence import MAX_CHARS, article_sentences, candidate_sentences
 from debate_eval.core.quotes import quotes_in
 from debate_eval.core.schemas import RATING_LABELS
 from debate_eval.debate.scoring.calibration import (
@@ -25,6 +26,7 @@ from debate_eval.debate.scoring.options import (
     option_of,
     probabilities_from_alternatives,
     probabilities_from_counts,
+    rounded,
 )
 from debate_eval.debate.scoring.rating import rate_article
 from tests.fakes import ScriptedChatModel, option_reply, text_reply
@@ -205,3 +207,55 @@ def test_a_paraphrase_is_not_verified():
 
 def test_short_scare_quotes_are_not_quotes():
     assert quotes_in('This "reform" is a "win".', ARTICLE) == []
+
+
+def test_rounded_probabilities_still_sum_to_one():
+    out = rounded({"A": 0.1234564, "B": 0.2345674, "C": 0.3456784, "D": 0.2962978})
+    # Rounded apart they would sum to 0.999999; the residue goes to the most probable.
+    assert out == {"A": 0.123456, "B": 0.234567, "C": 0.345679, "D": 0.296298}
+    assert sum(out.values()) == pytest.approx(1, abs=1e-12)
+
+
+# ------------------------------------------------------------------------ evidence
+
+EVIDENCE_ARTICLE = """# Bike lanes for Main Street
+
+The city council approved a new bike lane plan on Monday.
+Supporters say the lanes will cut traffic deaths by half within five years. Too short here.
+- Opponents argue the lanes will hurt local shops on Main Street.
+The plan costs twelve million dollars, paid by a federal grant.
+Supporters say the lanes will cut traffic deaths by half within five years.
+"""
+DEATHS = "Supporters say the lanes will cut traffic deaths by half within five years."
+SHOPS = "Opponents argue the lanes will hurt local shops on Main Street."
+
+
+def test_article_sentences_skip_headings_fragments_repeats_and_markup():
+    assert article_sentences(EVIDENCE_ARTICLE) == [
+        "The city council approved a new bike lane plan on Monday.",
+        DEATHS,
+        SHOPS,  # the list bullet stripped
+        "The plan costs twelve million dollars, paid by a federal grant.",
+    ]
+
+
+def test_candidate_sentences_are_the_closest_to_the_claim_in_article_order():
+    assert candidate_sentences(EVIDENCE_ARTICLE, "Lanes cut traffic deaths by half", limit=2) == [
+        DEATHS,
+        SHOPS,  # shares only "lanes"
+    ]
+    assert candidate_sentences(EVIDENCE_ARTICLE, "Main Street shops", limit=1) == [SHOPS]
+    for sentence in article_sentences(EVIDENCE_ARTICLE):
+        assert quotes_in(f'"{sentence}"', EVIDENCE_ARTICLE)[0].verified
+
+
+def test_candidate_sentences_leave_out_what_the_role_already_cited():
+    found = candidate_sentences(EVIDENCE_ARTICLE, "traffic deaths", exclude=[DEATHS])
+    assert DEATHS not in found and len(found) == 3
+
+
+def test_a_long_sentence_is_cut_at_a_word_and_stays_the_articles_words():
+    article = "Residents said " + " ".join(f"word{i}" for i in range(200)) + "."
+    (sentence,) = article_sentences(article)
+    assert len(sentence) <= MAX_CHARS and not sentence.endswith(" ")
+    assert quotes_in(f'"{sentence}"', article)[0].verified

@@ -203,6 +203,12 @@ class Turn(BaseModel):
         default_factory=list,
         description="The article's words the turn quotes, each verified against the article.",
     )
+    evidence: Quote | None = Field(
+        default=None,
+        description="The article sentence the debater chose to argue from (the advocate's "
+        "evidence, the sentence the skeptic attacks), picked by letter from the article's own "
+        "sentences, so always verified.",
+    )
 
 
 def turn_id(claim_id: str, round_: int, role: str) -> str:

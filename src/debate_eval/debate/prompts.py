@@ -18,7 +18,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 PROMPT_NAMES: tuple[str, ...] = (
     "context",
     "extractor",
+    "advocate_evidence",
     "advocate",
+    "skeptic_evidence",
     "skeptic",
     "claim_judge",
     "baseline_judge",
@@ -36,8 +38,10 @@ PROMPT_NAMES: tuple[str, ...] = (
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "context": frozenset({"article"}),
     "extractor": frozenset({"max_claims"}),
-    "advocate": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
-    "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "words"}),
+    "advocate_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
+    "advocate": frozenset({"round", "rounds", "claim_id", "claim", "history", "evidence", "words"}),
+    "skeptic_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
+    "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "evidence", "words"}),
     "claim_judge": frozenset({"claim_id", "claim", "transcript"}),
     "baseline_judge": frozenset({"labels", "persona"}),
     "rating": frozenset({"persona", "evidence"}),
@@ -97,8 +101,20 @@ def render(name: str, template: str | None = None, **values: object) -> str:
     return template.format_map(values).strip()
 
 
-FENCE_TAGS = ("article", "claim", "passage", "debate", "claims", "paragraph")
-_TAG_RE = re.compile(r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph)\b", re.IGNORECASE)
+FENCE_TAGS = (
+    "article",
+    "claim",
+    "passage",
+    "debate",
+    "claims",
+    "paragraph",
+    "sentences",
+    "evidence",
+)
+_TAG_RE = re.compile(
+    r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph|sentences|evidence)\b",
+    re.IGNORECASE,
+)
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special
 # tokens would let the article open a system turn of its own.
 _SPECIAL_RE = re.compile(r"<\s*\|")

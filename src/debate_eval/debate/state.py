@@ -34,6 +34,9 @@ class DebateState(TypedDict, total=False):
     rounds: int
     skeptic_first: bool
     claim: Claim
+    # The article sentence each turn argues from, picked before the turn (turn id -> sentence;
+    # "" when the article offered none): its own step, so a resumed run does not ask again.
+    evidence: Annotated[dict[str, str], merge_dicts]
     turns: Annotated[list[Turn], operator.add]
     rulings: Annotated[dict[str, ClaimRuling], merge_dicts]
     usage: Annotated[dict[str, TokenUsage], merge_usage]

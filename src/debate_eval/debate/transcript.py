@@ -24,8 +24,13 @@ def format_turns(turns: Sequence[Turn], *, empty: str = "(no turns yet)") -> str
     """Turns as fenced text, each line starting with the turn's id."""
     if not turns:
         return empty
-    body = "\n\n".join(f"[{t.id}] {ROLE_TITLES[t.role]}: {t.content}" for t in turns)
+    body = "\n\n".join(f"[{t.id}] {ROLE_TITLES[t.role]}{citing(t)}: {t.content}" for t in turns)
     return fence("debate", body)
+
+
+def citing(turn: Turn) -> str:
+    """', citing "…"' for a turn with chosen evidence (empty otherwise)."""
+    return f', citing "{turn.evidence.text}"' if turn.evidence else ""
 
 
 def format_claims(claims: Sequence[Claim], *, rulings: bool = True) -> str:

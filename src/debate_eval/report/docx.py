@@ -9,6 +9,7 @@ import io
 from debate_eval.core.schemas import Report
 from debate_eval.debate.transcript import ROLE_TITLES
 from debate_eval.report.markdown import (
+    evidence_line,
     label_probabilities,
     paragraph_note,
     rating_basis,
@@ -96,6 +97,8 @@ def to_docx(report: Report) -> bytes:
         if turn.claim_id != current:
             current = turn.claim_id
             document.add_heading(f"{current}: {titles.get(current, '')}", level=2)
+        if cited := evidence_line(turn):
+            document.add_paragraph().add_run(cited).italic = True
         paragraph = document.add_paragraph()
         paragraph.add_run(f"{ROLE_TITLES[turn.role]}, round {turn.round}: ").bold = True
         paragraph.add_run(turn.content)

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from debate_eval.core.schemas import RATING_LABELS, Report
 from debate_eval.debate.transcript import ROLE_TITLES
 from debate_eval.report.markdown import (
+    evidence_line,
     label_probabilities,
     paragraph_note,
     rating_basis,
@@ -37,6 +38,7 @@ th{background:#f6f8fa}.verdict{font-weight:700}
 details{margin:.6rem 0;border:1px solid #d0d7de;border-radius:6px;padding:.4rem .8rem}
 summary{cursor:pointer;font-weight:600}.turn{margin:.6rem 0}.who{font-weight:700}
 .advocate{color:#1a7f37}.skeptic{color:#cf222e}.judge{color:#8250df}
+.evidence{font-style:italic;color:#57606a;margin:.2rem 0}
 .meta{color:#57606a;font-size:.85rem;margin-top:2.5rem}
 .basis{color:#57606a;font-size:.9rem;margin:.3rem 0}
 .quote{font-family:system-ui,sans-serif;font-size:.75rem;border-radius:4px;padding:0 .3rem;
@@ -73,7 +75,10 @@ color:#cf222e}
 <td>{{ c.decisive_point or "—" }}</td></tr>{% endfor %}</table>
 <h2 id="transcript">Debate transcript</h2>
 {% for c in report.claims %}<details><summary>{{ c.id }}: {{ c.text }}</summary>
-{% for t in turns.get(c.id, []) %}<div class="turn"><span class="who {{ t.role }}">
+{% for t in turns.get(c.id, []) %}<div class="turn">
+{%- set cited = evidence_line(t) %}{% if cited %}<p class="evidence">{{ cited }}
+<span class="quote verified" title="{{ t.evidence.text }}">quote verified</span></p>{% endif %}
+<span class="who {{ t.role }}">
 {{ titles[t.role] }}, round {{ t.round }}:</span> {{ t.content }}
 {{- quote_badges(t.quotes) }}</div>{% endfor %}
 </details>{% endfor %}
@@ -114,4 +119,5 @@ def to_html(report: Report) -> str:
         quote_badges=quote_badges,
         verdict_text=verdict_text,
         paragraph_note=paragraph_note,
+        evidence_line=evidence_line,
     )

@@ -49,6 +49,17 @@ def quote_marks(quotes) -> str:
     return f" *(quotes verified: {verified} of {len(quotes)})*"
 
 
+EVIDENCE_TITLES = {"advocate": "Evidence", "skeptic": "Attacks"}
+
+
+def evidence_line(turn: Turn) -> str | None:
+    """The article sentence a debater chose, e.g. 'Evidence (the article's words): "…"'."""
+    if turn.evidence is None:
+        return None
+    title = EVIDENCE_TITLES.get(turn.role, "Cites")
+    return f'{title} (the article\'s words): "{turn.evidence.text}"'
+
+
 def paragraph_note(report: Report, paragraph) -> str:
     """For an analysis paragraph whose author disagreed with the checklist, what each said."""
     if paragraph.confirmed is not False:
@@ -112,6 +123,8 @@ def to_markdown(report: Report) -> str:
             current = turn.claim_id
             title = claims[current].text if current in claims else ""
             lines += [f"### {current}: {title}", ""]
+        if cited := evidence_line(turn):
+            lines += [f"> {cited}", ""]
         lines += [
             f"**[{turn.id}] {ROLE_TITLES[turn.role]}:** {turn.content}{quote_marks(turn.quotes)}",
             "",
@@ -132,8 +145,11 @@ def turn_panel(turn: Turn, claim_text: str | None = None) -> Panel:
     """One debate turn as a panel coloured by role."""
     style = ROLE_STYLES[turn.role]
     title = f"[bold {style}]{ROLE_TITLES[turn.role]}[/] · {turn.claim_id} · round {turn.round}"
+    body = Text(turn.content)
+    if cited := evidence_line(turn):
+        body = Text.assemble((cited, "italic"), "\n", body)
     return Panel(
-        Text(turn.content),
+        body,
         title=title,
         title_align="left",
         border_style=style,

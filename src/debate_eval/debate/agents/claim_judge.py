@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 
 from debate_eval.core.schemas import VERDICTS, ClaimRuling, Turn, turn_id
 from debate_eval.debate.prompts import build_messages, render
-from debate_eval.debate.scoring.options import ask_option
+from debate_eval.debate.scoring.options import ask_option, rounded
 from debate_eval.debate.state import DebateContext, DebateState
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_structured
@@ -48,10 +48,12 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         role="claim_judge",
         trace={"claim_id": claim.id, "round": last_round, "part": "verdict"},
     )
-    probabilities = {
-        verdict: round(answer.probabilities[letter], 6)
-        for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
-    }
+    probabilities = rounded(
+        {
+            verdict: answer.probabilities[letter]
+            for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
+        }
+    )
     ruling = ruling.model_copy(
         update={
             "verdict": max(VERDICTS, key=probabilities.__getitem__),

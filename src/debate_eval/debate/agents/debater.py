@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
+from debate_eval.core.evidence import LETTERS, candidate_sentences, lettered
 from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
-from debate_eval.core.schemas import Turn, turn_id
+from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
-from debate_eval.debate.prompts import build_messages
+from debate_eval.debate.prompts import build_messages, fence
+from debate_eval.debate.scoring.options import ask_option
 from debate_eval.debate.state import DebateContext, DebateState
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_text
@@ -27,18 +30,13 @@ def next_round(turns: list[Turn], role: str) -> int:
 
 logger = logging.getLogger(__name__)
 
-# What a turn is asked again for (once): repeating an earlier turn, or quoting nothing of the
-# article. Part of a stored debate's key (a change in them is a change in the debate).
+# What a turn is asked again for (once): repeating an earlier turn. Part of a stored debate's
+# key (a change in it is a change in the debate). A turn needs no retry for quoting nothing:
+# its evidence is an article sentence the debater picked by letter.
 RETRY_NOTES = {
     "echo": "Your first draft repeated an earlier turn. Make a point of your own that nobody "
     "has made yet.",
-    "quote": "Your first draft quoted nothing from the article. Quote at least one sentence of "
-    "the article in double quotes, exactly as written.",
 }
-
-
-def _verified(quotes: list[Quote]) -> bool:
-    return any(q.verified for q in quotes)
 
 
 def _gist(turn: Turn) -> Turn:
@@ -47,7 +45,38 @@ def _gist(turn: Turn) -> Turn:
     return turn.model_copy(update={"content": first[:200].rstrip() + " […]"})
 
 
-def _messages(state: DebateState, ctx: DebateContext, role: str, round_: int, history: str):
+async def choose_evidence(
+    model: BaseChatModel, state: DebateState, role: str, trace: dict[str, object]
+) -> tuple[str, TokenUsage]:
+    """The article sentence `role` argues from ("" when the article has none), picked by letter
+    from the sentences closest to the claim (the ones this role cited in earlier rounds left
+    out, so each round brings new evidence); read from the letter's probabilities, one token."""
+    article, claim = state["article"], state["claim"]
+    used = [t.evidence.text for t in state.get("turns", []) if t.role == role and t.evidence]
+    query = f"{claim.text} {claim.passage}"
+    sentences = candidate_sentences(article, query, exclude=used) or candidate_sentences(
+        article, query
+    )
+    if len(sentences) <= 1:
+        return (sentences[0] if sentences else ""), TokenUsage()
+    letters = list(LETTERS[: len(sentences)])
+    messages = build_messages(
+        article,
+        f"{role}_evidence",
+        claim_id=claim.id,
+        claim=format_claim(claim),
+        sentences=fence("sentences", lettered(sentences)),
+        letters=", ".join(letters),
+    )
+    answer = await ask_option(
+        model, messages, letters, role=role, trace={**trace, "part": "evidence"}
+    )
+    return sentences[letters.index(answer.best)], answer.usage
+
+
+def _messages(
+    state: DebateState, ctx: DebateContext, role: str, round_: int, history: str, evidence: str
+):
     claim = state["claim"]
     return build_messages(
         state["article"],
@@ -57,12 +86,26 @@ def _messages(state: DebateState, ctx: DebateContext, role: str, round_: int, hi
         claim_id=claim.id,
         claim=format_claim(claim),
         history=history,
+        evidence=fence("evidence", evidence) if evidence else "(none: argue from the claim)",
         words=ctx.words_per_turn,
     )
 
 
+async def pick_evidence(
+    role: str, state: DebateState, runtime: Runtime[DebateContext]
+) -> DebateState:
+    """The step before `role`'s turn: the article sentence the turn will argue from."""
+    claim = state["claim"]
+    round_ = next_round(state.get("turns", []), role)
+    model = runtime.context.models.for_role(role)
+    trace = {"claim_id": claim.id, "round": round_}
+    sentence, usage = await choose_evidence(model, state, role, trace)
+    return {"evidence": {turn_id(claim.id, round_, role): sentence}, "usage": {role: usage}}
+
+
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
-    """One turn by `role` (advocate or skeptic) on the state's claim."""
+    """One turn by `role` (advocate or skeptic) on the state's claim, arguing from the article
+    sentence picked for it."""
     ctx = runtime.context
     claim = state["claim"]
     turns = state.get("turns", [])
@@ -71,35 +114,29 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     history = format_turns(window, empty="(nothing yet: you open the debate)")
     model = ctx.models.for_role(role)
     trace = {"claim_id": claim.id, "round": round_}
+    evidence = state.get("evidence", {}).get(turn_id(claim.id, round_, role), "")
     content, usage = await ask_text(
-        model, _messages(state, ctx, role, round_, history), role=role, trace=trace
+        model, _messages(state, ctx, role, round_, history, evidence), role=role, trace=trace
     )
-    quotes = quotes_in(content, state["article"])
-    copied = next((t for t in window if echoes(content, t.content)), None)
-    kinds = (["echo"] if copied else []) + ([] if _verified(quotes) else ["quote"])
-    if kinds:
-        logger.info("%s: turn %s-r%s asked again (%s)", role, claim.id, round_, "+".join(kinds))
+    if copied := next((t for t in window if echoes(content, t.content)), None):
+        logger.info("%s: turn %s-r%s repeated %s, asked again", role, claim.id, round_, copied.id)
         # Small models tend to copy a turn they were shown: the earlier turns are cut to their
         # first sentence, enough to answer them, too little to copy.
-        retry_history = format_turns([_gist(t) for t in window]) if copied else history
-        retry_history += "\n\n" + " ".join(RETRY_NOTES[k] for k in kinds)
-        again, more = await ask_text(
+        retry_history = format_turns([_gist(t) for t in window]) + "\n\n" + RETRY_NOTES["echo"]
+        content, more = await ask_text(
             model,
-            _messages(state, ctx, role, round_, retry_history),
+            _messages(state, ctx, role, round_, retry_history, evidence),
             role=role,
-            trace={**trace, "retry": "+".join(kinds)},
+            trace={**trace, "retry": "echo"},
         )
         usage = add_usage(usage, more)
-        again_quotes = quotes_in(again, state["article"])
-        # An echo is always replaced; an unquoted turn only by one that quotes the article.
-        if copied is not None or _verified(again_quotes):
-            content, quotes = again, again_quotes
     turn = Turn(
         id=turn_id(claim.id, round_, role),
         claim_id=claim.id,
         round=round_,
         role=role,
         content=content,
-        quotes=quotes,
+        quotes=quotes_in(content, state["article"]),
+        evidence=Quote(text=evidence, verified=True) if evidence else None,
     )
     return {"turns": [turn], "usage": {role: usage}}

@@ -138,6 +138,15 @@ async def ask_option(
     return OptionAnswer(probabilities, f"sampled:{samples}", usage)
 
 
+def rounded(probabilities: Mapping[str, float], places: int = 6) -> dict[str, float]:
+    """Probabilities rounded for the report, the rounding residue put on the most probable
+    option so that they still sum to 1 (four values rounded apart can miss it by 2e-6)."""
+    out = {option: round(p, places) for option, p in probabilities.items()}
+    top = max(out, key=out.__getitem__)
+    out[top] = round(1.0 - sum(p for option, p in out.items() if option != top), places)
+    return out
+
+
 def expected_score(probabilities: Mapping[str, float], options: Sequence[str]) -> float:
     """The expected position on a 1..len(options) scale (options in scale order)."""
     return sum((i + 1) * probabilities.get(o, 0.0) for i, o in enumerate(options))

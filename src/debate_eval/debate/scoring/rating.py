@@ -10,7 +10,7 @@ from langchain_core.language_models import BaseChatModel
 
 from debate_eval.core.schemas import RATING_LABELS, TokenUsage
 from debate_eval.debate.prompts import build_messages
-from debate_eval.debate.scoring.options import ask_option, expected_score
+from debate_eval.debate.scoring.options import ask_option, expected_score, rounded
 
 LETTERS: tuple[str, ...] = ("A", "B", "C", "D")
 LABEL_OF_LETTER: dict[str, str] = dict(zip(LETTERS, RATING_LABELS, strict=True))
@@ -55,5 +55,5 @@ async def rate_article(
         evidence=f"\n{evidence.strip()}\n" if evidence.strip() else "",
     )
     answer = await ask_option(model, messages, LETTERS, role=role, trace=trace)
-    probabilities = {LABEL_OF_LETTER[k]: round(v, 6) for k, v in answer.probabilities.items()}
+    probabilities = rounded({LABEL_OF_LETTER[k]: v for k, v in answer.probabilities.items()})
     return LabelDistribution(probabilities, answer.method, answer.usage)

@@ -1,0 +1,72 @@
+"""The article sentences a debate turn may cite.
+
+A debater does not write its evidence: it picks one of a few of the article's own sentences by
+letter (the ones sharing the rarest words with the claim), so every turn carries a quote that
+is the article's by construction. Small models paraphrase when asked to quote.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from debate_eval.core.novelty import content_words
+from debate_eval.core.quotes import normalise
+from debate_eval.core.sentences import sentences_of
+
+MAX_CANDIDATES = 6
+MIN_WORDS = 6
+MAX_CHARS = 320
+LETTERS = "ABCDEFGH"
+# Markdown markers at a line's start (headings, quotes, list bullets) are not the article's words.
+_MARKUP_RE = re.compile(r"^\s*(?:[#>*+-]+\s+|\d+[.)]\s+)")
+
+
+def _clip(sentence: str) -> str:
+    """A sentence on one line, cut at a word boundary when very long (the cut text is still
+    the article's words, in order)."""
+    flat = " ".join(sentence.split())
+    if len(flat) <= MAX_CHARS:
+        return flat
+    return flat[:MAX_CHARS].rsplit(" ", 1)[0]
+
+
+def article_sentences(article: str) -> list[str]:
+    """The article's sentences of at least MIN_WORDS words, each once, in order (paragraphs
+    and lines split first: a heading has no full stop to end it)."""
+    seen: set[str] = set()
+    found = []
+    for line in article.splitlines():
+        for sentence in sentences_of(_MARKUP_RE.sub("", line)):
+            text = _clip(sentence)
+            key = normalise(text)
+            if len(text.split()) >= MIN_WORDS and key not in seen:
+                seen.add(key)
+                found.append(text)
+    return found
+
+
+def candidate_sentences(
+    article: str, query: str, *, exclude: Iterable[str] = (), limit: int = MAX_CANDIDATES
+) -> list[str]:
+    """Up to `limit` of the article's sentences sharing the most (rarest-weighted) content
+    words with `query`, in article order; sentences in `exclude` are left out."""
+    skip = {normalise(e) for e in exclude}
+    sentences = [s for s in article_sentences(article) if normalise(s) not in skip]
+    words = [content_words(s) for s in sentences]
+    frequency = Counter(w for ws in words for w in ws)
+    wanted = content_words(query)
+
+    def score(i: int) -> float:
+        # Inverse sentence frequency: a word every sentence uses says little about the claim.
+        return sum(math.log(1 + len(sentences) / frequency[w]) for w in words[i] & wanted)
+
+    ranked = sorted(range(len(sentences)), key=lambda i: (-score(i), i))[:limit]
+    return [sentences[i] for i in sorted(ranked)]
+
+
+def lettered(sentences: list[str]) -> str:
+    """The sentences as lines "A. …", one per sentence."""
+    return "\n".join(f"{LETTERS[i]}. {s}" for i, s in enumerate(sentences))
