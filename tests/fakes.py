@@ -278,6 +278,8 @@ def judge_reply(
     def reply(messages: list[BaseMessage]) -> AIMessage:
         # The role's prompt (and any repair request); the screener sends its prompt alone.
         text = prompt_text(messages[1:] or messages)
+        if offered := evidence_letters(messages):  # the analyst picks its sentence: the first
+            return option_reply({x: 0.6 if x == offered[0] else 0.1 for x in offered})
         if "Answer with exactly one of: A, B, C, D." in text:
             return option_reply(letters)
         if "Answer with exactly one of: yes, no." in text:

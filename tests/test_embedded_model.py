@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 from langchain_core.messages import HumanMessage
 
+from debate_eval.core.quotes import quotes_in
 from debate_eval.core.schemas import RATING_LABELS, ClaimRuling
 from debate_eval.models.calls import ask_structured, ask_text
 from debate_eval.models.chat import RoleSettings, build_chat_model
@@ -206,6 +207,12 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     for claim in report["claims"]:
         probabilities = claim["verdict_probabilities"]
         assert claim["verdict"] == max(probabilities, key=probabilities.get)
+    # Every turn and analysis paragraph rests on an article sentence the model picked by letter.
+    picked = [t["evidence"] for t in report["debate"] if t["role"] != "judge"]
+    picked += [p["evidence"] for p in report["analysis"]]
+    assert len(picked) > len(report["analysis"]) >= 1
+    for evidence in picked:
+        assert quotes_in(f'"{evidence["text"]}"', SHORT.read_text())[0].verified
 
 
 def test_eval_on_two_dev_articles(served, tmp_path):

@@ -68,10 +68,12 @@ def test_render_html_is_one_self_contained_page(report_json, tmp_path):
     assert names.count("details") == len(report.claims)  # collapsible transcript per claim
     assert report.rating.label in "".join(page.text)
     assert ".rating-label{font-size:1.35rem;font-weight:700;color:#" in html
-    # Each debate turn shows the article sentence it argued from, marked verified.
+    # Each debate turn and analysis paragraph shows the article sentence it rests on, marked
+    # verified.
     debaters = [t for t in report.debate if t.role != "judge"]
     evidence = [a for tag, a in page.tags if tag == "p" and a.get("class") == "evidence"]
-    assert len(evidence) == len(debaters) > 0
+    assert len(evidence) == len(debaters) + len(report.analysis) > len(debaters)
+    assert html.count('class="quote verified" title=') >= len(evidence)
     assert f"Attacks (the article&#39;s words): &#34;{debaters[1].evidence.text}&#34;" in html
     # Same page on stdout when no --output is given.
     assert invoke("render", str(report_json)).stdout == html
@@ -113,6 +115,10 @@ def test_render_md_matches_run_markdown(report_json):
         f'> Evidence (the article\'s words): "{turn.evidence.text}"\n\n**[{turn.id}] Advocate:**'
         in result.stdout
     )
+    first = report.analysis[0]
+    paragraph = next(line for line in result.stdout.splitlines() if line.startswith(first.text))
+    after = result.stdout.split(paragraph + "\n\n", 1)[1]
+    assert after.startswith(f'> The article\'s words: "{first.evidence.text}"\n')
 
 
 def test_run_writes_html_and_docx(fake_models, tmp_path, article_file):

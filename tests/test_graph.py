@@ -75,8 +75,8 @@ def test_turn_order_per_claim_and_report_assembled(article):
     # Six turns, each an evidence pick (one letter) and the argument.
     assert report.meta.usage["advocate"].calls == 12
     # 10 probes, the rating, summary, explanation, two findings (promotes one side; opposing
-    # views not fair), research topics: each its own call.
-    assert report.meta.usage["judge"].calls == 16
+    # views not fair; each a sentence pick and a paragraph), research topics: each its own call.
+    assert report.meta.usage["judge"].calls == 18
     # One question per paragraph, asked of the judge model before the debate.
     assert report.meta.usage["screener"].calls == screener_calls(article) > 0
     assert report.meta.usage["extractor"].input_tokens == 100
@@ -258,7 +258,12 @@ def test_checklist_judge_rates_from_the_probes_alone(article):
     assert report.rating.label == "May be slightly imbalanced"
     assert report.rating.confidence == pytest.approx(1 - p, abs=1e-4)
     assert report.rating.probabilities is None
-    assert not any("A, B, C, D" in prompt_text(p) for p in models.judge.prompts)
+    # No rating letter call (the analysts' sentence picks offer their own letters).
+    assert not any(
+        "Answer with exactly one of: A, B, C, D." in prompt_text(p)
+        and "each with a letter" not in prompt_text(p)
+        for p in models.judge.prompts
+    )
 
 
 def test_analysis_paragraphs_keep_known_ids_and_verify_quotes(article):
@@ -427,7 +432,7 @@ def test_judge_is_a_plain_function_on_a_stored_transcript(article):
     assert report.claims == CLAIMS
     assert report.debate == TRANSCRIPT
     assert report.analysis[0].turn_ids == ["c1-r1-skeptic"]
-    assert report.meta.usage["judge"].calls == 16
+    assert report.meta.usage["judge"].calls == 18  # as above: 16 and two sentence picks
     assert set(report.meta.models) == {"judge"}
     rating_prompt = next(prompt_text(p) for p in model.prompts if "A, B, C, D" in prompt_text(p))
     assert "[c1-r1-skeptic] Skeptic: Which cities?" in rating_prompt
@@ -511,3 +516,24 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     assert first.evidence.text not in offered["advocate"][1]
     assert len(offered["advocate"][1]) == 5
     assert second.evidence.text == offered["advocate"][1][1] != first.evidence.text
+
+
+def test_each_analysis_paragraph_rests_on_a_sentence_the_analyst_picked(article):
+    """The analyst picks, by letter, the sentence that shows the weakness most clearly: first
+    among those the skeptics attacked, then the article's closest to the checklist question;
+    the paragraph is written from it and carries it, verified."""
+    models = scripted_models()
+    report, _ = run(article, models, rounds=1, max_claims=2)
+    picks = [p for p in models.judge.prompts if "each with a letter" in prompt_text(p)]
+    paragraphs = [p for p in models.judge.prompts if "Role: analyst. Does" in prompt_text(p)]
+    assert len(picks) == len(paragraphs) == len(report.analysis) == 2
+    attacked = [t.evidence.text for t in report.debate if t.role == "skeptic"]
+    for pick, paragraph in zip(picks, paragraphs, strict=True):
+        offered = re.findall(r"^[A-H]\. (.+)$", prompt_text(pick[1:]), re.MULTILINE)
+        assert offered[: len(set(attacked))] == list(dict.fromkeys(attacked))
+        assert len(offered) == len(set(offered)) and len(offered) <= 6
+        assert all(" ".join(s.split()) in " ".join(article.split()) for s in offered)
+        # The fake picks A, the first offered; its paragraph prompt shows that sentence.
+        assert f"<evidence>\n{offered[0]}\n</evidence>" in prompt_text(paragraph)
+    assert [p.evidence.text for p in report.analysis] == [attacked[0]] * 2
+    assert all(p.evidence.verified for p in report.analysis)

@@ -62,11 +62,12 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # The screener's paragraph questions, 3 verdicts, the rating and the 10 checklist probes:
-    # one-token calls of the judge model read from logprobs (the debaters' evidence picks, 12,
-    # are checked below).
+    # The screener's paragraph questions, 3 verdicts, the rating, the 10 checklist probes and
+    # the analyst's sentence pick per finding: one-token calls of the judge model read from
+    # logprobs (the debaters' evidence picks, 12, are checked below).
     scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
-    assert len(scored) == screener_calls_for_file(OP_ED) + 3 + 11
+    findings = len(parsed.analysis)
+    assert len(scored) == screener_calls_for_file(OP_ED) + 3 + 11 + findings
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -77,14 +78,16 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.rating.label == max(probabilities, key=probabilities.get)
     assert parsed.meta.probabilities_method == "logprobs"
     assert len(parsed.checklist) == 10
+    # Per finding: the analyst's sentence pick, then its paragraph.
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    assert 1 <= len(analysts) <= 4
+    assert len(analysts) == 2 * findings and 1 <= findings <= 4
     # extractor + 3 claims x (2 rounds x 2 debaters, each an evidence pick and a turn, +
     # ruling + verdict) + the judge's parts: 11 scored calls, summary, explanation, one call
-    # per finding, research topics.
+    # per finding and its sentence pick, research topics.
     assert len(requests) == screener_calls_for_file(OP_ED) + 1 + 3 * 10 + 11 + 3 + len(analysts)
     # Every turn argues from an article sentence picked by a one-token letter call.
     picks = [r for r in requests if "each with a letter:" in r["messages"][-1]["content"]]
+    picks = [r for r in picks if r["model"] == "stub-model"]  # the debaters'
     assert len(picks) == 12
     assert all(
         r["logprobs"] and (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -216,6 +219,13 @@ def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
     assert sum(report.rating.probabilities.values()) == pytest.approx(1)
     requests = [json.loads(line) for line in log.read_text().splitlines()]
     sampled = [r for r in requests if r.get("seed") is not None]
-    assert len(sampled) == 11 * 5
+    # The rating, 10 probes and the analyst's sentence pick for each finding: five samples each.
+    picks = [
+        r
+        for r in requests
+        if "each with a letter" in r["messages"][-1]["content"] and r.get("seed") is None
+    ]
+    assert 1 <= len(picks) <= 4
+    assert len(sampled) == (11 + len(picks)) * 5
     assert {r["temperature"] for r in sampled} == {1.0}
     assert sorted({r["seed"] for r in sampled}) == [0, 1, 2, 3, 4]

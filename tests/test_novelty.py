@@ -22,6 +22,20 @@ def test_a_rebuttal_in_the_same_vocabulary_does_not_echo():
     assert not echoes(REBUTTAL, ADVOCATE)
 
 
+SENTENCE = (
+    '"PyTorch 2.0 makes hand-written CUDA kernels unnecessary for most models, and engineers '
+    'who spent weeks on custom C++ extensions now type one function call and move on."'
+)
+
+
+def test_turns_quoting_the_same_article_sentence_do_not_echo():
+    advocate = f"The article says {SENTENCE} That is a measured speed-up across many models."
+    skeptic = f"Quoting {SENTENCE} overreaches: no benchmark or named model backs it."
+    assert not echoes(skeptic, advocate)
+    # The same commentary around the quote is still a copy.
+    assert echoes(f"Again: {advocate}", advocate)
+
+
 def test_a_turn_too_short_to_compare_never_echoes():
     assert not echoes("CUDA wins.", "CUDA wins.")
 

@@ -220,7 +220,7 @@ def test_rounded_probabilities_still_sum_to_one():
 
 EVIDENCE_ARTICLE = """# Bike lanes for Main Street
 
-The city council approved a new bike lane plan on Monday.
+The city council approved a new bike lane plan on **Monday.** Opponents were not asked.
 Supporters say the lanes will cut traffic deaths by half within five years. Too short here.
 - Opponents argue the lanes will hurt local shops on Main Street.
 The plan costs twelve million dollars, paid by a federal grant.
@@ -232,7 +232,7 @@ SHOPS = "Opponents argue the lanes will hurt local shops on Main Street."
 
 def test_article_sentences_skip_headings_fragments_repeats_and_markup():
     assert article_sentences(EVIDENCE_ARTICLE) == [
-        "The city council approved a new bike lane plan on Monday.",
+        "The city council approved a new bike lane plan on Monday.",  # no bold stars
         DEATHS,
         SHOPS,  # the list bullet stripped
         "The plan costs twelve million dollars, paid by a federal grant.",
@@ -259,3 +259,14 @@ def test_a_long_sentence_is_cut_at_a_word_and_stays_the_articles_words():
     (sentence,) = article_sentences(article)
     assert len(sentence) <= MAX_CHARS and not sentence.endswith(" ")
     assert quotes_in(f'"{sentence}"', article)[0].verified
+
+
+def test_every_shipped_calibration_matches_the_prompts_it_would_be_used_with():
+    """A prompt edit that silently orphans a shipped calibration (the default judge's included)
+    fails here: refit it (docs/evaluation.md has the commands) or drop it."""
+    from debate_eval.debate.scoring.calibration import matches, shipped_calibrations
+
+    shipped = shipped_calibrations()
+    assert {c.judge for c in shipped} >= {"checklist"}
+    stale = [f"{c.judge} on {c.model}" for c in shipped if not matches(c, c.judge, c.model)]
+    assert stale == []

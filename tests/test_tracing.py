@@ -47,17 +47,21 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         "screener",
         "skeptic",
     ]
-    turns = sorted(
-        (c["metadata"]["claim_id"], c["metadata"]["round"], role)
-        for role in ("advocate", "skeptic")
-        for c in by_role[role]
-    )
-    assert turns == [
+    expected = [
         (claim, round_, role)
         for claim in ("c1", "c2", "c3")
         for round_ in (1, 2)
         for role in ("advocate", "skeptic")
     ]
+    # Each turn, and before it its evidence pick (tagged as that part).
+    for picks in (False, True):
+        calls = sorted(
+            (c["metadata"]["claim_id"], c["metadata"]["round"], role)
+            for role in ("advocate", "skeptic")
+            for c in by_role[role]
+            if (c["metadata"].get("part") == "evidence") is picks
+        )
+        assert calls == expected
     # Per claim: the ruling, then the verdict letter (tagged as that part).
     rulings = by_role["claim_judge"]
     assert sorted(c["metadata"]["claim_id"] for c in rulings) == [

@@ -20,8 +20,10 @@ MAX_CANDIDATES = 6
 MIN_WORDS = 6
 MAX_CHARS = 320
 LETTERS = "ABCDEFGH"
-# Markdown markers at a line's start (headings, quotes, list bullets) are not the article's words.
+# Markdown markers at a line's start (headings, quotes, list bullets) and emphasis (**bold**,
+# __bold__) are not the article's words; quote verification ignores them too.
 _MARKUP_RE = re.compile(r"^\s*(?:[#>*+-]+\s+|\d+[.)]\s+)")
+_EMPHASIS_RE = re.compile(r"\*\*|__")
 
 
 def _clip(sentence: str) -> str:
@@ -39,7 +41,7 @@ def article_sentences(article: str) -> list[str]:
     seen: set[str] = set()
     found = []
     for line in article.splitlines():
-        for sentence in sentences_of(_MARKUP_RE.sub("", line)):
+        for sentence in sentences_of(_EMPHASIS_RE.sub("", _MARKUP_RE.sub("", line))):
             text = _clip(sentence)
             key = normalise(text)
             if len(text.split()) >= MIN_WORDS and key not in seen:
@@ -70,3 +72,14 @@ def candidate_sentences(
 def lettered(sentences: list[str]) -> str:
     """The sentences as lines "A. …", one per sentence."""
     return "\n".join(f"{LETTERS[i]}. {s}" for i, s in enumerate(sentences))
+
+
+def finding_sentences(article: str, cited: Iterable[str], query: str) -> list[str]:
+    """What an analyst may pick as the sign of a weakness: up to half of MAX_CANDIDATES from
+    the sentences the debate cited (`cited`, most telling first), the rest the article's
+    closest to `query` (the checklist question)."""
+    from_debate = list(dict.fromkeys(cited))[: MAX_CANDIDATES // 2]
+    rest = candidate_sentences(
+        article, query, exclude=from_debate, limit=MAX_CANDIDATES - len(from_debate)
+    )
+    return from_debate + rest

@@ -93,12 +93,18 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + ECHO_SHINGLE]) for i in range(len(words) - ECHO_SHINGLE + 1)}
 
 
+# A quoted stretch of text (straight or curly double quotes).
+_QUOTED_RE = re.compile(r"[\"“”][^\"“”]*[\"“”]")
+
+
 def echoes(text: str, previous: str) -> bool:
     """True when most of `text`'s word 4-grams are copied from `previous`.
 
     A rebuttal shares the opponent's vocabulary but not their phrasing; a pasted turn shares both.
+    Quotes are left out of both: two turns quoting the same article sentence (the advocate's
+    evidence, the skeptic attacking it) are a debate, not a copy.
     """
-    mine = _shingles(text)
+    mine = _shingles(_QUOTED_RE.sub(" ", text))
     if not mine:
         return False
-    return len(mine & _shingles(previous)) / len(mine) >= ECHO_THRESHOLD
+    return len(mine & _shingles(_QUOTED_RE.sub(" ", previous))) / len(mine) >= ECHO_THRESHOLD

@@ -1,7 +1,7 @@
 """Quotes from the article in model-written text, checked against the article.
 
 A quote counts as verified when it appears in the article once whitespace, quote marks,
-dashes and case are normalised; a paraphrase does not.
+dashes, Markdown emphasis and case are normalised; a paraphrase does not.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class Quote(BaseModel):
 
 def normalise(text: str) -> str:
     folded = text.translate(_FOLD).casefold()
-    folded = re.sub(r"[\"']", "", folded)
+    # Quote marks, and Markdown emphasis (a quote of **bold** words need not copy the stars).
+    folded = re.sub(r"[\"'*]|__", "", folded)
     return " ".join(folded.split()).strip(" .,;:")
 
 

@@ -118,6 +118,11 @@ class AnalysisParagraph(BaseModel):
     quotes: list[Quote] = Field(
         default_factory=list, description="The article's words it quotes, each verified or not."
     )
+    evidence: Quote | None = Field(
+        default=None,
+        description="The article sentence the analyst picked as the clearest sign of the "
+        "weakness (by letter, from the article's own sentences: always verified).",
+    )
     confirmed: bool | None = Field(
         default=None,
         description=(

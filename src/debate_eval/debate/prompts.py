@@ -28,10 +28,25 @@ PROMPT_NAMES: tuple[str, ...] = (
     "probe",
     "summary",
     "explanation",
+    "finding_evidence",
     "finding",
     "topics",
     "verdict",
     "screener",
+)
+
+# The prompts a debate (claims, turns, verdicts) is made with: a stored debate's key, and part
+# of the debate judge's calibration key (its features come from the debate).
+DEBATE_PROMPTS: tuple[str, ...] = (
+    "context",
+    "screener",
+    "extractor",
+    "advocate_evidence",
+    "advocate",
+    "skeptic_evidence",
+    "skeptic",
+    "claim_judge",
+    "verdict",
 )
 
 # The placeholders each prompt file must use, no more and no fewer.
@@ -48,7 +63,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "probe": frozenset({"question"}),
     "summary": frozenset(),
     "explanation": frozenset({"label", "findings"}),
-    "finding": frozenset({"finding", "evidence"}),
+    "finding_evidence": frozenset({"finding", "sentences", "letters"}),
+    "finding": frozenset({"finding", "evidence", "sentence"}),
     "topics": frozenset({"findings"}),
     "verdict": frozenset({"claim_id"}),
     "screener": frozenset(),

@@ -11,7 +11,7 @@ from typing import Any
 from debate_eval.core.errors import DebateEvalError
 from debate_eval.debate.agents.debater import RETRY_NOTES
 from debate_eval.debate.agents.screener import screen, screened_text
-from debate_eval.debate.prompts import load_prompt
+from debate_eval.debate.prompts import DEBATE_PROMPTS, load_prompt
 from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
@@ -35,18 +35,6 @@ class EvalPlan:
     article_concurrency: int = 4
 
 
-# The prompts a stored debate (claims, turns, verdicts) was made with.
-DEBATE_PROMPTS = (
-    "context",
-    "screener",
-    "extractor",
-    "advocate_evidence",
-    "advocate",
-    "skeptic_evidence",
-    "skeptic",
-    "claim_judge",
-    "verdict",
-)
 DEBATE_ROLES = ("extractor", "advocate", "skeptic", "claim_judge")
 
 

@@ -71,6 +71,8 @@ def to_docx(report: Report) -> bytes:
         if note := paragraph_note(report, paragraph):
             written.add_run(note + " ").italic = True
         written.add_run(paragraph.text)
+        if cited := evidence_line(paragraph):
+            document.add_paragraph().add_run(cited).italic = True
     document.add_heading("Topics for further research", level=1)
     for topic in report.research_topics:
         document.add_paragraph(topic, style="List Bullet")

@@ -59,7 +59,9 @@ color:#cf222e}
 <h2 id="analysis">Article analysis</h2>
 {% for p in report.analysis %}{% set note = paragraph_note(report, p) %}<p>
 {%- if note %}<em class="unconfirmed">{{ note }}</em> {% endif -%}
-{{ p.text }}{{ quote_badges(p.quotes) }}</p>{% endfor %}
+{{ p.text }}{{ quote_badges(p.quotes) }}</p>
+{{- cited_sentence(p) }}
+{% endfor %}
 <h2 id="research">Topics for further research</h2>
 <ul>{% for topic in report.research_topics %}<li>{{ topic }}</li>{% endfor %}</ul>
 {% if report.checklist %}<h2 id="checklist">Checklist</h2>
@@ -76,8 +78,7 @@ color:#cf222e}
 <h2 id="transcript">Debate transcript</h2>
 {% for c in report.claims %}<details><summary>{{ c.id }}: {{ c.text }}</summary>
 {% for t in turns.get(c.id, []) %}<div class="turn">
-{%- set cited = evidence_line(t) %}{% if cited %}<p class="evidence">{{ cited }}
-<span class="quote verified" title="{{ t.evidence.text }}">quote verified</span></p>{% endif %}
+{{- cited_sentence(t) }}
 <span class="who {{ t.role }}">
 {{ titles[t.role] }}, round {{ t.round }}:</span> {{ t.content }}
 {{- quote_badges(t.quotes) }}</div>{% endfor %}
@@ -87,6 +88,16 @@ color:#cf222e}
 {% if report.meta.run_id %} · run {{ report.meta.run_id }}{% endif %}</p>
 </body></html>
 """
+
+
+def cited_sentence(part) -> Markup:
+    """The article sentence a turn or paragraph picked as its evidence, with its badge."""
+    line = evidence_line(part)
+    if line is None:
+        return Markup("")
+    return Markup('<p class="evidence">{line}{badge}</p>').format(
+        line=line, badge=quote_badges([part.evidence])
+    )
 
 
 def quote_badges(quotes) -> Markup:
@@ -119,5 +130,5 @@ def to_html(report: Report) -> str:
         quote_badges=quote_badges,
         verdict_text=verdict_text,
         paragraph_note=paragraph_note,
-        evidence_line=evidence_line,
+        cited_sentence=cited_sentence,
     )

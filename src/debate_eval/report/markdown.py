@@ -8,7 +8,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from debate_eval.core.schemas import RATING_LABELS, Report, Turn
+from debate_eval.core.schemas import RATING_LABELS, AnalysisParagraph, Report, Turn
 from debate_eval.debate.transcript import ROLE_TITLES
 
 ROLE_STYLES = {"advocate": "green", "skeptic": "red", "judge": "magenta"}
@@ -52,12 +52,14 @@ def quote_marks(quotes) -> str:
 EVIDENCE_TITLES = {"advocate": "Evidence", "skeptic": "Attacks"}
 
 
-def evidence_line(turn: Turn) -> str | None:
-    """The article sentence a debater chose, e.g. 'Evidence (the article's words): "…"'."""
-    if turn.evidence is None:
+def evidence_line(part: Turn | AnalysisParagraph) -> str | None:
+    """The article sentence a debater or the analyst picked, e.g. 'Evidence (the article's
+    words): "…"' for an advocate's turn, 'The article's words: "…"' for a paragraph."""
+    if part.evidence is None:
         return None
-    title = EVIDENCE_TITLES.get(turn.role, "Cites")
-    return f'{title} (the article\'s words): "{turn.evidence.text}"'
+    title = EVIDENCE_TITLES.get(getattr(part, "role", ""))
+    prefix = f"{title} (the article's words)" if title else "The article's words"
+    return f'{prefix}: "{part.evidence.text}"'
 
 
 def paragraph_note(report: Report, paragraph) -> str:
@@ -101,6 +103,8 @@ def to_markdown(report: Report) -> str:
     for paragraph in report.analysis:
         note = paragraph_note(report, paragraph)
         lines += [(f"*{note}* " if note else "") + paragraph.text + quote_marks(paragraph.quotes)]
+        if cited := evidence_line(paragraph):
+            lines += ["", f"> {cited}"]
         lines += [""]
     lines += ["## Topics for further research", ""]
     lines += [f"- {topic}" for topic in report.research_topics]
@@ -194,7 +198,10 @@ def report_renderable(report: Report) -> Group:
     for paragraph in report.analysis:
         if note := paragraph_note(report, paragraph):
             parts += [Text(note, style="italic yellow")]
-        parts += [Text(paragraph.text), ""]
+        parts += [Text(paragraph.text)]
+        if cited := evidence_line(paragraph):
+            parts += [Text(cited, style="italic dim")]
+        parts += [""]
     parts += [Rule("[bold]Topics for further research")]
     parts += [Text(f"• {topic}") for topic in report.research_topics]
     table = Table(title="Claims and verdicts", show_lines=True, expand=True)

@@ -7,13 +7,13 @@ import logging
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
-from debate_eval.core.evidence import LETTERS, candidate_sentences, lettered
+from debate_eval.core.evidence import candidate_sentences
 from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
+from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.prompts import build_messages, fence
-from debate_eval.debate.scoring.options import ask_option
 from debate_eval.debate.state import DebateContext, DebateState
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_text
@@ -57,21 +57,16 @@ async def choose_evidence(
     sentences = candidate_sentences(article, query, exclude=used) or candidate_sentences(
         article, query
     )
-    if len(sentences) <= 1:
-        return (sentences[0] if sentences else ""), TokenUsage()
-    letters = list(LETTERS[: len(sentences)])
-    messages = build_messages(
+    return await pick_sentence(
+        model,
         article,
         f"{role}_evidence",
+        sentences,
+        role=role,
+        trace={**trace, "part": "evidence"},
         claim_id=claim.id,
         claim=format_claim(claim),
-        sentences=fence("sentences", lettered(sentences)),
-        letters=", ".join(letters),
     )
-    answer = await ask_option(
-        model, messages, letters, role=role, trace={**trace, "part": "evidence"}
-    )
-    return sentences[letters.index(answer.best)], answer.usage
 
 
 def _messages(

@@ -17,8 +17,9 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, ValidationError
 
 from debate_eval.core.errors import DebateEvalError
+from debate_eval.core.evidence import finding_sentences
 from debate_eval.core.novelty import content_words
-from debate_eval.core.quotes import quotes_in
+from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import (
     RATING_JUDGES,
     RATING_LABELS,
@@ -33,6 +34,7 @@ from debate_eval.core.schemas import (
     TopicsDraft,
     Turn,
 )
+from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.prompts import build_messages, fence
 from debate_eval.debate.scoring.calibration import Calibration, label_for
 from debate_eval.debate.scoring.checklist import (
@@ -189,6 +191,20 @@ class _Parts:
         self.usage = add_usage(self.usage, usage)
         return draft
 
+    async def sentence(
+        self, part: str, prompt: str, sentences: Sequence[str], **values
+    ) -> str | None:
+        """The article sentence picked by letter among `sentences`; None when the call failed."""
+        try:
+            picked, usage = await pick_sentence(
+                self.model, self.article, prompt, sentences, role="judge", **values
+            )
+        except DebateEvalError as exc:
+            self.problems.append(f"{part}: {exc}")
+            return None
+        self.usage = add_usage(self.usage, usage)
+        return picked or None
+
     async def text(self, part: str, prompt: str, **values) -> str | None:
         messages = build_messages(self.article, prompt, **values)
         try:
@@ -299,17 +315,28 @@ async def write_analysis(
     # instead of reading the article for the finding.
     evidence = "\nThe claims the debate was about:\n" + format_claims(claims, rulings=False)
     evidence = evidence + "\n" if claims else ""
-    texts = await gather_calls(
-        *(
-            parts.text(
-                f"analysis ({item.id})", "finding", finding=item.item.lower(), evidence=evidence
-            )
-            for item in chosen
+    # The sentences the skeptics attacked first: the debate's likeliest signs of a weakness.
+    cited = [t.evidence.text for t in transcript if t.evidence and t.role == "skeptic"]
+    cited += [t.evidence.text for t in transcript if t.evidence and t.role == "advocate"]
+
+    async def write(item: ChecklistItem) -> tuple[str | None, str | None]:
+        part = f"analysis ({item.id})"
+        sentences = finding_sentences(parts.article, cited, item.question)
+        finding = item.item.lower()
+        sentence = await parts.sentence(part, "finding_evidence", sentences, finding=finding)
+        text = await parts.text(
+            part,
+            "finding",
+            finding=finding,
+            evidence=evidence,
+            sentence=fence("evidence", sentence) if sentence else "(none)",
         )
-    )
+        return sentence, text
+
+    written = await gather_calls(*(write(item) for item in chosen))
     turn_ids = [t.id for t in transcript]
     paragraphs: list[AnalysisParagraph] = []
-    for item, text in zip(chosen, texts, strict=True):
+    for item, (sentence, text) in zip(chosen, written, strict=True):
         if text is None:
             continue
         # The probe is the measurement; a paragraph arguing against it is kept (the analyst
@@ -326,6 +353,7 @@ async def write_analysis(
                 turn_ids=cited_turns,
                 item=item.id,
                 quotes=quotes_in(text, parts.article),
+                evidence=Quote(text=sentence, verified=True) if sentence else None,
                 confirmed=None if shows is None else shows == item.applies,
             )
         except ValidationError as exc:  # e.g. a one-word reply: left out, and said so

@@ -37,17 +37,25 @@ PROMPT_OF_KIND = {
     "checklist": "probe",
     "debate": "rating",
 }
-_EXTRA_PROMPTS = {"debate": ("probe",)}
+
+
+def _extra_prompts(kind: str) -> tuple[str, ...]:
+    from debate_eval.debate.prompts import DEBATE_PROMPTS
+
+    # The debate judge's features (the verdict share) come from the debate: a calibration fitted
+    # on debates made with other prompts does not match.
+    return ("probe", *DEBATE_PROMPTS) if kind == "debate" else ()
 
 
 def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, str]:
     """Hashes of every prompt a judge kind's calls use (`template` replacing its main one),
-    and of the checklist questions for the judges that ask them."""
+    and of the checklist questions for the judges that ask them; for the debate judge also
+    the prompts its debates were made with."""
     from debate_eval.debate.prompts import load_prompt, prompt_hash
     from debate_eval.debate.scoring.checklist import PROBES
 
     main = PROMPT_OF_KIND[kind]
-    names = {"context", main, *_EXTRA_PROMPTS.get(kind, ())}
+    names = {"context", main, *_extra_prompts(kind)}
     hashes = {name: prompt_hash(load_prompt(name)) for name in sorted(names)}
     if template:
         hashes[main] = prompt_hash(template)
