@@ -411,6 +411,20 @@ def test_a_paragraph_repeating_an_earlier_one_is_left_out(article):
     ]
 
 
+def test_paragraphs_quoting_one_long_sentence_are_not_repeats(article):
+    quote = '"Supporters say it will cut traffic deaths by half within five years."'
+
+    def analyst(messages):
+        if "written to promote" in str(messages[-1].content):
+            return text_reply(f"Yes. Only supporters speak: {quote} No critic is named [c1].")
+        return text_reply(f"Yes. {quote} stands without data from any comparable city [c1].")
+
+    models = scripted_models()
+    models.judge = ScriptedChatModel(judge_reply(analyst=analyst))
+    report, _ = run(article, models, rounds=1)
+    assert len(report.analysis) == 2 and report.meta.problems == []
+
+
 CLAIMS = [
     Claim(
         id="c1",
@@ -520,20 +534,23 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
 
 def test_each_analysis_paragraph_rests_on_a_sentence_the_analyst_picked(article):
     """The analyst picks, by letter, the sentence that shows the weakness most clearly: first
-    among those the skeptics attacked, then the article's closest to the checklist question;
-    the paragraph is written from it and carries it, verified."""
+    among those the skeptics attacked, then the article's closest to the checklist question,
+    none picked for an earlier finding; the paragraph is written from it and carries it."""
     models = scripted_models()
     report, _ = run(article, models, rounds=1, max_claims=2)
     picks = [p for p in models.judge.prompts if "each with a letter" in prompt_text(p)]
     paragraphs = [p for p in models.judge.prompts if "Role: analyst. Does" in prompt_text(p)]
     assert len(picks) == len(paragraphs) == len(report.analysis) == 2
-    attacked = [t.evidence.text for t in report.debate if t.role == "skeptic"]
-    for pick, paragraph in zip(picks, paragraphs, strict=True):
-        offered = re.findall(r"^[A-H]\. (.+)$", prompt_text(pick[1:]), re.MULTILINE)
-        assert offered[: len(set(attacked))] == list(dict.fromkeys(attacked))
-        assert len(offered) == len(set(offered)) and len(offered) <= 6
-        assert all(" ".join(s.split()) in " ".join(article.split()) for s in offered)
-        # The fake picks A, the first offered; its paragraph prompt shows that sentence.
-        assert f"<evidence>\n{offered[0]}\n</evidence>" in prompt_text(paragraph)
-    assert [p.evidence.text for p in report.analysis] == [attacked[0]] * 2
+    attacked = list(dict.fromkeys(t.evidence.text for t in report.debate if t.role == "skeptic"))
+    offered = [re.findall(r"^[A-H]\. (.+)$", prompt_text(p[1:]), re.MULTILINE) for p in picks]
+    # The fake picks A, the first offered: the second finding is not offered it again.
+    assert offered[0][: len(attacked)] == attacked
+    assert offered[1][: len(attacked) - 1] == attacked[1:]
+    assert offered[0][0] not in offered[1]
+    for sentences in offered:
+        assert len(sentences) == len(set(sentences)) and len(sentences) <= 6
+        assert all(" ".join(s.split()) in " ".join(article.split()) for s in sentences)
+    assert [p.evidence.text for p in report.analysis] == [offered[0][0], offered[1][0]]
     assert all(p.evidence.verified for p in report.analysis)
+    for sentences, paragraph in zip(offered, paragraphs, strict=True):
+        assert f"<evidence>\n{sentences[0]}\n</evidence>" in prompt_text(paragraph)

@@ -74,12 +74,17 @@ def lettered(sentences: list[str]) -> str:
     return "\n".join(f"{LETTERS[i]}. {s}" for i, s in enumerate(sentences))
 
 
-def finding_sentences(article: str, cited: Iterable[str], query: str) -> list[str]:
+def finding_sentences(
+    article: str, cited: Iterable[str], query: str, *, exclude: Iterable[str] = ()
+) -> list[str]:
     """What an analyst may pick as the sign of a weakness: up to half of MAX_CANDIDATES from
     the sentences the debate cited (`cited`, most telling first), the rest the article's
-    closest to `query` (the checklist question)."""
-    from_debate = list(dict.fromkeys(cited))[: MAX_CANDIDATES // 2]
+    closest to `query` (the checklist question); none of `exclude` (picked for another
+    finding already)."""
+    skip = {normalise(e) for e in exclude}
+    fresh = [s for s in dict.fromkeys(cited) if normalise(s) not in skip]
+    from_debate = fresh[: MAX_CANDIDATES // 2]
     rest = candidate_sentences(
-        article, query, exclude=from_debate, limit=MAX_CANDIDATES - len(from_debate)
+        article, query, exclude=[*from_debate, *exclude], limit=MAX_CANDIDATES - len(from_debate)
     )
     return from_debate + rest

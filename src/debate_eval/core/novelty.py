@@ -97,6 +97,11 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 _QUOTED_RE = re.compile(r"[\"“”][^\"“”]*[\"“”]")
 
 
+def without_quotes(text: str) -> str:
+    """`text` with its double-quoted stretches left out: what its author wrote themselves."""
+    return _QUOTED_RE.sub(" ", text)
+
+
 def echoes(text: str, previous: str) -> bool:
     """True when most of `text`'s word 4-grams are copied from `previous`.
 
@@ -104,7 +109,7 @@ def echoes(text: str, previous: str) -> bool:
     Quotes are left out of both: two turns quoting the same article sentence (the advocate's
     evidence, the skeptic attacking it) are a debate, not a copy.
     """
-    mine = _shingles(_QUOTED_RE.sub(" ", text))
+    mine = _shingles(without_quotes(text))
     if not mine:
         return False
-    return len(mine & _shingles(_QUOTED_RE.sub(" ", previous))) / len(mine) >= ECHO_THRESHOLD
+    return len(mine & _shingles(without_quotes(previous))) / len(mine) >= ECHO_THRESHOLD

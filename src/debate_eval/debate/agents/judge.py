@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.evidence import finding_sentences
-from debate_eval.core.novelty import content_words
+from debate_eval.core.novelty import content_words, without_quotes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import (
     RATING_JUDGES,
@@ -292,9 +292,10 @@ async def write_explanation(
 
 
 def _repeats(text: str, earlier: Sequence[str]) -> bool:
-    words = content_words(text)
+    # Quotes left out: two paragraphs quoting one sentence of the article need not repeat.
+    words = content_words(without_quotes(text))
     for other in earlier:
-        theirs = content_words(other)
+        theirs = content_words(without_quotes(other))
         if words and theirs and len(words & theirs) / min(len(words), len(theirs)) > REPEAT_OVERLAP:
             return True
     return False
@@ -319,24 +320,33 @@ async def write_analysis(
     cited = [t.evidence.text for t in transcript if t.evidence and t.role == "skeptic"]
     cited += [t.evidence.text for t in transcript if t.evidence and t.role == "advocate"]
 
-    async def write(item: ChecklistItem) -> tuple[str | None, str | None]:
-        part = f"analysis ({item.id})"
-        sentences = finding_sentences(parts.article, cited, item.question)
-        finding = item.item.lower()
-        sentence = await parts.sentence(part, "finding_evidence", sentences, finding=finding)
-        text = await parts.text(
-            part,
-            "finding",
-            finding=finding,
-            evidence=evidence,
-            sentence=fence("evidence", sentence) if sentence else "(none)",
+    # One after the other, each finding offered none of the sentences picked before it: a
+    # small model favours the first letter, and paragraphs on one sentence repeat each other.
+    picked: list[str | None] = []
+    for item in chosen:
+        sentences = finding_sentences(
+            parts.article, cited, item.question, exclude=[s for s in picked if s]
         )
-        return sentence, text
-
-    written = await gather_calls(*(write(item) for item in chosen))
+        picked.append(
+            await parts.sentence(
+                f"analysis ({item.id})", "finding_evidence", sentences, finding=item.item.lower()
+            )
+        )
+    texts = await gather_calls(
+        *(
+            parts.text(
+                f"analysis ({item.id})",
+                "finding",
+                finding=item.item.lower(),
+                evidence=evidence,
+                sentence=fence("evidence", sentence) if sentence else "(none)",
+            )
+            for item, sentence in zip(chosen, picked, strict=True)
+        )
+    )
     turn_ids = [t.id for t in transcript]
     paragraphs: list[AnalysisParagraph] = []
-    for item, (sentence, text) in zip(chosen, written, strict=True):
+    for item, sentence, text in zip(chosen, picked, texts, strict=True):
         if text is None:
             continue
         # The probe is the measurement; a paragraph arguing against it is kept (the analyst

@@ -1,0 +1,66 @@
+"""How the debate turns an eval stored quote the article, and what the debates cost.
+
+python evals/turn_quotes.py runs/dev10-ev/results.sqlite [--articles a1,a2,...]
+
+For every stored debate (no model call): turns with an evidence sentence (picked by letter,
+verified by construction), turns whose own prose quotes the article verbatim, quotes nothing,
+or only quotes the article does not have; the debates' mean latency. `--articles` restricts
+the count to those article ids (e.g. the ones another store holds, to compare like with like).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+
+def turn_kinds(transcript: dict) -> Counter:
+    counts: Counter = Counter()
+    for turn in transcript["debate"]:
+        if turn["role"] == "judge":
+            continue
+        counts["turns"] += 1
+        counts["with evidence"] += bool(turn.get("evidence"))
+        quotes = turn.get("quotes", [])
+        if any(q["verified"] for q in quotes):
+            counts["prose quotes the article"] += 1
+        elif quotes:
+            counts["prose quotes only words the article lacks"] += 1
+        else:
+            counts["prose quotes nothing"] += 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("store", type=Path, help="an eval run's results.sqlite")
+    parser.add_argument("--articles", help="comma-separated article ids to count (default: all)")
+    args = parser.parse_args()
+    wanted = set(args.articles.split(",")) if args.articles else None
+    with sqlite3.connect(args.store) as conn:
+        rows = conn.execute(
+            "SELECT article_id, transcript, latency_s FROM debates WHERE transcript IS NOT NULL"
+        ).fetchall()
+    rows = [r for r in rows if wanted is None or r[0] in wanted]
+    if not rows:
+        raise SystemExit(f"no finished debates in {args.store}")
+    counts: Counter = Counter()
+    for _, transcript, _ in rows:
+        counts += turn_kinds(json.loads(transcript))
+    latency = sum(r[2] for r in rows) / len(rows)
+    print(f"{len(rows)} debates, {counts['turns']} turns, {latency:.0f} s per debate (mean)")
+    for kind in (
+        "with evidence",
+        "prose quotes the article",
+        "prose quotes only words the article lacks",
+        "prose quotes nothing",
+    ):
+        print(f"  {kind}: {counts[kind]} of {counts['turns']}")
+    print("articles: " + ",".join(sorted({r[0] for r in rows})))
+
+
+if __name__ == "__main__":
+    main()
