@@ -135,11 +135,11 @@ def http_models(base_url: str) -> RoleModels:
 
 def chain_length(rounds: int, paragraphs_probed: bool = True) -> int:
     """Dependent calls on the longest path: the screener's article question and, when it says
-    yes, one round of concurrent paragraph questions; the extractor, 2 turns per round, the claim
-    judge's ruling and verdict letter, and the report judge's two rounds of concurrent calls
-    (probes, rating and summary; then the explanation, analysis paragraphs and research
-    topics)."""
-    return 1 + int(paragraphs_probed) + 1 + 2 * rounds + 2 + 2
+    yes, one round of concurrent paragraph questions; the extractor, 2 turns per round (each
+    after its evidence pick), the claim judge's ruling and verdict letter, and the report
+    judge's concurrent calls (probes, rating and summary; then the explanation, research
+    topics and the analysts' sentence picks; then their paragraphs)."""
+    return 1 + int(paragraphs_probed) + 1 + 2 * 2 * rounds + 2 + 3
 
 
 def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:

@@ -75,16 +75,21 @@ def lettered(sentences: list[str]) -> str:
 
 
 def finding_sentences(
-    article: str, cited: Iterable[str], query: str, *, exclude: Iterable[str] = ()
+    article: str,
+    cited: Iterable[str],
+    query: str,
+    *,
+    exclude: Iterable[str] = (),
+    limit: int = MAX_CANDIDATES,
 ) -> list[str]:
-    """What an analyst may pick as the sign of a weakness: up to half of MAX_CANDIDATES from
+    """What an analyst may pick as the sign of a weakness: up to half of `limit` from
     the sentences the debate cited (`cited`, most telling first), the rest the article's
     closest to `query` (the checklist question); none of `exclude` (picked for another
     finding already)."""
     skip = {normalise(e) for e in exclude}
     fresh = [s for s in dict.fromkeys(cited) if normalise(s) not in skip]
-    from_debate = fresh[: MAX_CANDIDATES // 2]
+    from_debate = fresh[: max(1, limit // 2)]
     rest = candidate_sentences(
-        article, query, exclude=[*from_debate, *exclude], limit=MAX_CANDIDATES - len(from_debate)
+        article, query, exclude=[*from_debate, *exclude], limit=limit - len(from_debate)
     )
     return from_debate + rest

@@ -17,7 +17,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, ValidationError
 
 from debate_eval.core.errors import DebateEvalError
-from debate_eval.core.evidence import finding_sentences
+from debate_eval.core.evidence import MAX_CANDIDATES, article_sentences, finding_sentences
 from debate_eval.core.novelty import content_words, without_quotes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import (
@@ -320,18 +320,27 @@ async def write_analysis(
     cited = [t.evidence.text for t in transcript if t.evidence and t.role == "skeptic"]
     cited += [t.evidence.text for t in transcript if t.evidence and t.role == "advocate"]
 
-    # One after the other, each finding offered none of the sentences picked before it: a
-    # small model favours the first letter, and paragraphs on one sentence repeat each other.
-    picked: list[str | None] = []
-    for item in chosen:
-        sentences = finding_sentences(
-            parts.article, cited, item.question, exclude=[s for s in picked if s]
+    # Each finding is offered its own sentences, none offered to another (the debate's cited
+    # ones dealt out in turn, then the closest to its question): a small model favours the
+    # first letter, and paragraphs on one sentence repeat each other. Picked concurrently.
+    cited = list(dict.fromkeys(cited))
+    # A short article's sentences are shared out, so that every finding has a choice.
+    each = min(MAX_CANDIDATES, max(2, len(article_sentences(parts.article)) // len(chosen)))
+    offered: list[list[str]] = []
+    for i, item in enumerate(chosen):
+        share = cited[i :: len(chosen)]
+        others = [s for s in cited if s not in share] + [s for o in offered for s in o]
+        offered.append(
+            finding_sentences(parts.article, share, item.question, exclude=others, limit=each)
         )
-        picked.append(
-            await parts.sentence(
+    picked = await gather_calls(
+        *(
+            parts.sentence(
                 f"analysis ({item.id})", "finding_evidence", sentences, finding=item.item.lower()
             )
+            for item, sentences in zip(chosen, offered, strict=True)
         )
+    )
     texts = await gather_calls(
         *(
             parts.text(
