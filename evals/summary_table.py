@@ -30,6 +30,11 @@ def _cv(m: dict) -> tuple[str, str]:
         return "–", "–"
     ci = cv["balanced_accuracy_ci95"]
     interval = f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else ""
+    if spread := cv.get("fold_assignments"):
+        interval += (
+            f"; {spread['repeats']} fold assignments {spread['mean']:.3f} "
+            f"({spread['low']:.2f}–{spread['high']:.2f})"
+        )
     return (
         f"**{cv['balanced_accuracy']:.3f}**{interval}",
         f"{_num(cv['auc'])} / {_num(cv['brier'])} / {_num(cv['ece'])}",

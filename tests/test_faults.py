@@ -164,22 +164,23 @@ def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_se
 
 
 def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
-    # The extractor and the advocate's evidence pick answer; its argument comes back empty.
-    server = fault_server(SCREENED + "ok,ok,empty*")
+    # The extractor and the advocate's evidence pick (two calls: both orders) answer; its
+    # argument comes back empty.
+    server = fault_server(SCREENED + "ok,ok,ok,empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"
-    assert faults_seen(server) == ["ok"] * (SCREENER_CALLS + 2) + ["empty", "empty"]
+    assert faults_seen(server) == ["ok"] * (SCREENER_CALLS + 3) + ["empty", "empty"]
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
-    server = fault_server(SCREENED + "ok,ok,ok,ok,ok,ok,ok,500*")
+    server = fault_server(SCREENED + "ok,ok,ok,ok,ok,ok,ok,ok,ok,500*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
-    # The screener's and the debate's seven calls (extractor, two turns each with its evidence
-    # pick, ruling, verdict), then the judge's first calls (its probes go out together; once
-    # one has failed three times the others are cancelled).
+    # The screener's and the debate's nine calls (extractor, two turns each with its evidence
+    # pick asked in both orders, ruling, verdict), then the judge's first calls (its probes go
+    # out together; once one has failed three times the others are cancelled).
     seen = faults_seen(server)
-    n = SCREENER_CALLS + 7
+    n = SCREENER_CALLS + 9
     assert seen[:n] == ["ok"] * n and set(seen[n:]) == {"500"} and len(seen) >= n + 3
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line

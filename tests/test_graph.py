@@ -72,11 +72,12 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert len([e for e in events if isinstance(e, ClaimRuled)]) == 3
     assert report.rating.label == REPORT["rating"]["label"]
     assert report.meta.rounds == 2
-    # Six turns, each an evidence pick (one letter) and the argument.
-    assert report.meta.usage["advocate"].calls == 12
+    # Six turns, each an evidence pick (one letter, asked in both orders) and the argument.
+    assert report.meta.usage["advocate"].calls == 18
     # 10 probes, the rating, summary, explanation, two findings (promotes one side; opposing
-    # views not fair; each a sentence pick and a paragraph), research topics: each its own call.
-    assert report.meta.usage["judge"].calls == 18
+    # views not fair; each a sentence pick in both orders and a paragraph), research topics:
+    # each its own call.
+    assert report.meta.usage["judge"].calls == 20
     # One question per paragraph, asked of the judge model before the debate.
     assert report.meta.usage["screener"].calls == screener_calls(article) > 0
     assert report.meta.usage["extractor"].input_tokens == 100
@@ -90,10 +91,12 @@ def test_skeptic_first_swaps_speaking_order(article):
 
 def test_debates_run_concurrently(article):
     models = scripted_models()
-    barrier = Barrier(parties=3)
-    models.advocate.gate = barrier  # each claim's first advocate call waits for the others
+    # Each claim's first advocate calls (its evidence pick, asked in both orders at once) wait
+    # for the other claims'.
+    barrier = Barrier(parties=6)
+    models.advocate.gate = barrier
     report, _ = run(article, models, rounds=1)
-    assert barrier.max_in_flight == 3
+    assert barrier.max_in_flight == 6
     assert len(report.claims) == 3
 
 
@@ -446,7 +449,7 @@ def test_judge_is_a_plain_function_on_a_stored_transcript(article):
     assert report.claims == CLAIMS
     assert report.debate == TRANSCRIPT
     assert report.analysis[0].turn_ids == ["c1-r1-skeptic"]
-    assert report.meta.usage["judge"].calls == 18  # as above: 16 and two sentence picks
+    assert report.meta.usage["judge"].calls == 20  # as above: 16 and two picks, two calls each
     assert set(report.meta.models) == {"judge"}
     rating_prompt = next(prompt_text(p) for p in model.prompts if "A, B, C, D" in prompt_text(p))
     assert "[c1-r1-skeptic] Skeptic: Which cities?" in rating_prompt
@@ -491,20 +494,25 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert len(retries) == 2  # one per claim
     retry = next(r for r in retries if "Claim c1 under debate" in r)
     assert f"<evidence>\n{turns['skeptic'].evidence.text}\n</evidence>" in retry
-    # Two claims, each an evidence pick, the first draft and the retry.
-    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 6
-    assert report.meta.usage["advocate"].calls == 4
+    # Two claims, each an evidence pick (asked in both orders), the first draft and the retry.
+    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 8
+    assert report.meta.usage["advocate"].calls == 6
 
 
 def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     offered: dict[str, list[list[str]]] = {"advocate": [], "skeptic": []}
+
+    in_article = [" ".join(s.split()) for s in sentences_of(article)]
 
     def debater(role):
         def reply(messages):
             if letters := evidence_letters(messages):
                 lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
                 offered[role].append(lines)
-                return option_reply({x: 0.7 if x == "B" else 0.3 / 5 for x in letters})
+                # The fake prefers, wherever it stands, the second offered in article order.
+                second = sorted(lines, key=in_article.index)[1]
+                pairs = zip(letters, lines, strict=True)
+                return option_reply({x: 0.7 if line == second else 0.3 / 5 for x, line in pairs})
             return debater_reply(messages)
 
         return reply
@@ -515,21 +523,23 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     report, _ = run(article, models, rounds=2, max_claims=1)
     first, second = (t for t in report.debate if t.role == "advocate")
     skeptic_first = next(t for t in report.debate if t.role == "skeptic")
-    # Round 1 offers the article's own sentences (all six: a short article), in its order.
-    assert offered["advocate"][0] == [" ".join(s.split()) for s in sentences_of(article)]
-    # The most probable letter, B, is the evidence; it is the article's, so verified.
-    assert first.evidence == Quote(text=offered["advocate"][0][1], verified=True)
+    # Round 1 offers the article's own sentences (all six: a short article), in its order,
+    # then asks again with them reversed.
+    round_1, reversed_1, round_2, reversed_2 = offered["advocate"]
+    assert round_1 == in_article and reversed_1 == in_article[::-1]
+    # The most probable sentence is the evidence; it is the article's, so verified.
+    assert first.evidence == Quote(text=round_1[1], verified=True)
     assert f"<evidence>\n{first.evidence.text}\n</evidence>" in prompt_text(
-        models.advocate.prompts[1]
+        models.advocate.prompts[2]
     )
     # The skeptic answers a turn that shows what it cited.
-    skeptic_prompt = prompt_text(models.skeptic.prompts[1])
+    skeptic_prompt = prompt_text(models.skeptic.prompts[2])
     assert f'[c1-r1-advocate] Advocate, citing "{first.evidence.text}":' in skeptic_prompt
     assert skeptic_first.evidence.text == offered["skeptic"][0][1]
     # Round 2 does not offer the advocate its round-1 evidence again.
-    assert first.evidence.text not in offered["advocate"][1]
-    assert len(offered["advocate"][1]) == 5
-    assert second.evidence.text == offered["advocate"][1][1] != first.evidence.text
+    assert first.evidence.text not in round_2 and reversed_2 == round_2[::-1]
+    assert len(round_2) == 5
+    assert second.evidence.text == round_2[1] != first.evidence.text
 
 
 def test_each_analysis_paragraph_rests_on_a_sentence_the_analyst_picked(article):
@@ -541,25 +551,36 @@ def test_each_analysis_paragraph_rests_on_a_sentence_the_analyst_picked(article)
     report, _ = run(article, models, rounds=1, max_claims=2)
     picks = [p for p in models.judge.prompts if "each with a letter" in prompt_text(p)]
     paragraphs = [p for p in models.judge.prompts if "Role: analyst. Does" in prompt_text(p)]
-    assert len(picks) == len(paragraphs) == len(report.analysis) == 2
+    assert len(picks) == 2 * len(paragraphs) == 2 * len(report.analysis) == 4
     attacked = list(dict.fromkeys(t.evidence.text for t in report.debate if t.role == "skeptic"))
-    offered = {
-        re.search(r"weakness of the article: (.+)", prompt_text(p)).group(1): re.findall(
-            r"^[A-H]\. (.+)$", prompt_text(p[1:]), re.MULTILINE
-        )
-        for p in picks
-    }
+    offered: dict[str, list[list[str]]] = {}
+    for p in picks:
+        finding = re.search(r"weakness of the article: (.+)", prompt_text(p)).group(1)
+        lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(p[1:]), re.MULTILINE)
+        offered.setdefault(finding, []).append(lines)
+    # Each finding's pick is asked twice, the second time with its sentences reversed.
+    assert all(len(asked) == 2 and asked[1] == asked[0][::-1] for asked in offered.values())
     names = {i.id: i.item.lower() for i in report.checklist}
-    first, second = (offered[names[p.item]] for p in report.analysis)
+    first, second = (offered[names[p.item]][0] for p in report.analysis)
     assert first[0] == attacked[0]  # the skeptics' first target goes to the first finding
     assert not set(first) & set(second)
     for sentences in (first, second):
         assert 1 <= len(sentences) <= 6
         assert all(" ".join(s.split()) in " ".join(article.split()) for s in sentences)
-    # The fake picks A, the first offered: each paragraph carries its own sentence.
+    # The fake picks A, whatever stands first: a tie between the first and the last offered,
+    # which goes to the first. Each paragraph carries its own sentence.
     assert [p.evidence.text for p in report.analysis] == [first[0], second[0]]
     assert all(p.evidence.verified for p in report.analysis)
     for paragraph in paragraphs:
         assert any(
             f"<evidence>\n{s[0]}\n</evidence>" in prompt_text(paragraph) for s in (first, second)
         )
+
+
+def test_no_checklist_answers_means_no_analysis_and_no_model_call():
+    from debate_eval.debate.agents.judge import _Parts, write_analysis
+
+    model = ScriptedChatModel(reply=[])  # any call would fail: the script is empty
+    parts = _Parts("An article of a few words, in one sentence only.", model, "json_text")
+    assert asyncio.run(write_analysis(parts, [], [], [])) == []
+    assert model.prompts == [] and parts.problems == []

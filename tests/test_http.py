@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,12 +64,12 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
 
     requests = stub_server.requests()
     # The screener's paragraph questions, 3 verdicts, the rating, the 10 checklist probes and
-    # the analyst's sentence pick per finding: one-token calls of the judge model read from
-    # logprobs (the debaters' evidence picks, 12, are checked below).
+    # the analyst's sentence pick per finding (asked in both orders): one-token calls of the
+    # judge model read from logprobs (the debaters' evidence picks are checked below).
     scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
     findings = sum("Role: analyst. Does" in r["messages"][-1]["content"] for r in requests)
     assert findings >= len(parsed.analysis) >= 1  # a paragraph repeating another is left out
-    assert len(scored) == screener_calls_for_file(OP_ED) + 3 + 11 + findings
+    assert len(scored) == screener_calls_for_file(OP_ED) + 3 + 11 + 2 * findings
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -79,21 +80,26 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.rating.label == max(probabilities, key=probabilities.get)
     assert parsed.meta.probabilities_method == "logprobs"
     assert len(parsed.checklist) == 10
-    # Per finding: the analyst's sentence pick, then its paragraph.
+    # Per finding: the analyst's sentence pick (two calls), then its paragraph.
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    assert len(analysts) == 2 * findings and 1 <= findings <= 4
-    # extractor + 3 claims x (2 rounds x 2 debaters, each an evidence pick and a turn, +
-    # ruling + verdict) + the judge's parts: 11 scored calls, summary, explanation, one call
-    # per finding and its sentence pick, research topics.
-    assert len(requests) == screener_calls_for_file(OP_ED) + 1 + 3 * 10 + 11 + 3 + len(analysts)
-    # Every turn argues from an article sentence picked by a one-token letter call.
+    assert len(analysts) == 3 * findings and 1 <= findings <= 4
+    # extractor + 3 claims x (2 rounds x 2 debaters, each an evidence pick in two calls and a
+    # turn, + ruling + verdict) + the judge's parts: 11 scored calls, summary, explanation, one
+    # call per finding and its sentence pick, research topics.
+    assert len(requests) == screener_calls_for_file(OP_ED) + 1 + 3 * 14 + 11 + 3 + len(analysts)
+    # Every turn argues from an article sentence picked by one-token letter calls: the same
+    # sentences offered in one order, then reversed.
     picks = [r for r in requests if "each with a letter:" in r["messages"][-1]["content"]]
     picks = [r for r in picks if r["model"] == "stub-model"]  # the debaters'
-    assert len(picks) == 12
+    assert len(picks) == 24
     assert all(
         r["logprobs"] and (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
         for r in picks
     )
+    offered = [
+        re.findall(r"^[A-H]\. (.+)$", r["messages"][-1]["content"], re.MULTILINE) for r in picks
+    ]
+    assert all(len(lines) >= 2 and lines[::-1] in offered for lines in offered)
     article = " ".join(load_article(str(OP_ED)).text.split())
     turns = [t for t in parsed.debate if t.role != "judge"]
     assert all(t.evidence.verified and t.evidence.text in article for t in turns)
@@ -156,10 +162,11 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
     assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    # screener, extractor, 2 claims × (2 turns each after an evidence pick, ruling, verdict),
+    # screener, extractor, 2 claims × (2 turns each after an evidence pick in two calls, ruling,
+    # verdict),
     # 10 probes and rating, summary, explanation, topics, analysts.
     screener = screener_calls_for_file(OP_ED)
-    assert len(requests) == screener + 1 + 2 * 6 + 11 + 3 + len(analysts)
+    assert len(requests) == screener + 1 + 2 * 8 + 11 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
@@ -220,13 +227,14 @@ def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
     assert sum(report.rating.probabilities.values()) == pytest.approx(1)
     requests = [json.loads(line) for line in log.read_text().splitlines()]
     sampled = [r for r in requests if r.get("seed") is not None]
-    # The rating, 10 probes and the analyst's sentence pick for each finding: five samples each.
+    # The rating, 10 probes and the analyst's sentence pick for each finding (in both orders):
+    # five samples each.
     picks = [
         r
         for r in requests
         if "each with a letter" in r["messages"][-1]["content"] and r.get("seed") is None
     ]
-    assert 1 <= len(picks) <= 4
+    assert 2 <= len(picks) <= 8 and len(picks) % 2 == 0
     assert len(sampled) == (11 + len(picks)) * 5
     assert {r["temperature"] for r in sampled} == {1.0}
     assert sorted({r["seed"] for r in sampled}) == [0, 1, 2, 3, 4]

@@ -55,10 +55,10 @@ def test_article_is_only_ever_inside_the_fence(article):
     asyncio.run(arun_debate(injected, models, RunOptions(rounds=1)))
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
     screener = [p for p in every_prompt if "Role: screener" in prompt_text(p)]
-    # the screener's paragraph questions, extractor, 3 x 2 turns (each an evidence letter and
-    # the argument), 3 x (ruling + verdict letter), the judge: 18 small calls
+    # the screener's paragraph questions, extractor, 3 x 2 turns (each an evidence letter asked
+    # in two orders and the argument), 3 x (ruling + verdict letter), the judge: 20 small calls
     assert len(screener) == screener_calls(injected)
-    assert len(every_prompt) == len(screener) + 1 + 3 * 2 * 2 + 3 * 2 + 18
+    assert len(every_prompt) == len(screener) + 1 + 3 * 2 * 3 + 3 * 2 + 20
     for messages in screener:
         message = messages[-1]
         # A paragraph alone, inside its one fence (no article).

@@ -20,12 +20,14 @@ OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-op
 # The screener's paragraph questions come first.
 SCREENER = screener_calls_for_file(OP_ED)
 # The fewest calls of a 2-claim, 2-round run: the screener's, extractor, 2 x (4 turns, each
-# after its evidence pick, + ruling + verdict), and the report judge's 10 probes, rating,
-# summary, explanation, one finding, research topics.
-CALLS = SCREENER + 1 + 2 * 10 + 15
+# after its evidence pick asked in two orders, + ruling + verdict), and the report judge's 10
+# probes, rating, summary, explanation, one finding (its pick in two calls, its paragraph),
+# research topics.
+CALLS = SCREENER + 1 + 2 * 14 + 16
 # Answered before the kill: the screener's, the extractor's and the two debates' first evidence
-# picks (their own checkpointed step: not asked again); the two first turns then hang.
-ANSWERED = SCREENER + 3
+# picks (two calls each; their own checkpointed step: not asked again); the two first turns
+# then hang.
+ANSWERED = SCREENER + 5
 
 
 @pytest.fixture
@@ -63,9 +65,9 @@ def start_and_stop(server, tmp_path: Path, sig: int) -> tuple[str, subprocess.Po
     deadline = time.monotonic() + 60
     while len(server.requests()) < ANSWERED + 2:
         assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the run never reached its sixth call"
+        assert time.monotonic() < deadline, "the run never reached the hanging calls"
         time.sleep(0.05)
-    time.sleep(0.5)  # let the client record the four answers it has
+    time.sleep(0.5)  # let the client record the answers it has
     proc.send_signal(sig)
     proc.wait(timeout=30)
     first_line = proc.stdout.readline()

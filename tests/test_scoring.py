@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 
 import numpy as np
 import pytest
+from langchain_core.messages import HumanMessage
 
 from debate_eval.core.errors import ConfigError, ModelCallError
-from debate_eval.core.evidence import MAX_CHARS, article_sentences, candidate_sentences
+from debate_eval.core.evidence import (
+    LETTERS,
+    MAX_CHARS,
+    article_sentences,
+    candidate_sentences,
+    lettered,
+)
 from debate_eval.core.quotes import quotes_in
-from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.core.schemas import RATING_LABELS, TokenUsage
+from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.scoring.calibration import (
     cross_validate,
     fit,
@@ -29,7 +38,7 @@ from debate_eval.debate.scoring.options import (
     rounded,
 )
 from debate_eval.debate.scoring.rating import rate_article
-from tests.fakes import ScriptedChatModel, option_reply, text_reply
+from tests.fakes import ScriptedChatModel, option_reply, prompt_text, text_reply
 
 
 def test_token_variants_count_for_their_option():
@@ -155,9 +164,17 @@ def test_cross_validation_predicts_every_article_held_out():
     assert cv.auc > 0.7
     low, high = cv.balanced_accuracy_ci95
     assert low <= cv.balanced_accuracy <= high
+    # The first fold assignment is one of the repeats; they differ (another split, another
+    # figure) and their mean lies between the extremes.
+    spread = cv.fold_assignments
+    assert spread.repeats == 20
+    assert spread.low <= cv.balanced_accuracy <= spread.high
+    assert spread.low < spread.mean < spread.high
     # A feature with no signal is at chance when held out (in-sample it would look better).
     noise = [{"noise": r["noise"]} for r in rows]
-    assert cross_validate(ids, noise, y).balanced_accuracy < 0.65
+    held_out = cross_validate(ids, noise, y, repeats=5)
+    assert held_out.balanced_accuracy < 0.65 and held_out.fold_assignments.mean < 0.65
+    assert held_out.fold_assignments.repeats == 5
 
 
 def test_labels_are_bands_below_the_threshold():
@@ -252,6 +269,69 @@ def test_candidate_sentences_are_the_closest_to_the_claim_in_article_order():
 def test_candidate_sentences_leave_out_what_the_role_already_cited():
     found = candidate_sentences(EVIDENCE_ARTICLE, "traffic deaths", exclude=[DEATHS])
     assert DEATHS not in found and len(found) == 3
+
+
+def _offered(messages) -> list[str]:
+    return re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
+
+
+def _pick(model, sentences):
+    return asyncio.run(
+        pick_sentence(
+            model,
+            EVIDENCE_ARTICLE,
+            "advocate_evidence",
+            sentences,
+            role="advocate",
+            claim_id="c1",
+            claim="<claim>Lanes cut deaths</claim>",
+        )
+    )
+
+
+def letter_and_content(letter_a: float, shops: float):
+    """A picker whose weight for an option is `letter_a` at letter A and `shops` on the
+    sentence about shops (1 otherwise): a preference for a position and one for content."""
+
+    def reply(messages):
+        lines = _offered(messages)
+        weights = [
+            (letter_a if i == 0 else 1.0) * (shops if line == SHOPS else 1.0)
+            for i, line in enumerate(lines)
+        ]
+        return option_reply({LETTERS[i]: w / sum(weights) for i, w in enumerate(weights)})
+
+    return reply
+
+
+def test_a_pick_is_asked_in_article_order_and_reversed():
+    sentences = article_sentences(EVIDENCE_ARTICLE)
+    model = ScriptedChatModel(letter_and_content(letter_a=3.0, shops=1.0))
+    picked, usage = _pick(model, sentences)
+    assert [_offered(p) for p in model.prompts] == [sentences, sentences[::-1]]
+    assert usage.calls == 2
+    # A pure preference for the letter A favours the first sentence in one order and the last
+    # in the other: they tie, and the earlier one is taken.
+    assert picked == sentences[0]
+
+
+def test_a_preference_for_content_outweighs_a_stronger_one_for_the_letter():
+    sentences = article_sentences(EVIDENCE_ARTICLE)
+    assert sentences.index(SHOPS) not in (0, len(sentences) - 1)
+    picker = letter_and_content(letter_a=1.8, shops=1.5)
+    # Asked once, the letter wins (1.8 > 1.5); over both orders the sentence does, whichever
+    # order the sentences come in.
+    first_call = picker([HumanMessage("system"), HumanMessage(lettered(sentences))])
+    assert first_call.content == "A"
+    assert _pick(ScriptedChatModel(picker), sentences)[0] == SHOPS
+    assert _pick(ScriptedChatModel(picker), sentences[::-1])[0] == SHOPS
+
+
+def test_nothing_to_choose_between_needs_no_call():
+    model = ScriptedChatModel(reply=[])
+    assert _pick(model, [SHOPS]) == (SHOPS, TokenUsage())
+    assert _pick(model, []) == ("", TokenUsage())
+    assert model.prompts == []
 
 
 def test_a_long_sentence_is_cut_at_a_word_and_stays_the_articles_words():

@@ -108,11 +108,11 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
     )
     requests = stub_server.requests()
     # the screener's paragraph questions, extractor, 2 claims x (4 turns, each after its
-    # evidence pick, + ruling + verdict letter), the report judge's small calls
+    # evidence pick in two calls, + ruling + verdict letter), the report judge's small calls
     judge_calls = report["meta"]["usage"]["judge"]["calls"]
-    assert judge_calls >= 15  # 10 probes, rating, summary, explanation, a finding, topics
+    assert judge_calls >= 16  # 10 probes, rating, summary, explanation, a finding (3), topics
     screener = screener_calls(OP_ED.read_text())
     screened = [r for r in requests if "Role: screener" in r["messages"][0]["content"]]
     assert len(screened) == screener > 0
-    assert len(requests) == screener + 1 + 2 * (4 * 2 + 2) + judge_calls
+    assert len(requests) == screener + 1 + 2 * (4 * 3 + 2) + judge_calls
     assert {r["model"] for r in requests} == {"stub-model"}

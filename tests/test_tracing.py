@@ -53,13 +53,14 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         for round_ in (1, 2)
         for role in ("advocate", "skeptic")
     ]
-    # Each turn, and before it its evidence pick (tagged as that part).
-    for picks in (False, True):
+    # Each turn, and before it its evidence pick (tagged as that part), asked in two orders.
+    for picks, order in ((False, None), (True, "as offered"), (True, "reversed")):
         calls = sorted(
             (c["metadata"]["claim_id"], c["metadata"]["round"], role)
             for role in ("advocate", "skeptic")
             for c in by_role[role]
             if (c["metadata"].get("part") == "evidence") is picks
+            and c["metadata"].get("order") == order
         )
         assert calls == expected
     # Per claim: the ruling, then the verdict letter (tagged as that part).

@@ -15,26 +15,6 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-PROMPT_NAMES: tuple[str, ...] = (
-    "context",
-    "extractor",
-    "advocate_evidence",
-    "advocate",
-    "skeptic_evidence",
-    "skeptic",
-    "claim_judge",
-    "baseline_judge",
-    "rating",
-    "probe",
-    "summary",
-    "explanation",
-    "finding_evidence",
-    "finding",
-    "topics",
-    "verdict",
-    "screener",
-)
-
 # The prompts a debate (claims, turns, verdicts) is made with: a stored debate's key, and part
 # of the debate judge's calibration key (its features come from the debate).
 DEBATE_PROMPTS: tuple[str, ...] = (
@@ -48,6 +28,18 @@ DEBATE_PROMPTS: tuple[str, ...] = (
     "claim_judge",
     "verdict",
 )
+# The prompts the judges and the report's parts use.
+JUDGE_PROMPTS: tuple[str, ...] = (
+    "baseline_judge",
+    "rating",
+    "probe",
+    "summary",
+    "explanation",
+    "finding_evidence",
+    "finding",
+    "topics",
+)
+PROMPT_NAMES: tuple[str, ...] = DEBATE_PROMPTS + JUDGE_PROMPTS
 
 # The placeholders each prompt file must use, no more and no fewer.
 PLACEHOLDERS: dict[str, frozenset[str]] = {

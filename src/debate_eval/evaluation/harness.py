@@ -11,6 +11,7 @@ from typing import Any
 from debate_eval.core.errors import DebateEvalError
 from debate_eval.debate.agents.debater import RETRY_NOTES
 from debate_eval.debate.agents.screener import screen, screened_text
+from debate_eval.debate.evidence import PICK_ORDERS
 from debate_eval.debate.prompts import DEBATE_PROMPTS, load_prompt
 from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.evaluation.datasets import Example
@@ -59,6 +60,7 @@ def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
         "structured_method": models.structured_method,
         "prompts_sha256": {name: prompt_hash(load_prompt(name)) for name in DEBATE_PROMPTS},
         "turn_retries_sha256": {kind: prompt_hash(note) for kind, note in RETRY_NOTES.items()},
+        "evidence_pick_orders": list(PICK_ORDERS),
     }
 
 

@@ -312,6 +312,8 @@ async def write_analysis(
     a paragraph repeating an earlier one is left out."""
     ranked = ranked_findings(items)
     chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
+    if not chosen:  # no checklist answers (no probes ran): nothing to write about
+        return []
     # The claims without their rulings: a small model given the decisive points copies them
     # instead of reading the article for the finding.
     evidence = "\nThe claims the debate was about:\n" + format_claims(claims, rulings=False)

@@ -22,6 +22,11 @@ from debate_eval.core.schemas import RATING_LABELS
 
 CALIBRATION_VERSION = 1
 FOLDS = 5
+# One fold assignment's balanced accuracy moves by a few points with which articles share a
+# fold (on 40 articles one article is 2.5 points): also report its spread over this many.
+REPEATS = 20
+# Fits weight the classes to balance, so P = 0.5 is the cut that serves balanced accuracy.
+THRESHOLD = 0.5
 # What each judge's calibration is fitted on, chosen before seeing any labels and kept small
 # (40 labelled articles do not support a weight per probe): the letter call's expected score,
 # the probes' unweighted mean, and for the debate judge also the verdict share.
@@ -61,12 +66,26 @@ def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, st
         hashes[main] = prompt_hash(template)
     if kind in ("checklist", "debate"):
         hashes["checklist_questions"] = prompt_hash("\n".join(p.question for p in PROBES))
+    if kind == "debate":
+        from debate_eval.debate.evidence import PICK_ORDERS
+
+        # How the debaters' evidence picks are asked changes the debates too.
+        hashes["evidence_pick_orders"] = prompt_hash("\n".join(PICK_ORDERS))
     return hashes
+
+
+class FoldAssignments(BaseModel):
+    """Cross-validated balanced accuracy over several fold assignments (seeds 0, 1, ...)."""
+
+    repeats: int
+    mean: float
+    low: float = Field(description="The lowest of the repeats.")
+    high: float = Field(description="The highest of the repeats.")
 
 
 class CrossValidation(BaseModel):
     """Held-out quality of a calibration: every article predicted by a model fitted on the
-    other folds."""
+    other folds (fold assignment seed 0), and the balanced accuracy's spread over others."""
 
     folds: int
     articles: int
@@ -77,6 +96,9 @@ class CrossValidation(BaseModel):
     ece: float
     predictions: dict[str, float] = Field(
         default_factory=dict, description="Held-out P(strongly imbalanced) per article id."
+    )
+    fold_assignments: FoldAssignments | None = Field(
+        default=None, description="Balanced accuracy over repeated fold assignments."
     )
 
 
@@ -125,6 +147,11 @@ class Calibration(BaseModel):
                 + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
                 + f", AUC {auc}, Brier {cv.brier:.3f}, ECE {cv.ece:.3f}, {cv.articles} articles"
             )
+            if (spread := cv.fold_assignments) is not None:
+                line += (
+                    f"; over {spread.repeats} fold assignments {spread.mean:.2f} "
+                    f"({spread.low:.2f}–{spread.high:.2f})"
+                )
         return line
 
 
@@ -192,7 +219,7 @@ def fit(
         scale=[float(v) for v in scale],
         weights=[round(float(v), 6) for v in model_.coef_[0]],
         intercept=round(float(model_.intercept_[0]), 6),
-        threshold=0.5,
+        threshold=THRESHOLD,
         fitted_on=dict(fitted_on or {}),
     )
 
@@ -245,27 +272,18 @@ def score_quality(p: Sequence[float], y: Sequence[bool], predicted: Sequence[boo
     }
 
 
-def cross_validate(
-    ids: Sequence[str],
+def held_out_probabilities(
     rows: Sequence[Mapping[str, float]],
-    positive: Sequence[bool],
-    *,
-    features: Sequence[str] | None = None,
-    folds: int = FOLDS,
-    seed: int = 0,
-) -> CrossValidation:
-    """Stratified k-fold: each article's probability and label come from a calibration fitted
-    on the other folds."""
+    y: np.ndarray,
+    names: Sequence[str],
+    folds: int,
+    seed: int,
+) -> np.ndarray:
+    """Each article's P(strongly imbalanced) from a calibration fitted on the other folds."""
     from sklearn.model_selection import StratifiedKFold
 
-    y = np.asarray(positive, dtype=bool)
-    k = min(folds, int(y.sum()), int((~y).sum()))
-    if k < 2:
-        raise ValueError("cross-validation needs at least two articles of each class")
-    names = list(features or sorted(rows[0]))
     p = np.zeros(len(rows))
-    predicted = np.zeros(len(rows), dtype=bool)
-    for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(rows, y):
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, y):
         calib = fit(
             [rows[i] for i in train],
             y[train],
@@ -276,12 +294,43 @@ def cross_validate(
         )
         for i in test:
             p[i] = calib.probability(rows[i])
-            predicted[i] = p[i] >= calib.threshold
+    return p
+
+
+def cross_validate(
+    ids: Sequence[str],
+    rows: Sequence[Mapping[str, float]],
+    positive: Sequence[bool],
+    *,
+    features: Sequence[str] | None = None,
+    folds: int = FOLDS,
+    seed: int = 0,
+    repeats: int = REPEATS,
+) -> CrossValidation:
+    """Stratified k-fold: each article's probability and label come from a calibration fitted
+    on the other folds (fold assignment `seed`); the balanced accuracy also over `repeats`
+    fold assignments (seeds `seed`, `seed` + 1, ...)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    y = np.asarray(positive, dtype=bool)
+    k = min(folds, int(y.sum()), int((~y).sum()))
+    if k < 2:
+        raise ValueError("cross-validation needs at least two articles of each class")
+    names = list(features or sorted(rows[0]))
+    runs = [held_out_probabilities(rows, y, names, k, seed + r) for r in range(max(repeats, 1))]
+    p, predicted = runs[0], runs[0] >= THRESHOLD
+    accuracies = [float(balanced_accuracy_score(y, q >= THRESHOLD)) for q in runs]
     return CrossValidation(
         folds=k,
         articles=len(rows),
         **score_quality(p, y, predicted),
         predictions={i: round(float(v), 4) for i, v in zip(ids, p, strict=True)},
+        fold_assignments=FoldAssignments(
+            repeats=len(runs),
+            mean=round(float(np.mean(accuracies)), 4),
+            low=round(min(accuracies), 4),
+            high=round(max(accuracies), 4),
+        ),
     )
 
 

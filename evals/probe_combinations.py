@@ -1,0 +1,91 @@
+"""Ways to combine the checklist probes, each cross-validated over many fold assignments.
+
+python evals/probe_combinations.py runs/dev40-x/results.jsonl [--probes a,b,...] [--repeats 50]
+
+Reads the checklist judge's stored probe probabilities (no model call). For each combination:
+5-fold stratified cross-validation repeated over `--repeats` fold assignments (everything,
+standardising and probe filtering included, fitted on the training folds only), the held-out
+balanced accuracy at P = 0.5 (mean, sd, lowest, highest) and AUC. `mean` is what the shipped
+checklist calibration does (one class-balanced logistic weight on the unweighted mean).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from debate_eval.debate.scoring.checklist import SCORED_PROBES
+
+Fit = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _logistic(train: np.ndarray, y: np.ndarray, test: np.ndarray, c: float = 1.0) -> np.ndarray:
+    mean, scale = train.mean(axis=0), train.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, class_weight="balanced").fit((train - mean) / scale, y)
+    return model.predict_proba((test - mean) / scale)[:, 1]
+
+
+def _mean_of(train: np.ndarray, y: np.ndarray, test: np.ndarray, *, z=False, min_auc=None):
+    if z:
+        mean, scale = train.mean(axis=0), train.std(axis=0)
+        train, test = (train - mean) / scale, (test - mean) / scale
+    if min_auc is not None:
+        keep = [j for j in range(train.shape[1]) if roc_auc_score(y, train[:, j]) > min_auc]
+        keep = keep or list(range(train.shape[1]))
+        train, test = train[:, keep], test[:, keep]
+    return _logistic(train.mean(axis=1, keepdims=True), y, test.mean(axis=1, keepdims=True))
+
+
+COMBINATIONS: dict[str, Fit] = {
+    "mean": _mean_of,
+    "mean of standardised probes": lambda a, y, b: _mean_of(a, y, b, z=True),
+    "mean of probes with training AUC > 0.6": lambda a, y, b: _mean_of(a, y, b, min_auc=0.6),
+    "logistic weight per probe, C 1": lambda a, y, b: _logistic(a, y, b, 1.0),
+    "logistic weight per probe, C 0.1": lambda a, y, b: _logistic(a, y, b, 0.1),
+    "logistic weight per probe, C 0.01": lambda a, y, b: _logistic(a, y, b, 0.01),
+}
+
+
+def held_out(fit: Fit, x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+    p = np.zeros(len(y))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
+        p[test] = fit(x[train], y[train], x[test])
+    return p
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="an eval run's results.jsonl")
+    parser.add_argument("--probes", help="comma-separated probe ids (default: the scored ones)")
+    parser.add_argument("--repeats", type=int, default=50, help="fold assignments (seeds 0…)")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["judge"] == "checklist" and r["repeat"] == 0 and r["features"]]
+    names = args.probes.split(",") if args.probes else [p.id for p in SCORED_PROBES]
+    # Stored features are already the probabilities that each weakness applies.
+    x = np.array([[r["features"][n] for n in names] for r in rows])
+    y = np.array([r["gold_class"] == "strongly imbalanced" for r in rows])
+    print(f"{len(y)} articles ({int(y.sum())} strongly imbalanced), {len(names)} probes")
+    for j, name in enumerate(names):
+        print(f"  {name}: AUC {roc_auc_score(y, x[:, j]):.3f}")
+    print(f"  their mean: AUC {roc_auc_score(y, x.mean(axis=1)):.3f}")
+    for label, fit in COMBINATIONS.items():
+        runs = [held_out(fit, x, y, seed) for seed in range(args.repeats)]
+        accuracy = [balanced_accuracy_score(y, p >= 0.5) for p in runs]
+        auc = np.mean([roc_auc_score(y, p) for p in runs])
+        print(
+            f"{label}: balanced accuracy {np.mean(accuracy):.3f} (sd {np.std(accuracy):.3f}, "
+            f"{min(accuracy):.3f}–{max(accuracy):.3f}; seed 0 {accuracy[0]:.3f}), AUC {auc:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
