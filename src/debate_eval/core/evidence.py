@@ -20,6 +20,9 @@ MAX_CANDIDATES = 6
 MIN_WORDS = 6
 MAX_CHARS = 320
 LETTERS = "ABCDEFGH"
+# The orders each pick is asked in (debate/evidence.py), part of a stored debate's key and of
+# the debate judge's calibration key: debates made with other picks are not reused.
+PICK_ORDERS: tuple[str, ...] = ("as offered", "reversed")
 # Markdown markers at a line's start (headings, quotes, list bullets) and emphasis (**bold**,
 # __bold__) are not the article's words; quote verification ignores them too.
 _MARKUP_RE = re.compile(r"^\s*(?:[#>*+-]+\s+|\d+[.)]\s+)")

@@ -14,15 +14,11 @@ from collections.abc import Mapping, Sequence
 
 from langchain_core.language_models import BaseChatModel
 
-from debate_eval.core.evidence import LETTERS, lettered
+from debate_eval.core.evidence import LETTERS, PICK_ORDERS, lettered
 from debate_eval.core.schemas import TokenUsage
 from debate_eval.debate.prompts import build_messages, fence
 from debate_eval.debate.scoring.options import ask_option
 from debate_eval.models.calls import add_usage, gather_calls
-
-# The orders each pick is asked in (part of a stored debate's key: a debate made with other
-# picks is not reused).
-PICK_ORDERS: tuple[str, ...] = ("as offered", "reversed")
 
 
 async def letter_probabilities(

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from debate_eval.core.errors import DebateEvalError
+from debate_eval.core.evidence import PICK_ORDERS
 from debate_eval.debate.agents.debater import RETRY_NOTES
 from debate_eval.debate.agents.screener import screen, screened_text
-from debate_eval.debate.evidence import PICK_ORDERS
 from debate_eval.debate.prompts import DEBATE_PROMPTS, load_prompt
 from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.evaluation.datasets import Example

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from debate_eval.core.errors import ConfigError, first_problem
+from debate_eval.core.evidence import PICK_ORDERS
 from debate_eval.core.schemas import RATING_LABELS
 
 CALIBRATION_VERSION = 1
@@ -67,8 +68,6 @@ def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, st
     if kind in ("checklist", "debate"):
         hashes["checklist_questions"] = prompt_hash("\n".join(p.question for p in PROBES))
     if kind == "debate":
-        from debate_eval.debate.evidence import PICK_ORDERS
-
         # How the debaters' evidence picks are asked changes the debates too.
         hashes["evidence_pick_orders"] = prompt_hash("\n".join(PICK_ORDERS))
     return hashes
