@@ -23,7 +23,7 @@ from pathlib import Path
 
 from debate_eval.core.evidence import LETTERS, candidate_sentences
 from debate_eval.core.schemas import Claim
-from debate_eval.debate.evidence import letter_probabilities
+from debate_eval.debate.evidence import both_orders, letter_probabilities, most_probable
 from debate_eval.debate.transcript import format_claim
 from debate_eval.evaluation.datasets import load_dataset
 from debate_eval.models.backend import open_models, select_backend
@@ -43,10 +43,6 @@ def stored_claims(store: Path) -> dict[str, list[Claim]]:
         found = json.loads(transcript)["claims"]
         claims.setdefault(article_id, [Claim.model_validate(c) for c in found])
     return claims
-
-
-def best(probabilities: list[float]) -> int:
-    return max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
 
 
 async def picks(model, article: str, claim: Claim, role: str) -> tuple[int, int, int, int] | None:
@@ -70,9 +66,14 @@ async def picks(model, article: str, claim: Claim, role: str) -> tuple[int, int,
         )[0]
         for order in (offered, offered[::-1])
     ]
-    backward = backward[::-1]  # in article order
-    averaged = [(p + q) / 2 for p, q in zip(forward, backward, strict=True)]
-    return len(offered), best(forward), best(backward), best(averaged)
+    in_article_order = backward[::-1]
+    averaged = both_orders(forward, backward)
+    return (
+        len(offered),
+        most_probable(forward),
+        most_probable(in_article_order),
+        most_probable(averaged),
+    )
 
 
 async def measure(examples, claims, models) -> list[tuple[int, int, int, int]]:

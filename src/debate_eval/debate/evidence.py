@@ -21,6 +21,17 @@ from debate_eval.debate.scoring.options import ask_option
 from debate_eval.models.calls import add_usage, gather_calls
 
 
+def both_orders(forward: Sequence[float], backward: Sequence[float]) -> list[float]:
+    """Each sentence's probability averaged over the two orders it was offered in (`forward`:
+    as offered; `backward`: as answered when offered reversed)."""
+    return [(p + q) / 2 for p, q in zip(forward, backward[::-1], strict=True)]
+
+
+def most_probable(probabilities: Sequence[float]) -> int:
+    """The position with the most probability; a tie goes to the earlier one."""
+    return max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
+
+
 async def letter_probabilities(
     model: BaseChatModel,
     article: str,
@@ -75,6 +86,4 @@ async def pick_sentence(
             for name, order in zip(PICK_ORDERS, (offered, offered[::-1]), strict=True)
         )
     )
-    both = [(p + q) / 2 for p, q in zip(forward, backward[::-1], strict=True)]
-    best = max(range(len(offered)), key=lambda i: (both[i], -i))
-    return offered[best], add_usage(usage, more)
+    return offered[most_probable(both_orders(forward, backward))], add_usage(usage, more)
