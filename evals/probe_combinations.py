@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
+from debate_eval.debate.scoring.calibration import (
+    FitPredict,
+    held_out_probabilities,
+    logistic_probabilities,
+)
 from debate_eval.debate.scoring.checklist import SCORED_PROBES
-
-Fit = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
-
-
-def _logistic(train: np.ndarray, y: np.ndarray, test: np.ndarray, c: float = 1.0) -> np.ndarray:
-    mean, scale = train.mean(axis=0), train.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, class_weight="balanced").fit((train - mean) / scale, y)
-    return model.predict_proba((test - mean) / scale)[:, 1]
 
 
 def _mean_of(train: np.ndarray, y: np.ndarray, test: np.ndarray, *, z=False, min_auc=None):
@@ -41,24 +34,19 @@ def _mean_of(train: np.ndarray, y: np.ndarray, test: np.ndarray, *, z=False, min
         keep = [j for j in range(train.shape[1]) if roc_auc_score(y, train[:, j]) > min_auc]
         keep = keep or list(range(train.shape[1]))
         train, test = train[:, keep], test[:, keep]
-    return _logistic(train.mean(axis=1, keepdims=True), y, test.mean(axis=1, keepdims=True))
+    return logistic_probabilities(
+        train.mean(axis=1, keepdims=True), y, test.mean(axis=1, keepdims=True)
+    )
 
 
-COMBINATIONS: dict[str, Fit] = {
+COMBINATIONS: dict[str, FitPredict] = {
     "mean": _mean_of,
     "mean of standardised probes": lambda a, y, b: _mean_of(a, y, b, z=True),
     "mean of probes with training AUC > 0.6": lambda a, y, b: _mean_of(a, y, b, min_auc=0.6),
-    "logistic weight per probe, C 1": lambda a, y, b: _logistic(a, y, b, 1.0),
-    "logistic weight per probe, C 0.1": lambda a, y, b: _logistic(a, y, b, 0.1),
-    "logistic weight per probe, C 0.01": lambda a, y, b: _logistic(a, y, b, 0.01),
+    "logistic weight per probe, C 1": lambda a, y, b: logistic_probabilities(a, y, b, 1.0),
+    "logistic weight per probe, C 0.1": lambda a, y, b: logistic_probabilities(a, y, b, 0.1),
+    "logistic weight per probe, C 0.01": lambda a, y, b: logistic_probabilities(a, y, b, 0.01),
 }
-
-
-def held_out(fit: Fit, x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    p = np.zeros(len(y))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
-        p[test] = fit(x[train], y[train], x[test])
-    return p
 
 
 def main() -> None:
@@ -78,7 +66,7 @@ def main() -> None:
         print(f"  {name}: AUC {roc_auc_score(y, x[:, j]):.3f}")
     print(f"  their mean: AUC {roc_auc_score(y, x.mean(axis=1)):.3f}")
     for label, fit in COMBINATIONS.items():
-        runs = [held_out(fit, x, y, seed) for seed in range(args.repeats)]
+        runs = [held_out_probabilities(x, y, 5, seed, fit) for seed in range(args.repeats)]
         accuracy = [balanced_accuracy_score(y, p >= 0.5) for p in runs]
         auc = np.mean([roc_auc_score(y, p) for p in runs])
         print(

@@ -25,7 +25,9 @@ from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.scoring.calibration import (
     cross_validate,
     fit,
+    held_out_probabilities,
     label_for,
+    logistic_probabilities,
     read_calibration,
     write_calibration,
 )
@@ -175,6 +177,29 @@ def test_cross_validation_predicts_every_article_held_out():
     held_out = cross_validate(ids, noise, y, repeats=5)
     assert held_out.balanced_accuracy < 0.65 and held_out.fold_assignments.mean < 0.65
     assert held_out.fold_assignments.repeats == 5
+
+
+def test_held_out_probabilities_fit_each_fold_on_the_others_only():
+    _, rows, y = synthetic()
+    x = np.array([[r["signal"], r["noise"]] for r in rows])
+    y = np.asarray(y)
+    seen: list[tuple[int, int]] = []
+
+    def first_column(train, labels, test):
+        # The training rows never include the rows being predicted.
+        assert not {tuple(r) for r in train} & {tuple(r) for r in test}
+        seen.append((len(train), len(test)))
+        return test[:, 0]
+
+    p = held_out_probabilities(x, y, 5, seed=0, fit_predict=first_column)
+    assert seen == [(48, 12)] * 5
+    assert np.array_equal(p, x[:, 0])
+    # The default fit gives the probabilities a Calibration fitted on the same rows gives.
+    calib = fit(
+        rows, y, judge="checklist", model="m", prompts_sha256={}, features=["signal", "noise"]
+    )
+    whole = logistic_probabilities(x, y, x)
+    assert np.allclose(whole, [calib.probability(r) for r in rows], atol=1e-5)
 
 
 def test_labels_are_bands_below_the_threshold():

@@ -10,7 +10,7 @@ a calibration only when all three match what it is about to call.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -185,6 +185,28 @@ def _as_matrix(rows: Sequence[Mapping[str, float]], names: Sequence[str]) -> np.
     return np.array([[float(r[n]) for n in names] for r in rows], dtype=float)
 
 
+def _standardised_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0):
+    """Column means and scales of `x`, and a class-balanced logistic fit on `x` standardised."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, class_weight="balanced").fit((x - mean) / scale, y)
+    return mean, scale, model
+
+
+def logistic_probabilities(
+    train: np.ndarray, y: np.ndarray, test: np.ndarray, c: float = 1.0
+) -> np.ndarray:
+    """P(strongly imbalanced) of the `test` rows from the fit `fit` makes on the `train` rows."""
+    mean, scale, model = _standardised_logistic(train, y, c)
+    return model.predict_proba((test - mean) / scale)[:, 1]
+
+
+FitPredict = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+"""(training rows, their labels, held-out rows) -> the held-out rows' P(strongly imbalanced)."""
+
+
 def fit(
     rows: Sequence[Mapping[str, float]],
     positive: Sequence[bool],
@@ -199,16 +221,11 @@ def fit(
     value; positive: strongly imbalanced). Classes are weighted to balance, so the cut at
     P = 0.5 is the one that serves balanced accuracy; no further threshold is searched (on a
     few dozen articles that search fits noise)."""
-    from sklearn.linear_model import LogisticRegression
-
     names = list(features or sorted(rows[0]))
-    x = _as_matrix(rows, names)
     y = np.asarray(positive, dtype=bool)
     if len(set(y.tolist())) < 2:
         raise ValueError("calibration needs labelled articles of both classes")
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model_ = LogisticRegression(C=1.0, class_weight="balanced").fit((x - mean) / scale, y)
+    mean, scale, model_ = _standardised_logistic(_as_matrix(rows, names), y)
     return Calibration(
         judge=judge,
         model=model,
@@ -272,27 +289,19 @@ def score_quality(p: Sequence[float], y: Sequence[bool], predicted: Sequence[boo
 
 
 def held_out_probabilities(
-    rows: Sequence[Mapping[str, float]],
+    x: np.ndarray,
     y: np.ndarray,
-    names: Sequence[str],
     folds: int,
     seed: int,
+    fit_predict: FitPredict = logistic_probabilities,
 ) -> np.ndarray:
-    """Each article's P(strongly imbalanced) from a calibration fitted on the other folds."""
+    """Each article's P(strongly imbalanced) from a fit on the other folds (stratified k-fold,
+    fold assignment `seed`); `fit_predict` is what `calibrate` fits unless told otherwise."""
     from sklearn.model_selection import StratifiedKFold
 
-    p = np.zeros(len(rows))
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, y):
-        calib = fit(
-            [rows[i] for i in train],
-            y[train],
-            judge="cv",
-            model="cv",
-            prompts_sha256={},
-            features=names,
-        )
-        for i in test:
-            p[i] = calib.probability(rows[i])
+    p = np.zeros(len(y))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        p[test] = fit_predict(x[train], y[train], x[test])
     return p
 
 
@@ -316,7 +325,8 @@ def cross_validate(
     if k < 2:
         raise ValueError("cross-validation needs at least two articles of each class")
     names = list(features or sorted(rows[0]))
-    runs = [held_out_probabilities(rows, y, names, k, seed + r) for r in range(max(repeats, 1))]
+    x = _as_matrix(rows, names)
+    runs = [held_out_probabilities(x, y, k, seed + r) for r in range(max(repeats, 1))]
     p, predicted = runs[0], runs[0] >= THRESHOLD
     accuracies = [float(balanced_accuracy_score(y, q >= THRESHOLD)) for q in runs]
     return CrossValidation(
