@@ -11,6 +11,7 @@ from debate_eval.core.errors import StructuredOutputError
 from debate_eval.core.quotes import Quote
 from debate_eval.core.schemas import Claim, Turn
 from debate_eval.core.sentences import sentences_of
+from debate_eval.debate.agents.extractor import claim_itself
 from debate_eval.debate.agents.judge import ajudge, judge
 from debate_eval.debate.runner import (
     ClaimRuled,
@@ -173,6 +174,39 @@ def test_missing_structured_reply_is_retried_with_the_error(article):
     assert "did not call the function ExtractedClaims" in repair
     assert [c.id for c in report.claims] == ["c1", "c2", "c3"]
     assert report.meta.usage["extractor"].calls == 2
+
+
+def test_claims_reported_as_the_articles_are_debated_as_claims(article):
+    # "The article argues that X" is true whenever the article argues X: the debate has to
+    # be over X, as the article asserts it.
+    reported = [
+        {**CLAIM_ARGS[0], "text": "The article argues that bike lanes will halve traffic deaths."},
+        {**CLAIM_ARGS[1], "text": "According to the article, shops will lose business."},
+        {**CLAIM_ARGS[2], "text": "The author claims the plan is federally funded."},
+    ]
+    models = scripted_models()
+    models.extractor = ScriptedChatModel([tool_reply("ExtractedClaims", {"claims": reported})])
+    report, _ = run(article, models)
+    assert [c.text for c in report.claims] == [c["text"] for c in CLAIM_ARGS]
+    advocate_prompts = [prompt_text(p) for p in models.advocate.prompts]
+    assert any('<claim id="c1">\nBike lanes will halve' in t for t in advocate_prompts)
+    assert not any("The article argues that" in t for t in advocate_prompts)
+
+
+@pytest.mark.parametrize(
+    ("reported", "claim"),
+    [
+        ("The article predicts that the party will win.", "The party will win."),
+        ("This piece argues: wages fell last year.", "Wages fell last year."),
+        ("The author strongly contends that taxes rose.", "Taxes rose."),
+        # Not an attribution, or nothing left to debate: the model's words stay.
+        ("The article is one-sided about taxes.", "The article is one-sided about taxes."),
+        ("The article says so.", "The article says so."),
+        ("The articles say rents rose.", "The articles say rents rose."),
+    ],
+)
+def test_a_claim_is_what_the_article_asserts(reported, claim):
+    assert claim_itself(reported) == claim
 
 
 def test_two_missing_structured_replies_fail_clearly(article):

@@ -39,7 +39,10 @@ class ExtractedClaim(BaseModel):
     """One central claim as the extractor returns it."""
 
     text: str = Field(
-        description="The claim restated as one checkable sentence, in your own words.",
+        description=(
+            "The claim itself restated as one checkable sentence, in your own words "
+            "(what the article asserts, not 'The article argues that ...')."
+        ),
         min_length=8,
     )
     passage: str = Field(
