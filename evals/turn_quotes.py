@@ -2,10 +2,12 @@
 
 python evals/turn_quotes.py runs/dev10-ev/results.sqlite [--articles a1,a2,...]
 
-For every stored debate (no model call): turns with an evidence sentence (picked by letter,
-verified by construction), turns whose own prose quotes the article verbatim, quotes nothing,
-or only quotes the article does not have; the debates' mean latency. `--articles` restricts
-the count to those article ids (e.g. the ones another store holds, to compare like with like).
+For the stored debates of each debate key (settings: prompts, models, length; no model call):
+turns with an evidence sentence (picked by letter, verified by construction), turns whose own
+prose quotes the article verbatim, quotes nothing, or only quotes the article does not have;
+claims, and those the extractor reported as the article's ("The article argues that …", as
+stored); the debates' mean latency. `--articles` restricts the count to those article ids
+(e.g. the ones another store holds, to compare like with like).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
+
+from debate_eval.debate.agents.extractor import claim_itself
+
+REPORTED = "claims reported as the article's"
 
 
 def turn_kinds(transcript: dict) -> Counter:
@@ -31,6 +37,9 @@ def turn_kinds(transcript: dict) -> Counter:
             counts["prose quotes only words the article lacks"] += 1
         else:
             counts["prose quotes nothing"] += 1
+    for claim in transcript["claims"]:
+        counts["claims"] += 1
+        counts[REPORTED] += claim_itself(claim["text"]) != claim["text"]
     return counts
 
 
@@ -42,16 +51,25 @@ def main() -> None:
     wanted = set(args.articles.split(",")) if args.articles else None
     with sqlite3.connect(args.store) as conn:
         rows = conn.execute(
-            "SELECT article_id, transcript, latency_s FROM debates WHERE transcript IS NOT NULL"
+            "SELECT settings_key, article_id, transcript, latency_s FROM debates"
+            " WHERE transcript IS NOT NULL"
         ).fetchall()
-    rows = [r for r in rows if wanted is None or r[0] in wanted]
+    rows = [r for r in rows if wanted is None or r[1] in wanted]
     if not rows:
         raise SystemExit(f"no finished debates in {args.store}")
+    for key in dict.fromkeys(r[0] for r in rows):
+        report([r[1:] for r in rows if r[0] == key], key)
+
+
+def report(rows: list[tuple], key: str) -> None:
     counts: Counter = Counter()
     for _, transcript, _ in rows:
         counts += turn_kinds(json.loads(transcript))
     latency = sum(r[2] for r in rows) / len(rows)
-    print(f"{len(rows)} debates, {counts['turns']} turns, {latency:.0f} s per debate (mean)")
+    print(
+        f"debate key {key}: {len(rows)} debates, {counts['turns']} turns, "
+        f"{latency:.0f} s per debate (mean)"
+    )
     for kind in (
         "with evidence",
         "prose quotes the article",
@@ -59,7 +77,8 @@ def main() -> None:
         "prose quotes nothing",
     ):
         print(f"  {kind}: {counts[kind]} of {counts['turns']}")
-    print("articles: " + ",".join(sorted({r[0] for r in rows})))
+    print(f"  claims reported as the article's: {counts[REPORTED]} of {counts['claims']}")
+    print("  articles: " + ",".join(sorted({r[0] for r in rows})))
 
 
 if __name__ == "__main__":
