@@ -1,12 +1,13 @@
 """How well single features of a judge separate the classes, with bootstrap intervals.
 
 python evals/feature_auc.py runs/dev40-x/results.jsonl --judge debate \
-    --features verdict_share,checklist
+    --features verdict_share,checklist [--articles-of OTHER/results.jsonl]
 
 For each feature: its AUC against the gold class (the eval's positive class, e.g. "strongly
 imbalanced"), a bootstrap 95% CI over articles, and for the first two features the paired
 difference of their AUCs (same resamples) and their Pearson correlation. Unfitted features
-only: nothing here is fitted on the labels.
+only: nothing here is fitted on the labels. `--articles-of` keeps only the articles another run
+scored with the same judge (to compare two runs on the same articles).
 """
 
 from __future__ import annotations
@@ -21,9 +22,16 @@ from sklearn.metrics import roc_auc_score
 RESAMPLES = 2000
 
 
-def load(path: Path, judge: str, names: list[str], positive: str) -> tuple[np.ndarray, np.ndarray]:
+def scored_rows(path: Path, judge: str) -> list[dict]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    rows = [r for r in rows if r["judge"] == judge and r["repeat"] == 0 and r.get("features")]
+    return [r for r in rows if r["judge"] == judge and r["repeat"] == 0 and r.get("features")]
+
+
+def load(
+    path: Path, judge: str, names: list[str], positive: str, only: set[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    rows = scored_rows(path, judge)
+    rows = [r for r in rows if only is None or r["article_id"] in only]
     if not rows:
         raise SystemExit(f"no scored rows of judge {judge!r} in {path}")
     y = np.array([r["gold_class"] == positive for r in rows])
@@ -41,9 +49,15 @@ def main() -> None:
     parser.add_argument("--features", required=True, help="comma-separated feature names")
     parser.add_argument("--positive", default="strongly imbalanced", help="the positive class")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--articles-of", type=Path, help="only the articles this results.jsonl scored"
+    )
     args = parser.parse_args()
     names = args.features.split(",")
-    x, y = load(args.results, args.judge, names, args.positive)
+    only = None
+    if args.articles_of:
+        only = {r["article_id"] for r in scored_rows(args.articles_of, args.judge)}
+    x, y = load(args.results, args.judge, names, args.positive, only)
     rng = np.random.default_rng(args.seed)
     samples = []
     while len(samples) < RESAMPLES:
