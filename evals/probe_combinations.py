@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from debate_eval.debate.scoring.calibration import (
+    FOLDS,
+    THRESHOLD,
     FitPredict,
     held_out_probabilities,
     logistic_probabilities,
@@ -66,8 +68,8 @@ def main() -> None:
         print(f"  {name}: AUC {roc_auc_score(y, x[:, j]):.3f}")
     print(f"  their mean: AUC {roc_auc_score(y, x.mean(axis=1)):.3f}")
     for label, fit in COMBINATIONS.items():
-        runs = [held_out_probabilities(x, y, 5, seed, fit) for seed in range(args.repeats)]
-        accuracy = [balanced_accuracy_score(y, p >= 0.5) for p in runs]
+        runs = [held_out_probabilities(x, y, FOLDS, seed, fit) for seed in range(args.repeats)]
+        accuracy = [balanced_accuracy_score(y, p >= THRESHOLD) for p in runs]
         auc = np.mean([roc_auc_score(y, p) for p in runs])
         print(
             f"{label}: balanced accuracy {np.mean(accuracy):.3f} (sd {np.std(accuracy):.3f}, "

@@ -77,7 +77,7 @@ def report(rows: list[tuple], key: str) -> None:
         "prose quotes nothing",
     ):
         print(f"  {kind}: {counts[kind]} of {counts['turns']}")
-    print(f"  claims reported as the article's: {counts[REPORTED]} of {counts['claims']}")
+    print(f"  {REPORTED}: {counts[REPORTED]} of {counts['claims']}")
     print("  articles: " + ",".join(sorted({r[0] for r in rows})))
 
 
