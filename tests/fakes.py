@@ -298,15 +298,16 @@ def judge_reply(
     return reply
 
 
-def screener_calls(text: str) -> int:
-    """How many paragraph questions the screener asks of `text` (one per unit it probes)."""
-    from debate_eval.debate.agents.screener import MIN_WORDS, split_units
+def paragraph_calls(text: str) -> int:
+    """How many paragraph questions the screener, and the checklist's paragraph probe, each
+    ask of `text` (one per unit long enough to ask about)."""
+    from debate_eval.debate.scoring.paragraphs import MIN_WORDS, split_units
 
     return sum(len(unit.split()) >= MIN_WORDS for unit in split_units(text)[1])
 
 
-def screener_calls_for_file(path) -> int:
-    """screener_calls for an article file as `run` reads it."""
+def paragraph_calls_for_file(path) -> int:
+    """paragraph_calls for an article file as `run` reads it."""
     from debate_eval.inputs.article import load_article
 
-    return screener_calls(load_article(str(path)).text)
+    return paragraph_calls(load_article(str(path)).text)

@@ -203,7 +203,7 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     assert rating["calibration"].startswith(f"checklist on {MODEL}, fitted on semeval2019")
     assert 0.5 <= rating["confidence"] <= 1
     assert report["meta"]["probabilities_method"] == "logprobs"
-    assert len(report["checklist"]) == 10
+    assert len(report["checklist"]) == 11
     for claim in report["claims"]:
         probabilities = claim["verdict_probabilities"]
         assert claim["verdict"] == max(probabilities, key=probabilities.get)

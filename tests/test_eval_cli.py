@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakes import screener_calls
+from tests.fakes import paragraph_calls
 from tests.test_http import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,9 +60,10 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     # on both orders, the baseline and the panel's 3 members, the first of which is the
     # baseline itself (cached).
     screener = sum(
-        screener_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
+        paragraph_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
     )
-    assert seen == screener + 3 * (1 + 2 * 2 * 8 - 2 * 2 * 2 + 10 + 2 + 1 + 2)
+    # The debate judge's persuasion question per paragraph (both orders: cached) as many.
+    assert seen == 2 * screener + 3 * (1 + 2 * 2 * 8 - 2 * 2 * 2 + 10 + 2 + 1 + 2)
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
@@ -117,8 +118,9 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
     bodies = [json.dumps(r) for r in stub_server.requests()]
     # the screener's paragraph questions (on the text left after the planted paragraph),
     # extraction, 2 turns each after its evidence pick (asked in both orders) + ruling +
-    # verdict, the debate judge's 10 probes and rating, the baseline
-    assert len(bodies) == screener_calls(text) + 1 + 8 + 11 + 1
+    # verdict, the debate judge's 10 probes, persuasion question per paragraph and rating, the
+    # baseline
+    assert len(bodies) == 2 * paragraph_calls(text) + 1 + 8 + 11 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)
 
@@ -212,8 +214,13 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
         "checklist",
         "stub",
     )
-    assert set(calibration["prompts_sha256"]) == {"context", "probe", "checklist_questions"}
-    assert calibration["features"] == ["checklist"]
+    assert set(calibration["prompts_sha256"]) == {
+        "context",
+        "probe",
+        "paragraph_probe",
+        "checklist_questions",
+    }
+    assert calibration["features"] == ["checklist", "persuasive_paragraphs"]
     assert calibration["cross_validation"]["articles"] == 4
     assert set(calibration["cross_validation"]["predictions"]) == {"e0", "e1", "e2", "e3"}
     assert (tmp_path / "checklist-runs" / "results.jsonl").exists()

@@ -282,7 +282,9 @@ def test_probability_scored_judges_report_scores_and_cross_validated_quality(tmp
     assert prob["features"] == {"score": pytest.approx(3.4)}
     assert prob["probabilities_method"] == "logprobs"
     checklist = next(r for r in out if r["judge"] == "checklist" and r["article_id"] == "a0")
-    assert len(checklist["features"]) == 9 + 1  # the scored probes and their mean
+    # the scored probes, their mean and the paragraph probe's mean
+    assert len(checklist["features"]) == 9 + 1 + 1
+    assert 0 < checklist["features"]["persuasive_paragraphs"] < 1
     # Edition 0 answers yes to all: every weakness applies but "opposing views are fair".
     assert checklist["features"]["checklist"] == pytest.approx((8 * 0.9 + 0.1) / 9, abs=1e-5)
     debate = next(r for r in out if r["judge"] == "debate" and r["article_id"] == "a1")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import StubServerProcess, stub_args
-from tests.fakes import screener_calls_for_file
+from tests.fakes import paragraph_calls_for_file
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 
@@ -73,7 +73,7 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 
 # The first requests are the screener's one-token questions, one per paragraph: faults meant for
 # the extractor come after them.
-SCREENER_CALLS = screener_calls_for_file(OP_ED)
+SCREENER_CALLS = paragraph_calls_for_file(OP_ED)
 SCREENED = "ok," * SCREENER_CALLS
 
 

@@ -31,9 +31,9 @@ from tests.fakes import (
     evidence_letters,
     judge_reply,
     option_reply,
+    paragraph_calls,
     picks_evidence,
     prompt_text,
-    screener_calls,
     scripted_models,
     text_reply,
     tool_reply,
@@ -77,10 +77,10 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert report.meta.usage["advocate"].calls == 18
     # 10 probes, the rating, summary, explanation, two findings (promotes one side; opposing
     # views not fair; each a sentence pick in both orders and a paragraph), research topics:
-    # each its own call.
-    assert report.meta.usage["judge"].calls == 20
+    # each its own call; and the persuasion question once per paragraph.
+    assert report.meta.usage["judge"].calls == 20 + paragraph_calls(article)
     # One question per paragraph, asked of the judge model before the debate.
-    assert report.meta.usage["screener"].calls == screener_calls(article) > 0
+    assert report.meta.usage["screener"].calls == paragraph_calls(article) > 0
     assert report.meta.usage["extractor"].input_tokens == 100
 
 
@@ -279,7 +279,7 @@ def test_rating_is_read_from_label_probabilities(article):
     assert (rating.judge, rating.calibration) == ("debate", None)
     assert report.meta.probabilities_method == "logprobs"
     checklist = {i.id: i for i in report.checklist}
-    assert len(checklist) == 10
+    assert len(checklist) == 11
     assert checklist["promotes_one_side"].probability == pytest.approx(0.8)
     assert checklist["promotes_one_side"].applies
     # "Are opposing views presented fairly?" at P(yes) 0.3: its weakness applies.
@@ -483,7 +483,8 @@ def test_judge_is_a_plain_function_on_a_stored_transcript(article):
     assert report.claims == CLAIMS
     assert report.debate == TRANSCRIPT
     assert report.analysis[0].turn_ids == ["c1-r1-skeptic"]
-    assert report.meta.usage["judge"].calls == 20  # as above: 16 and two picks, two calls each
+    # as above: 16 and two picks, two calls each, and the paragraph probe
+    assert report.meta.usage["judge"].calls == 20 + paragraph_calls(article)
     assert set(report.meta.models) == {"judge"}
     rating_prompt = next(prompt_text(p) for p in model.prompts if "A, B, C, D" in prompt_text(p))
     assert "[c1-r1-skeptic] Skeptic: Which cities?" in rating_prompt

@@ -375,3 +375,58 @@ def test_every_shipped_calibration_matches_the_prompts_it_would_be_used_with():
     assert {c.judge for c in shipped} >= {"checklist"}
     stale = [f"{c.judge} on {c.model}" for c in shipped if not matches(c, c.judge, c.model)]
     assert stale == []
+
+
+PERSUASIVE = "Only a fool could support this reckless and shameful scheme."
+REPORTED = "The council voted 7-2 on Tuesday, a spokesman said."
+
+
+def test_the_paragraph_probe_asks_each_paragraph_alone_after_the_article_probes():
+    """The persuasion question goes to every paragraph alone, after its worked examples and
+    after the whole-article probes; its item is the paragraphs' mean P(yes)."""
+    from debate_eval.debate.scoring.checklist import (
+        ARTICLE_PROBES,
+        PROBES,
+        checklist_features,
+        run_probes,
+    )
+    from debate_eval.debate.scoring.paragraphs import paragraph_question, worked_examples
+
+    article = f"{PERSUASIVE}\n\n{REPORTED}\n\nShort line.\n\n{REPORTED} Another fact here."
+
+    def reply(messages):
+        last = str(messages[-1].content)
+        if "<paragraph>" in last:
+            return option_reply(
+                {"yes": 0.9, "no": 0.1} if "fool" in last else {"yes": 0.2, "no": 0.8}
+            )
+        return option_reply({"yes": 0.4, "no": 0.6})
+
+    model = ScriptedChatModel(reply)
+    items, usage = asyncio.run(run_probes(article, model))
+    assert [i.id for i in items] == [p.id for p in PROBES]
+    # Ten whole-article calls, then one per paragraph of at least four words (not "Short line.").
+    asked = model.prompts[len(ARTICLE_PROBES) :]
+    assert len(model.prompts) == usage.calls == len(ARTICLE_PROBES) + 3
+    prefix = worked_examples("paragraph_probe")
+    assert prefix[0].content.startswith("Role: reader.") and len(prefix) == 1 + 2 * 6
+    paragraphs = [PERSUASIVE, REPORTED, f"{REPORTED} Another fact here."]
+    assert [list(p) for p in asked] == [[*prefix, paragraph_question(x)] for x in paragraphs]
+    assert all("<article>" not in prompt_text(p) for p in asked)
+    item = next(i for i in items if i.id == "persuasive_paragraphs")
+    assert item.probability == pytest.approx((0.9 + 0.2 + 0.2) / 3, abs=1e-4)
+    assert not item.applies
+    features = checklist_features(items)
+    # Its own feature, not part of the whole-article probes' mean.
+    assert features["persuasive_paragraphs"] == pytest.approx(item.probability)
+    assert features["checklist"] == pytest.approx(
+        np.mean([0.6 if p.id == "opposing_views_fair" else 0.4 for p in PROBES if p.scored])
+    )
+
+
+def test_an_article_with_no_paragraph_to_ask_about_is_even():
+    from debate_eval.debate.scoring.checklist import run_probes
+
+    model = ScriptedChatModel(lambda messages: option_reply({"yes": 0.3, "no": 0.7}))
+    items, _ = asyncio.run(run_probes("Too short.", model))
+    assert next(i for i in items if i.id == "persuasive_paragraphs").probability == 0.5

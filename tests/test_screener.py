@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from debate_eval.debate.agents.screener import screen, screened_text, split_units
+from debate_eval.debate.agents.screener import screen, screened_text
 from debate_eval.debate.runner import RunOptions, arun_debate
+from debate_eval.debate.scoring.paragraphs import split_units
 from tests.fakes import ScriptedChatModel, judge_reply, option_reply, prompt_text, scripted_models
 
 PLANT = (

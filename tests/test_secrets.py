@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import StubServerProcess
-from tests.fakes import screener_calls_for_file
+from tests.fakes import paragraph_calls_for_file
 from tests.test_eval_cli import examples_dataset
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
@@ -46,7 +46,7 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
     # (after the screener's paragraph questions, the extractor, the advocate's evidence pick in
     # two calls and its argument).
     echo = StubServerProcess(tmp_path / "echo.jsonl", faults="401*")
-    answered = screener_calls_for_file(OP_ED) + 4
+    answered = paragraph_calls_for_file(OP_ED) + 4
     late = StubServerProcess(tmp_path / "late.jsonl", faults="ok," * answered + "500*")
     try:
         common = ["--model", "stub", "--max-claims", "1", "--rounds", "1"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.fakes import screener_calls
+from tests.fakes import paragraph_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 OP_ED = ROOT / "examples" / "short-remote-work-oped.md"
@@ -111,7 +111,7 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
     # evidence pick in two calls, + ruling + verdict letter), the report judge's small calls
     judge_calls = report["meta"]["usage"]["judge"]["calls"]
     assert judge_calls >= 16  # 10 probes, rating, summary, explanation, a finding (3), topics
-    screener = screener_calls(OP_ED.read_text())
+    screener = paragraph_calls(OP_ED.read_text())
     screened = [r for r in requests if "Role: screener" in r["messages"][0]["content"]]
     assert len(screened) == screener > 0
     assert len(requests) == screener + 1 + 2 * (4 * 3 + 2) + judge_calls

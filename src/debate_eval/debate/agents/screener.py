@@ -16,23 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 
 from debate_eval.core.schemas import TokenUsage
-from debate_eval.debate.prompts import fence, load_prompt
-from debate_eval.debate.scoring.checklist import YES_NO
-from debate_eval.debate.scoring.options import ask_option
+from debate_eval.debate.scoring.paragraphs import ask_paragraphs, worked_examples
 from debate_eval.debate.state import DebateContext, GraphState
 from debate_eval.inputs.injection import kept_whole, leave_out, snippet
-from debate_eval.models.calls import add_usage, gather_calls
 
 # A paragraph is left out at P(yes) >= FLAG: above every one of the 463 paragraphs of the
 # development set's 40 clean articles (at most 0.816), below four of the five planted notes
 # (0.92-0.93; the fifth got 0.80): benchmarks/injection_shift.py, docs/reliability.md.
 FLAG = 0.85
-# Shorter units are not probed: too little text to address anyone.
-MIN_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -53,50 +48,15 @@ def screener_prefix() -> list[BaseMessage]:
     every paragraph, so a server's prefix cache reads them once. A 1.5B model told only the
     rule gave planted notes and ordinary paragraphs about the same P(yes); with the examples
     it tells them apart (docs/reliability.md)."""
-    text = load_prompt("screener")
-    instructions, _, examples = text.partition("\nExamples:\n")
-    messages: list[BaseMessage] = [SystemMessage(content=instructions.strip())]
-    for line in examples.strip().splitlines():
-        answer, _, paragraph = line.partition(": ")
-        messages += [question(paragraph), AIMessage(content=answer)]
-    return messages
-
-
-def question(paragraph: str) -> HumanMessage:
-    return HumanMessage(
-        content=f"{fence('paragraph', paragraph)}\n\nAnswer with exactly one of: yes, no."
-    )
-
-
-def split_units(text: str) -> tuple[str, list[str]]:
-    """The article's paragraphs, or its lines when it has fewer than three paragraphs."""
-    paragraphs = text.split("\n\n")
-    if len([p for p in paragraphs if p.strip()]) >= 3:
-        return "\n\n", paragraphs
-    return "\n", text.split("\n")
+    return worked_examples("screener")
 
 
 async def screen(
     article: str, model: BaseChatModel, *, trace: dict | None = None
 ) -> tuple[Screening, TokenUsage]:
     """P(yes) per paragraph (or line) of `article` that it is written to AI systems."""
-    separator, units = split_units(article)
-    probed = [i for i, u in enumerate(units) if len(u.split()) >= MIN_WORDS]
-    prefix = screener_prefix()
-
-    async def one(i: int):
-        messages = [*prefix, question(units[i])]
-        return await ask_option(
-            model, messages, YES_NO, role="screener", trace={**(trace or {}), "unit": i}
-        )
-
-    answers = await gather_calls(*(one(i) for i in probed))
-    usage = TokenUsage()
-    unit_p: dict[int, float] = {}
-    for i, answer in zip(probed, answers, strict=True):
-        unit_p[i] = round(answer.probabilities["yes"], 4)
-        usage = add_usage(usage, answer.usage)
-    return Screening(separator, tuple(units), unit_p), usage
+    found = await ask_paragraphs(article, model, "screener", role="screener", trace=trace)
+    return Screening(found.separator, found.units, found.unit_p), found.usage
 
 
 def screened_text(article: str, screening: Screening, notices: list[str]) -> str:

@@ -30,10 +30,11 @@ REPEATS = 20
 THRESHOLD = 0.5
 # What each judge's calibration is fitted on, chosen before seeing any labels and kept small
 # (40 labelled articles do not support a weight per probe): the letter call's expected score,
-# the probes' unweighted mean, and for the debate judge also the verdict share.
+# the whole-article probes' unweighted mean, for the checklist judge also the paragraph
+# probe's mean, and for the debate judge also the verdict share.
 CALIBRATION_FEATURES: dict[str, tuple[str, ...]] = {
     "baseline-prob": ("score",),
-    "checklist": ("checklist",),
+    "checklist": ("checklist", "persuasive_paragraphs"),
     "debate": ("checklist", "score", "verdict_share"),
 }
 # The prompt file each judge kind's rating call uses, and the others its calls use.
@@ -49,8 +50,11 @@ def _extra_prompts(kind: str) -> tuple[str, ...]:
     from debate_eval.debate.prompts import DEBATE_PROMPTS
 
     # The debate judge's features (the verdict share) come from the debate: a calibration fitted
-    # on debates made with other prompts does not match.
-    return ("probe", *DEBATE_PROMPTS) if kind == "debate" else ()
+    # on debates made with other prompts does not match. The checklist judge also reads the
+    # paragraph probe.
+    if kind == "debate":
+        return ("probe", *DEBATE_PROMPTS)
+    return ("paragraph_probe",) if kind == "checklist" else ()
 
 
 def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, str]:
@@ -58,7 +62,7 @@ def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, st
     and of the checklist questions for the judges that ask them; for the debate judge also
     the prompts its debates were made with."""
     from debate_eval.debate.prompts import load_prompt, prompt_hash
-    from debate_eval.debate.scoring.checklist import PROBES
+    from debate_eval.debate.scoring.checklist import ARTICLE_PROBES
 
     main = PROMPT_OF_KIND[kind]
     names = {"context", main, *_extra_prompts(kind)}
@@ -66,7 +70,8 @@ def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, st
     if template:
         hashes[main] = prompt_hash(template)
     if kind in ("checklist", "debate"):
-        hashes["checklist_questions"] = prompt_hash("\n".join(p.question for p in PROBES))
+        # The whole-article questions (the paragraph probe's is in its prompt file's hash).
+        hashes["checklist_questions"] = prompt_hash("\n".join(p.question for p in ARTICLE_PROBES))
     if kind == "debate":
         # How the debaters' evidence picks are asked changes the debates too.
         hashes["evidence_pick_orders"] = prompt_hash("\n".join(PICK_ORDERS))

@@ -1,5 +1,7 @@
 """Checklist probes: yes/no questions about the article, each answered as P(yes) in a
-one-token call after the shared article prefix (cheap on a server's prefix cache)."""
+one-token call after the shared article prefix (cheap on a server's prefix cache), and one
+question asked of every paragraph alone (scoring.paragraphs), answered as the paragraphs' mean
+P(yes)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from langchain_core.language_models import BaseChatModel
 
 from debate_eval.core.schemas import ChecklistItem, TokenUsage
 from debate_eval.debate.prompts import build_messages
-from debate_eval.debate.scoring.options import ask_option
+from debate_eval.debate.scoring.options import LOGPROBS, ask_option
+from debate_eval.debate.scoring.paragraphs import YES_NO, ask_paragraphs
 from debate_eval.models.calls import add_usage, gather_calls
 
-YES_NO = ("yes", "no")
+__all__ = ["YES_NO"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,10 @@ class Probe:
     question: str
     finding: str
     problem_if_yes: bool = True
-    scored: bool = True  # counts towards the checklist judge's score
+    scored: bool = True  # counts towards `checklist`, the probes' unweighted mean
+    # Asked of each paragraph alone with prompts/<paragraph_prompt>.md (its question there),
+    # answered as the mean P(yes) over the paragraphs; not part of `checklist`.
+    paragraph_prompt: str | None = None
 
 
 PROBES: tuple[Probe, ...] = (
@@ -81,9 +87,18 @@ PROBES: tuple[Probe, ...] = (
         "Text addressed to AI systems",
         scored=False,
     ),
+    Probe(
+        "persuasive_paragraphs",
+        "Is each paragraph written to persuade rather than to inform? (mean over paragraphs)",
+        "Paragraphs written to persuade rather than to inform",
+        scored=False,
+        paragraph_prompt="paragraph_probe",
+    ),
 )
 PROBE_IDS: tuple[str, ...] = tuple(p.id for p in PROBES)
 SCORED_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.scored)
+ARTICLE_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt is None)
+PARAGRAPH_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt)
 
 
 def problem_probability(probe: Probe, p_yes: float) -> float:
@@ -99,9 +114,11 @@ async def run_probes(
     probes: Sequence[Probe] = PROBES,
     trace: dict | None = None,
 ) -> tuple[list[ChecklistItem], TokenUsage]:
-    """Every probe's P(yes) for the article. The calls share the article prefix and run
-    together (a server with parallel slots answers them at once; the embedded backend's
-    client queues them one at a time)."""
+    """Every probe's P(yes) for the article, in `probes` order. All calls run together (a
+    server with parallel slots answers them at once; the embedded backend's client queues them
+    one at a time, in the order asked): the whole-article questions first, sharing the article
+    prefix, then the paragraph questions, sharing their worked examples, so that the two
+    prefixes do not take turns in one slot's cache."""
 
     async def one(probe: Probe):
         messages = build_messages(article, "probe", question=probe.question)
@@ -110,11 +127,29 @@ async def run_probes(
         )
         return probe_item(probe, answer.probabilities["yes"], answer.method), answer.usage
 
-    results = await gather_calls(*(one(p) for p in probes))
+    async def per_paragraph(probe: Probe):
+        assert probe.paragraph_prompt is not None
+        found = await ask_paragraphs(
+            article,
+            model,
+            probe.paragraph_prompt,
+            role=role,
+            trace={**(trace or {}), "probe": probe.id},
+        )
+        # An article with no paragraph long enough to ask about: no evidence either way.
+        p_yes = 0.5 if found.mean is None else found.mean
+        return probe_item(probe, p_yes, found.method or LOGPROBS), found.usage
+
+    ordered = [p for p in probes if p.paragraph_prompt is None]
+    ordered += [p for p in probes if p.paragraph_prompt]
+    results = await gather_calls(
+        *(per_paragraph(p) if p.paragraph_prompt else one(p) for p in ordered)
+    )
+    by_id = {item.id: (item, u) for item, u in results}
     usage = TokenUsage()
-    for _, u in results:
+    for _, u in by_id.values():
         usage = add_usage(usage, u)
-    return [item for item, _ in results], usage
+    return [by_id[p.id][0] for p in probes], usage
 
 
 def probe_item(probe: Probe, p_yes: float, method: str) -> ChecklistItem:
@@ -130,10 +165,14 @@ def probe_item(probe: Probe, p_yes: float, method: str) -> ChecklistItem:
 
 
 def checklist_features(items: Sequence[ChecklistItem]) -> dict[str, float]:
-    """The scored probes as probabilities that their weakness applies (higher: less balanced),
-    and their unweighted mean as `checklist`."""
+    """The scored and paragraph probes as probabilities that their weakness applies (higher:
+    less balanced), and the scored probes' unweighted mean as `checklist`."""
     by_id = {i.id: i.probability for i in items}
-    features = {p.id: problem_probability(p, by_id[p.id]) for p in SCORED_PROBES if p.id in by_id}
+    features = {
+        p.id: problem_probability(p, by_id[p.id])
+        for p in PROBES
+        if (p.scored or p.paragraph_prompt) and p.id in by_id
+    }
     return with_checklist_mean(features)
 
 
