@@ -20,7 +20,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 
 from debate_eval.core.schemas import TokenUsage
-from debate_eval.debate.scoring.paragraphs import ask_paragraphs, worked_examples
+from debate_eval.debate.scoring.paragraphs import ParagraphAnswers, ask_paragraphs, worked_examples
 from debate_eval.debate.state import DebateContext, GraphState
 from debate_eval.inputs.injection import kept_whole, leave_out, snippet
 
@@ -31,12 +31,8 @@ FLAG = 0.85
 
 
 @dataclass(frozen=True)
-class Screening:
+class Screening(ParagraphAnswers):
     """What the screener measured: P(yes) per probed unit (paragraph or line), and the flagged."""
-
-    separator: str
-    units: tuple[str, ...]
-    unit_p: dict[int, float]
 
     @property
     def flagged(self) -> list[int]:
@@ -56,7 +52,7 @@ async def screen(
 ) -> tuple[Screening, TokenUsage]:
     """P(yes) per paragraph (or line) of `article` that it is written to AI systems."""
     found = await ask_paragraphs(article, model, "screener", role="screener", trace=trace)
-    return Screening(found.separator, found.units, found.unit_p), found.usage
+    return Screening(**vars(found)), found.usage
 
 
 def screened_text(article: str, screening: Screening, notices: list[str]) -> str:
