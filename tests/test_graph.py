@@ -27,6 +27,7 @@ from tests.fakes import (
     REPORT,
     Barrier,
     ScriptedChatModel,
+    analyst_reply,
     debater_reply,
     evidence_letters,
     judge_reply,
@@ -619,3 +620,37 @@ def test_no_checklist_answers_means_no_analysis_and_no_model_call():
     parts = _Parts("An article of a few words, in one sentence only.", model, "json_text")
     assert asyncio.run(write_analysis(parts, [], [], [])) == []
     assert model.prompts == [] and parts.problems == []
+
+
+def test_an_analysis_paragraph_copying_the_article_is_asked_again(article):
+    """A paragraph that pastes the article's sentences (outside quote marks) is asked for once
+    more, told why; the second, analysed draft is kept."""
+    asked: list[str] = []
+
+    def copies_first(messages):
+        text = prompt_text(messages[1:])
+        asked.append(text)
+        if "copied the article's sentences" in text:
+            return analyst_reply(messages)
+        return text_reply("Yes. " + article)
+
+    report = judge(
+        article, CLAIMS, TRANSCRIPT, ScriptedChatModel(judge_reply(analyst=copies_first))
+    )
+    # Two findings, each drafted twice: the retry names the problem.
+    assert len(asked) == 4
+    assert sum("copied the article's sentences" in a for a in asked) == 2
+    assert [p.text for p in report.analysis] == [ANALYST_TEXT, OTHER_ANALYST_TEXT]
+    assert report.meta.problems == []
+
+
+def test_an_analysis_paragraph_copying_the_article_twice_is_left_out_and_said(article):
+    model = ScriptedChatModel(judge_reply(analyst=lambda m: text_reply("Yes. " + article)))
+    report = judge(article, CLAIMS, TRANSCRIPT, model)
+    assert report.analysis == []
+    assert report.meta.problems == [
+        "analysis (promotes_one_side): left out, it copied the article's sentences twice",
+        "analysis (opposing_views_fair): left out, it copied the article's sentences twice",
+    ]
+    # The rating never depends on the prose.
+    assert report.rating.label == REPORT["rating"]["label"]

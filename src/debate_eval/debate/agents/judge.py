@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.evidence import MAX_CANDIDATES, article_sentences, finding_sentences
-from debate_eval.core.novelty import content_words, without_quotes
+from debate_eval.core.novelty import content_words, echoes, without_quotes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import (
     RATING_JUDGES,
@@ -301,6 +301,32 @@ def _repeats(text: str, earlier: Sequence[str]) -> bool:
     return False
 
 
+COPY_RETRY = (
+    "\nYour first draft copied the article's sentences instead of analysing them. Write the "
+    "paragraph in your own words; quote the article only inside double quotes.\n"
+)
+
+
+async def write_finding(
+    parts: _Parts, item: ChecklistItem, evidence: str, sentence: str | None
+) -> str | None:
+    """The analyst's paragraph on one finding, asked once more if it copies the article's
+    sentences (outside quote marks) instead of analysing them; left out if it does again."""
+    part = f"analysis ({item.id})"
+    for note in ("", COPY_RETRY):
+        text = await parts.text(
+            part,
+            "finding",
+            finding=item.item.lower(),
+            evidence=evidence + note,
+            sentence=fence("evidence", sentence) if sentence else "(none)",
+        )
+        if text is None or not echoes(text, parts.article):
+            return text
+    parts.problems.append(f"{part}: left out, it copied the article's sentences twice")
+    return None
+
+
 async def write_analysis(
     parts: _Parts,
     claims: Sequence[Claim],
@@ -309,7 +335,7 @@ async def write_analysis(
 ) -> list[AnalysisParagraph]:
     """One paragraph per checklist finding that applies (strongest first; the most likely one
     when none applies), written concurrently, each grounded in its quotes, claims and turns;
-    a paragraph repeating an earlier one is left out."""
+    a paragraph repeating an earlier one, or copying the article twice, is left out."""
     ranked = ranked_findings(items)
     chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
     if not chosen:  # no checklist answers (no probes ran): nothing to write about
@@ -345,13 +371,7 @@ async def write_analysis(
     )
     texts = await gather_calls(
         *(
-            parts.text(
-                f"analysis ({item.id})",
-                "finding",
-                finding=item.item.lower(),
-                evidence=evidence,
-                sentence=fence("evidence", sentence) if sentence else "(none)",
-            )
+            write_finding(parts, item, evidence, sentence)
             for item, sentence in zip(chosen, picked, strict=True)
         )
     )
