@@ -654,3 +654,24 @@ def test_an_analysis_paragraph_copying_the_article_twice_is_left_out_and_said(ar
     ]
     # The rating never depends on the prose.
     assert report.rating.label == REPORT["rating"]["label"]
+
+
+def test_the_paragraph_probes_likeliest_paragraphs_are_its_findings_first_evidence(article):
+    """The persuasion question names the paragraphs it found likeliest (`signs`); the analyst
+    is offered their sentences first when that finding is written up."""
+    persuasive = (
+        "Only a fool could back this reckless, shameful plan that the council rammed through."
+    )
+    text = f"{article}\n\n{persuasive}\n\nThe vote was seven to two, the clerk said on Monday."
+    model = ScriptedChatModel(judge_reply(probe_yes={"shameful plan": 0.95, "<paragraph>": 0.6}))
+    report = judge(text, CLAIMS, TRANSCRIPT, model)
+    item = next(i for i in report.checklist if i.id == "persuasive_paragraphs")
+    assert item.applies and item.probability == pytest.approx((0.95 + 0.6 + 0.6) / 3, abs=1e-3)
+    assert item.signs[0] == persuasive and len(item.signs) == 3
+    picks = [p for p in model.prompts if "each with a letter" in prompt_text(p)]
+    finding = item.item.lower()
+    asked = [p for p in picks if f"weakness of the article: {finding}" in prompt_text(p)]
+    lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(asked[0][1:]), re.MULTILINE)
+    assert lines[0] == persuasive
+    paragraph = next(p for p in report.analysis if p.item == "persuasive_paragraphs")
+    assert paragraph.evidence.text == persuasive

@@ -416,6 +416,9 @@ def test_the_paragraph_probe_asks_each_paragraph_alone_after_the_article_probes(
     item = next(i for i in items if i.id == "persuasive_paragraphs")
     assert item.probability == pytest.approx((0.9 + 0.2 + 0.2) / 3, abs=1e-4)
     assert not item.applies
+    # The paragraphs past 0.5, likeliest first: here the one.
+    assert item.signs == [PERSUASIVE]
+    assert all(i.signs == [] for i in items if i.id != "persuasive_paragraphs")
     features = checklist_features(items)
     # Its own feature, not part of the whole-article probes' mean.
     assert features["persuasive_paragraphs"] == pytest.approx(item.probability)

@@ -293,6 +293,11 @@ class ChecklistItem(BaseModel):
     probability: float = Field(ge=0, le=1, description="The model's probability of 'yes'.")
     applies: bool = Field(description="Whether the weakness applies (probability past 0.5).")
     method: str = Field(description="How the probability was read: logprobs or sampled:<k>.")
+    signs: list[str] = Field(
+        default_factory=list,
+        description="For a question asked of each paragraph: the paragraphs most likely to show "
+        "the weakness (P(yes) above 0.5), most likely first, at most three.",
+    )
 
 
 class Report(BaseModel):

@@ -356,7 +356,9 @@ async def write_analysis(
     each = min(MAX_CANDIDATES, max(2, len(article_sentences(parts.article)) // len(chosen)))
     offered: list[list[str]] = []
     for i, item in enumerate(chosen):
-        share = cited[i :: len(chosen)]
+        # A paragraph probe's likeliest paragraphs come first: the measured signs of its finding.
+        signs = [s for paragraph in item.signs for s in article_sentences(paragraph)]
+        share = list(dict.fromkeys([*signs, *cited[i :: len(chosen)]]))
         others = [s for s in cited if s not in share] + [s for o in offered for s in o]
         offered.append(
             finding_sentences(parts.article, share, item.question, exclude=others, limit=each)

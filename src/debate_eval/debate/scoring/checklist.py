@@ -96,6 +96,9 @@ PROBES: tuple[Probe, ...] = (
     ),
 )
 PROBE_IDS: tuple[str, ...] = tuple(p.id for p in PROBES)
+# The paragraphs a paragraph probe names as the likeliest signs of its weakness (the analyst
+# picks its evidence sentence among theirs first).
+MAX_SIGNS = 3
 SCORED_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.scored)
 ARTICLE_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt is None)
 PARAGRAPH_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt)
@@ -138,7 +141,10 @@ async def run_probes(
         )
         # An article with no paragraph long enough to ask about: no evidence either way.
         p_yes = 0.5 if found.mean is None else found.mean
-        return probe_item(probe, p_yes, found.method or LOGPROBS), found.usage
+        likeliest = sorted(found.unit_p, key=lambda i: -found.unit_p[i])
+        signs = [found.units[i].strip() for i in likeliest if found.unit_p[i] > 0.5][:MAX_SIGNS]
+        item = probe_item(probe, p_yes, found.method or LOGPROBS)
+        return item.model_copy(update={"signs": signs}), found.usage
 
     ordered = [p for p in probes if p.paragraph_prompt is None]
     ordered += [p for p in probes if p.paragraph_prompt]
