@@ -16,8 +16,6 @@ from debate_eval.debate.scoring.options import LOGPROBS, ask_option
 from debate_eval.debate.scoring.paragraphs import YES_NO, ask_paragraphs
 from debate_eval.models.calls import add_usage, gather_calls
 
-__all__ = ["YES_NO"]
-
 
 @dataclass(frozen=True)
 class Probe:
@@ -101,7 +99,6 @@ PROBE_IDS: tuple[str, ...] = tuple(p.id for p in PROBES)
 MAX_SIGNS = 3
 SCORED_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.scored)
 ARTICLE_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt is None)
-PARAGRAPH_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt)
 
 
 def problem_probability(probe: Probe, p_yes: float) -> float:
