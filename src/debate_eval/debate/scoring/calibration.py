@@ -48,13 +48,16 @@ PROMPT_OF_KIND = {
 
 def _extra_prompts(kind: str) -> tuple[str, ...]:
     from debate_eval.debate.prompts import DEBATE_PROMPTS
+    from debate_eval.debate.scoring.checklist import PROBES
 
     # The debate judge's features (the verdict share) come from the debate: a calibration fitted
     # on debates made with other prompts does not match. The checklist judge also reads the
-    # paragraph probe.
+    # probes asked of each paragraph, each with its own prompt file.
     if kind == "debate":
         return ("probe", *DEBATE_PROMPTS)
-    return ("paragraph_probe",) if kind == "checklist" else ()
+    if kind == "checklist":
+        return tuple(p.paragraph_prompt for p in PROBES if p.paragraph_prompt)
+    return ()
 
 
 def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, str]:

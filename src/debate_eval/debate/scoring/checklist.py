@@ -140,8 +140,7 @@ async def run_probes(
         p_yes = 0.5 if found.mean is None else found.mean
         likeliest = sorted(found.unit_p, key=lambda i: -found.unit_p[i])
         signs = [found.units[i].strip() for i in likeliest if found.unit_p[i] > 0.5][:MAX_SIGNS]
-        item = probe_item(probe, p_yes, found.method or LOGPROBS)
-        return item.model_copy(update={"signs": signs}), found.usage
+        return probe_item(probe, p_yes, found.method or LOGPROBS, signs), found.usage
 
     ordered = [p for p in probes if p.paragraph_prompt is None]
     ordered += [p for p in probes if p.paragraph_prompt]
@@ -155,8 +154,9 @@ async def run_probes(
     return [by_id[p.id][0] for p in probes], usage
 
 
-def probe_item(probe: Probe, p_yes: float, method: str) -> ChecklistItem:
-    """The report's checklist entry for a probe answered with P(yes) = p_yes."""
+def probe_item(probe: Probe, p_yes: float, method: str, signs: Sequence[str] = ()) -> ChecklistItem:
+    """The report's checklist entry for a probe answered with P(yes) = p_yes (`signs`: for a
+    paragraph probe, its likeliest paragraphs)."""
     return ChecklistItem(
         id=probe.id,
         item=probe.finding,
@@ -164,6 +164,7 @@ def probe_item(probe: Probe, p_yes: float, method: str) -> ChecklistItem:
         probability=round(p_yes, 4),
         applies=problem_probability(probe, p_yes) > 0.5,
         method=method,
+        signs=list(signs),
     )
 
 
