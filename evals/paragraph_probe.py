@@ -7,9 +7,9 @@ first, the same for every paragraph; agents/screener.py) asked the persuasion qu
 checklist asks of the whole article: is this paragraph written to persuade rather than to
 inform? For each article of DATASET: P(yes) per paragraph (or line, as the screener splits),
 their mean as `persuasive_paragraphs`. Then, against the checklist probes RUN stored (no model
-call for those), cross-validated over 50 fold assignments exactly as evals/probe_combinations.py
-does: the feature alone, the nine probes' mean, the ten items' mean (the nine and this), and a
-logistic weight on each of the nine's mean and this (the checklist judge's fit since).
+call for those), cross-validated over 50 fold assignments with evals/probe_combinations.py's
+helpers: the feature alone, the nine probes' mean, the ten items' mean (the nine and this),
+and a logistic weight on each of the nine's mean and this (the checklist judge's fit since).
 Calls the model the settings select (the embedded one by default), one paragraph at a time.
 `--out` keeps the per-paragraph probabilities (JSON lines), and with it the measurement resumes.
 """
@@ -22,14 +22,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+from probe_combinations import checklist_rows, held_out_runs, mean_of
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-from debate_eval.debate.scoring.calibration import (
-    FOLDS,
-    THRESHOLD,
-    held_out_probabilities,
-    logistic_probabilities,
-)
+from debate_eval.debate.scoring.calibration import THRESHOLD, logistic_probabilities
 from debate_eval.debate.scoring.checklist import SCORED_PROBES
 from debate_eval.debate.scoring.paragraphs import ask_paragraphs
 from debate_eval.evaluation.datasets import load_dataset
@@ -72,17 +68,11 @@ def measure(examples, out: Path | None) -> dict[str, list[float]]:
     return done
 
 
-def _mean_fit(train, labels, test):
-    """One logistic weight on the unweighted mean of the columns (the checklist mean's fit)."""
-    return logistic_probabilities(
-        train.mean(axis=1, keepdims=True), labels, test.mean(axis=1, keepdims=True)
-    )
-
-
-def cross_validated(x: np.ndarray, y: np.ndarray, fit=_mean_fit, repeats: int = 50) -> str:
+def cross_validated(x: np.ndarray, y: np.ndarray, fit=mean_of, repeats: int = 50) -> str:
     """Held-out balanced accuracy over `repeats` fold assignments, as `calibrate` fits."""
-    runs = [held_out_probabilities(x, y, FOLDS, seed, fit) for seed in range(repeats)]
-    accuracy = [balanced_accuracy_score(y, p >= THRESHOLD) for p in runs]
+    accuracy = [
+        balanced_accuracy_score(y, p >= THRESHOLD) for p in held_out_runs(x, y, fit, repeats)
+    ]
     return (
         f"raw AUC {roc_auc_score(y, x.mean(axis=1)):.3f}; CV balanced accuracy over {repeats} "
         f"fold assignments {np.mean(accuracy):.3f} (sd {np.std(accuracy):.3f}, "
@@ -97,12 +87,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N articles")
     parser.add_argument("--out", type=Path, help="JSON lines of per-paragraph P(yes) (resumes)")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines()]
-    stored = {
-        r["article_id"]: r
-        for r in rows
-        if r["judge"] == "checklist" and r["repeat"] == 0 and r["features"]
-    }
+    stored = {r["article_id"]: r for r in checklist_rows(args.results)}
     examples, _ = load_dataset(args.dataset)
     examples = [e for e in examples if e.id in stored][: args.limit]
     if not examples:

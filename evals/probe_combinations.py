@@ -28,7 +28,18 @@ from debate_eval.debate.scoring.calibration import (
 from debate_eval.debate.scoring.checklist import SCORED_PROBES
 
 
-def _mean_of(train: np.ndarray, y: np.ndarray, test: np.ndarray, *, z=False, min_auc=None):
+def checklist_rows(results: Path) -> list[dict]:
+    """The checklist judge's stored rows (first repeat, with features) of a results.jsonl."""
+    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    return [r for r in rows if r["judge"] == "checklist" and r["repeat"] == 0 and r["features"]]
+
+
+def held_out_runs(x: np.ndarray, y: np.ndarray, fit: FitPredict, repeats: int) -> list[np.ndarray]:
+    """Held-out P(strongly imbalanced) for each of `repeats` fold assignments (seeds 0…)."""
+    return [held_out_probabilities(x, y, FOLDS, seed, fit) for seed in range(repeats)]
+
+
+def mean_of(train: np.ndarray, y: np.ndarray, test: np.ndarray, *, z=False, min_auc=None):
     if z:
         mean, scale = train.mean(axis=0), train.std(axis=0)
         train, test = (train - mean) / scale, (test - mean) / scale
@@ -42,9 +53,9 @@ def _mean_of(train: np.ndarray, y: np.ndarray, test: np.ndarray, *, z=False, min
 
 
 COMBINATIONS: dict[str, FitPredict] = {
-    "mean": _mean_of,
-    "mean of standardised probes": lambda a, y, b: _mean_of(a, y, b, z=True),
-    "mean of probes with training AUC > 0.6": lambda a, y, b: _mean_of(a, y, b, min_auc=0.6),
+    "mean": mean_of,
+    "mean of standardised probes": lambda a, y, b: mean_of(a, y, b, z=True),
+    "mean of probes with training AUC > 0.6": lambda a, y, b: mean_of(a, y, b, min_auc=0.6),
     "logistic weight per probe, C 1": lambda a, y, b: logistic_probabilities(a, y, b, 1.0),
     "logistic weight per probe, C 0.1": lambda a, y, b: logistic_probabilities(a, y, b, 0.1),
     "logistic weight per probe, C 0.01": lambda a, y, b: logistic_probabilities(a, y, b, 0.01),
@@ -57,8 +68,7 @@ def main() -> None:
     parser.add_argument("--probes", help="comma-separated probe ids (default: the scored ones)")
     parser.add_argument("--repeats", type=int, default=50, help="fold assignments (seeds 0…)")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.results.read_text(encoding="utf-8").splitlines()]
-    rows = [r for r in rows if r["judge"] == "checklist" and r["repeat"] == 0 and r["features"]]
+    rows = checklist_rows(args.results)
     names = args.probes.split(",") if args.probes else [p.id for p in SCORED_PROBES]
     # Stored features are already the probabilities that each weakness applies.
     x = np.array([[r["features"][n] for n in names] for r in rows])
@@ -68,7 +78,7 @@ def main() -> None:
         print(f"  {name}: AUC {roc_auc_score(y, x[:, j]):.3f}")
     print(f"  their mean: AUC {roc_auc_score(y, x.mean(axis=1)):.3f}")
     for label, fit in COMBINATIONS.items():
-        runs = [held_out_probabilities(x, y, FOLDS, seed, fit) for seed in range(args.repeats)]
+        runs = held_out_runs(x, y, fit, args.repeats)
         accuracy = [balanced_accuracy_score(y, p >= THRESHOLD) for p in runs]
         auc = np.mean([roc_auc_score(y, p) for p in runs])
         print(
