@@ -299,11 +299,13 @@ def judge_reply(
 
 
 def paragraph_calls(text: str) -> int:
-    """How many paragraph questions the screener, and the checklist's paragraph probe, each
-    ask of `text` (one per unit long enough to ask about)."""
-    from debate_eval.debate.scoring.paragraphs import MIN_WORDS, split_units
-
-    return sum(len(unit.split()) >= MIN_WORDS for unit in split_units(text)[1])
+    """How many paragraph questions the screener asks of `text`: both questions of each unit
+    long enough to ask about. Counted here, not with the package's splitting: blank-line
+    paragraphs (lines where fewer than three), four words or more."""
+    units = text.split("\n\n")
+    if len([u for u in units if u.strip()]) < 3:
+        units = text.split("\n")
+    return 2 * sum(len(unit.split()) >= 4 for unit in units)
 
 
 def paragraph_calls_for_file(path) -> int:

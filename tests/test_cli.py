@@ -40,6 +40,7 @@ def test_json_report_to_file_validates_against_the_exported_schema(
         "debate",
         "meta",
         "checklist",
+        "reading",
     ]
     assert {t["role"] for t in report["debate"]} == {"advocate", "skeptic", "judge"}
     rating = report["rating"]
@@ -211,8 +212,9 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     screener = judge_reply()
 
     def judge(messages):
-        # The screener's question before the debate is answered; after it, "maybe" answers no
-        # probe (no logprobs, and five samples that are neither yes nor no).
+        # The screener's and the rater's questions before the debate are answered; after it,
+        # "maybe" answers no letter (no logprobs, and five samples that are none of A-D): the
+        # debate judge's rating fails.
         if not models.claim_judge.prompts:
             return screener(messages)
         return text_reply("maybe")
@@ -220,10 +222,13 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     models.judge = ScriptedChatModel(judge)
     use_models(monkeypatch, models)
     out = tmp_path / "report.json"
-    result = invoke("run", str(article_file), "--output", str(out), "--quiet")
+    # The debate judge: its label needs one more call after the debate, which fails here.
+    result = invoke(
+        "run", str(article_file), "--output", str(out), "--quiet", "--rating-judge", "debate"
+    )
     assert result.exit_code == 1
     saved = tmp_path / "report.partial.json"
-    assert "judge: no sampled answer was one of yes, no" in result.stderr
+    assert "judge: no sampled answer was one of A, B, C, D" in result.stderr
     assert f"the debate so far (12 turns) was saved to {saved}" in result.stderr
     assert not out.exists()
     partial = json.loads(saved.read_text())

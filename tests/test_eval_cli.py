@@ -51,19 +51,18 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert first.returncode == 0, first.stderr
     assert "Judges compared" in first.stdout
     seen = len(stub_server.requests())
-    # Per article: the screener's paragraph questions and one extraction (the swapped debate's
-    # are the same requests: cached; so are the judges' own screening), 2 debates x 2 claims x
-    # (2 turns, each after its evidence pick asked in both orders, + ruling + verdict) less the
-    # swapped debate's two round-1 picks per claim (the same requests as the first order's:
-    # cached), the debate
-    # judge's 10 checklist probes (the same requests for both orders: cached) and its rating
-    # on both orders, the baseline and the panel's 3 members, the first of which is the
-    # baseline itself (cached).
+    # Per article: the screener's two questions per paragraph and one extraction (the swapped
+    # debate's are the same requests: cached; so are the judges' own screening), 2 debates x 2
+    # claims x (2 turns, each after its evidence pick asked in both orders, + ruling + verdict)
+    # less the swapped debate's two round-1 picks per claim (the same requests as the first
+    # order's: cached), the debate judge's 9 checklist probes (the same requests for both
+    # orders: cached; its persuasion question is the screener's) and its rating on both
+    # orders, the baseline and the panel's 3 members, the first of which is the baseline
+    # itself (cached).
     screener = sum(
         paragraph_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
     )
-    # The debate judge's persuasion question per paragraph (both orders: cached) as many.
-    assert seen == 2 * screener + 3 * (1 + 2 * 2 * 8 - 2 * 2 * 2 + 10 + 2 + 1 + 2)
+    assert seen == screener + 3 * (1 + 2 * 2 * 8 - 2 * 2 * 2 + 9 + 2 + 1 + 2)
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
@@ -116,11 +115,10 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
         result.stdout.split()
     )
     bodies = [json.dumps(r) for r in stub_server.requests()]
-    # the screener's paragraph questions (on the text left after the planted paragraph),
-    # extraction, 2 turns each after its evidence pick (asked in both orders) + ruling +
-    # verdict, the debate judge's 10 probes, persuasion question per paragraph and rating, the
-    # baseline
-    assert len(bodies) == 2 * paragraph_calls(text) + 1 + 8 + 11 + 1
+    # the screener's two questions per paragraph (on the text left after the planted
+    # paragraph), extraction, 2 turns each after its evidence pick (asked in both orders) +
+    # ruling + verdict, the debate judge's 9 probes and rating, the baseline
+    assert len(bodies) == paragraph_calls(text) + 1 + 8 + 10 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)
 
@@ -217,7 +215,7 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
     assert set(calibration["prompts_sha256"]) == {
         "context",
         "probe",
-        "paragraph_probe",
+        "paragraph_reader",
         "checklist_questions",
     }
     assert calibration["features"] == ["checklist", "persuasive_paragraphs"]

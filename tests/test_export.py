@@ -60,7 +60,12 @@ def test_render_html_is_one_self_contained_page(report_json, tmp_path):
     page.feed(html)
     report = Report.model_validate_json(report_json.read_text())
     assert page.headings[:4] == SECTIONS
-    assert page.headings[4:] == ["Checklist", "Claims and verdicts", "Debate transcript"]
+    assert page.headings[4:] == [
+        "Checklist",
+        "Claims and verdicts",
+        "The article, annotated",
+        "Debate transcript",
+    ]
     names = [tag for tag, _ in page.tags]
     assert "script" not in names and "link" not in names and "img" not in names
     assert not [a for _, a in page.tags if any(str(v).startswith("http") for v in a.values())]
@@ -87,7 +92,12 @@ def test_render_docx_has_sections_toc_claims_table_and_appendix(report_json, tmp
     assert result.exit_code == 0, result.output
     document = Document(str(out))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
-    assert headings == [*SECTIONS, "Claims and verdicts", "Appendix: debate transcript"]
+    assert headings == [
+        *SECTIONS,
+        "Claims and verdicts",
+        "The article, annotated",
+        "Appendix: debate transcript",
+    ]
     assert "TOC \\o" in document.element.xml
     report = Report.model_validate_json(report_json.read_text())
     [table] = document.tables

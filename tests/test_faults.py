@@ -71,10 +71,12 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
     return line
 
 
-# The first requests are the screener's one-token questions, one per paragraph: faults meant for
+# The first requests are the screener's one-token questions, two per paragraph, then the rater's
+# nine checklist probes (the debate judge's, whose label waits for the debate): faults meant for
 # the extractor come after them.
-SCREENER_CALLS = paragraph_calls_for_file(OP_ED)
-SCREENED = "ok," * SCREENER_CALLS
+RATER_CALLS = 9
+BEFORE_EXTRACTOR = paragraph_calls_for_file(OP_ED) + RATER_CALLS
+SCREENED = "ok," * BEFORE_EXTRACTOR
 
 
 def faults_seen(server: StubServerProcess) -> list[str]:
@@ -89,7 +91,7 @@ def test_429_with_retry_after_is_waited_out_then_the_run_succeeds(fault_server, 
     calls = sum(
         u["calls"] for u in json.loads((tmp_path / "r.json").read_text())["meta"]["usage"].values()
     )
-    n = SCREENER_CALLS
+    n = BEFORE_EXTRACTOR
     assert faults_seen(server) == ["ok"] * n + ["429", "429", *["ok"] * (calls - n)]
     arrivals = [r["at"] for r in server.requests()[n : n + 3]]
     # The client waited as long as Retry-After said before each retry.
@@ -105,7 +107,7 @@ def test_429_forever_gives_up_after_bounded_retries(fault_server, tmp_path):
         f"error: extractor: {server.base_url} answered HTTP 429 (rate limited) after 3 attempts: "
         "rate limit reached, slow down"
     )
-    assert len(server.requests()) == SCREENER_CALLS + 3
+    assert len(server.requests()) == BEFORE_EXTRACTOR + 3
 
 
 @pytest.mark.parametrize("status", ["500", "503"])
@@ -116,7 +118,7 @@ def test_server_errors_are_retried_then_reported(fault_server, tmp_path, status)
         f"error: extractor: {server.base_url} answered HTTP {status} after 3 attempts: "
         "the model server is overloaded"
     )
-    assert len(server.requests()) == SCREENER_CALLS + 3
+    assert len(server.requests()) == BEFORE_EXTRACTOR + 3
 
 
 def test_one_server_error_is_recovered_from(fault_server, tmp_path):
@@ -130,7 +132,7 @@ def test_a_call_slower_than_the_timeout_cannot_hang(fault_server, tmp_path):
     server = fault_server(SCREENED + "slow:30*")
     line = one_error_line(run(server, tmp_path, "--timeout", "1"))
     assert line == f"error: extractor: no reply from {server.base_url} within 1 s after 3 attempts"
-    assert len(server.requests()) == SCREENER_CALLS + 3
+    assert len(server.requests()) == BEFORE_EXTRACTOR + 3
 
 
 def test_a_dropped_connection_is_retried_then_reported(fault_server, tmp_path):
@@ -138,7 +140,7 @@ def test_a_dropped_connection_is_retried_then_reported(fault_server, tmp_path):
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: extractor: connection to {server.base_url} failed (")
     assert line.endswith("after 3 attempts")
-    assert len(server.requests()) == SCREENER_CALLS + 3
+    assert len(server.requests()) == BEFORE_EXTRACTOR + 3
 
 
 def test_truncated_tool_arguments_get_one_repair_retry(fault_server, tmp_path):
@@ -147,14 +149,14 @@ def test_truncated_tool_arguments_get_one_repair_retry(fault_server, tmp_path):
     assert line.startswith(
         "error: extractor: invalid structured reply for ExtractedClaims after a retry: "
     )
-    assert len(server.requests()) == SCREENER_CALLS + 2
+    assert len(server.requests()) == BEFORE_EXTRACTOR + 2
 
 
 def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_server, tmp_path):
     server = fault_server(SCREENED + "invalid")
     assert run(server, tmp_path).returncode == 0
     requests = server.requests()
-    n = SCREENER_CALLS
+    n = BEFORE_EXTRACTOR
     assert faults_seen(server)[: n + 2] == ["ok"] * n + ["invalid", "ok"]
     repair = requests[n + 1]["messages"]
     assert repair[-2]["role"] == "assistant"
@@ -169,19 +171,19 @@ def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
     server = fault_server(SCREENED + "ok,ok,ok,empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"
-    assert faults_seen(server) == ["ok"] * (SCREENER_CALLS + 3) + ["empty", "empty"]
+    assert faults_seen(server) == ["ok"] * (BEFORE_EXTRACTOR + 3) + ["empty", "empty"]
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
     server = fault_server(SCREENED + "ok,ok,ok,ok,ok,ok,ok,ok,ok,500*")
     line = one_error_line(run(server, tmp_path))
     assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
-    # The screener's and the debate's nine calls (extractor, two turns each with its evidence
-    # pick asked in both orders, ruling, verdict), then the judge's first calls (its probes go
-    # out together; once one has failed three times the others are cancelled).
+    # The screener's and rater's calls and the debate's nine (extractor, two turns each with its
+    # evidence pick asked in both orders, ruling, verdict), then the judge's: its letter call
+    # fails three times.
     seen = faults_seen(server)
-    n = SCREENER_CALLS + 9
-    assert seen[:n] == ["ok"] * n and set(seen[n:]) == {"500"} and len(seen) >= n + 3
+    n = BEFORE_EXTRACTOR + 9
+    assert seen[:n] == ["ok"] * n and seen[n:] == ["500"] * 3
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line
     saved = json.loads(partial.read_text())

@@ -17,6 +17,7 @@ from debate_eval.debate.runner import (
     ClaimRuled,
     ClaimsExtracted,
     JudgeStarted,
+    RatingMeasured,
     RunOptions,
     TurnTaken,
     arun_debate,
@@ -56,7 +57,11 @@ def test_turn_order_per_claim_and_report_assembled(article):
     models = scripted_models()
     report, events = run(article, models)
 
-    assert isinstance(events[0], ClaimsExtracted)
+    # The rating's measurement comes first, before the claims: the debate judge's label waits
+    # for the debate, its checklist does not.
+    assert isinstance(events[0], RatingMeasured)
+    assert events[0].rating.label is None and len(events[0].rating.checklist) == 10
+    assert isinstance(events[1], ClaimsExtracted)
     assert isinstance(events[-1], JudgeStarted)
     assert [c.id for c in report.claims] == ["c1", "c2", "c3"]
     for claim in report.claims:
@@ -76,12 +81,26 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert report.meta.rounds == 2
     # Six turns, each an evidence pick (one letter, asked in both orders) and the argument.
     assert report.meta.usage["advocate"].calls == 18
-    # 10 probes, the rating, summary, explanation, two findings (promotes one side; opposing
+    # 9 probes, the rating, summary, explanation, two findings (promotes one side; opposing
     # views not fair; each a sentence pick in both orders and a paragraph), research topics:
-    # each its own call; and the persuasion question once per paragraph.
-    assert report.meta.usage["judge"].calls == 20 + paragraph_calls(article)
-    # One question per paragraph, asked of the judge model before the debate.
+    # each its own call; the persuasion question is the screener's (one reading).
+    assert report.meta.usage["judge"].calls == 19
+    # Two questions per paragraph, asked of the judge model before the debate.
     assert report.meta.usage["screener"].calls == paragraph_calls(article) > 0
+    # Where the time went, phase by phase, in the order the phases ran.
+    phases = list(report.meta.timing)
+    assert phases[:3] == ["screening", "rating", "extraction"] and phases[-1] == "report"
+    debated = {f"{kind} {c}" for kind in ("debate", "claim judge") for c in ("c1", "c2", "c3")}
+    assert set(phases[3:-1]) == debated
+    # The debate judge's letter call, after the debate, counts towards the rating's phase.
+    assert report.meta.timing["rating"].usage.calls == 10
+    for claim in ("c1", "c2", "c3"):
+        assert report.meta.timing[f"debate {claim}"].usage.calls == 12
+        assert report.meta.timing[f"claim judge {claim}"].usage.calls == 2
+    assert report.meta.timing["screening"].usage == report.meta.usage["screener"]
+    assert report.meta.timing["extraction"].usage == report.meta.usage["extractor"]
+    timed_calls = sum(t.usage.calls for t in report.meta.timing.values())
+    assert timed_calls == sum(u.calls for u in report.meta.usage.values())
     assert report.meta.usage["extractor"].input_tokens == 100
 
 
@@ -280,7 +299,7 @@ def test_rating_is_read_from_label_probabilities(article):
     assert (rating.judge, rating.calibration) == ("debate", None)
     assert report.meta.probabilities_method == "logprobs"
     checklist = {i.id: i for i in report.checklist}
-    assert len(checklist) == 11
+    assert len(checklist) == 10
     assert checklist["promotes_one_side"].probability == pytest.approx(0.8)
     assert checklist["promotes_one_side"].applies
     # "Are opposing views presented fairly?" at P(yes) 0.3: its weakness applies.
@@ -484,8 +503,9 @@ def test_judge_is_a_plain_function_on_a_stored_transcript(article):
     assert report.claims == CLAIMS
     assert report.debate == TRANSCRIPT
     assert report.analysis[0].turn_ids == ["c1-r1-skeptic"]
-    # as above: 16 and two picks, two calls each, and the paragraph probe
-    assert report.meta.usage["judge"].calls == 20 + paragraph_calls(article)
+    # as above, and the persuasion question once per paragraph (no screener here: the judge
+    # reads the paragraphs itself)
+    assert report.meta.usage["judge"].calls == 19 + paragraph_calls(article) // 2
     assert set(report.meta.models) == {"judge"}
     rating_prompt = next(prompt_text(p) for p in model.prompts if "A, B, C, D" in prompt_text(p))
     assert "[c1-r1-skeptic] Skeptic: Which cities?" in rating_prompt

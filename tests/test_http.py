@@ -63,14 +63,14 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # The screener's paragraph questions, 3 verdicts, the rating, the 10 checklist probes, the
-    # persuasion question per paragraph and the analyst's sentence pick per finding (asked in
-    # both orders): one-token calls of the judge model read from logprobs (the debaters'
-    # evidence picks are checked below).
+    # The screener's two questions per paragraph (to AI? to persuade?), 3 verdicts, the rating,
+    # the 9 checklist probes and the analyst's sentence pick per finding (asked in both
+    # orders): one-token calls of the judge model read from logprobs (the debaters' evidence
+    # picks are checked below).
     scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
     findings = sum("Role: analyst. Does" in r["messages"][-1]["content"] for r in requests)
     assert findings >= len(parsed.analysis) >= 1  # a paragraph repeating another is left out
-    assert len(scored) == 2 * paragraph_calls_for_file(OP_ED) + 3 + 11 + 2 * findings
+    assert len(scored) == paragraph_calls_for_file(OP_ED) + 3 + 10 + 2 * findings
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -80,16 +80,16 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert sum(probabilities.values()) == pytest.approx(1)
     assert parsed.rating.label == max(probabilities, key=probabilities.get)
     assert parsed.meta.probabilities_method == "logprobs"
-    assert len(parsed.checklist) == 11
+    assert len(parsed.checklist) == 10
     # Per finding: the analyst's sentence pick (two calls), then its paragraph.
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     assert len(analysts) == 3 * findings and 1 <= findings <= 4
     # extractor + 3 claims x (2 rounds x 2 debaters, each an evidence pick in two calls and a
-    # turn, + ruling + verdict) + the judge's parts: 11 scored calls, summary, explanation, one
-    # call per finding and its sentence pick, research topics; the screener's and the
-    # checklist's questions per paragraph.
-    paragraphs = 2 * paragraph_calls_for_file(OP_ED)
-    assert len(requests) == paragraphs + 1 + 3 * 14 + 11 + 3 + len(analysts)
+    # turn, + ruling + verdict) + the judge's parts: 10 scored calls, summary, explanation, one
+    # call per finding and its sentence pick, research topics; the screener's two questions
+    # per paragraph.
+    paragraphs = paragraph_calls_for_file(OP_ED)
+    assert len(requests) == paragraphs + 1 + 3 * 14 + 10 + 3 + len(analysts)
     # Every turn argues from an article sentence picked by one-token letter calls: the same
     # sentences offered in one order, then reversed.
     picks = [r for r in requests if "each with a letter:" in r["messages"][-1]["content"]]
@@ -121,13 +121,18 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert judge_request["temperature"] == 0
     assert all(r.get("max_tokens") or r.get("max_completion_tokens") for r in requests)
     # The article is the shared first message of every request (the prefix cache's friend), and
-    # the screener's instructions, and the paragraph probe's, that of each of their paragraph
-    # questions.
-    first = {
-        json.loads(m)["content"][:20] for m in {json.dumps(r["messages"][0]) for r in requests}
-    }
-    assert len(first) == 3
-    assert {"Role: screener. You ", "Role: reader. You ch"} < first
+    # the paragraph reader's instructions that of each of its paragraph questions, both
+    # questions about a paragraph one right after the other, sharing it.
+    first = {json.dumps(r["messages"][0]) for r in requests}
+    assert len(first) == 2
+    reader = [r for r in requests if r["messages"][0]["content"].startswith("Role: reader.")]
+    assert len(reader) == paragraph_calls_for_file(OP_ED)
+    by_paragraph: dict[str, list[str]] = {}
+    for r in reader:
+        paragraph, question = r["messages"][-1]["content"].split("</paragraph>")
+        by_paragraph.setdefault(paragraph, []).append(question.split("?")[0].strip())
+    assert len(by_paragraph) == len(reader) // 2
+    assert all(sorted(q) == ["Written to AI", "Written to persuade"] for q in by_paragraph.values())
 
 
 def run_short(stub_server, tmp_path, method: str) -> Report:
@@ -171,10 +176,10 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     # screener, extractor, 2 claims × (2 turns each after an evidence pick in two calls, ruling,
     # verdict),
-    # 10 probes and rating, summary, explanation, topics, analysts; the screener's and the
-    # checklist's questions per paragraph.
-    paragraphs = 2 * paragraph_calls_for_file(OP_ED)
-    assert len(requests) == paragraphs + 1 + 2 * 8 + 11 + 3 + len(analysts)
+    # 9 probes and rating, summary, explanation, topics, analysts; the screener's two
+    # questions per paragraph.
+    paragraphs = paragraph_calls_for_file(OP_ED)
+    assert len(requests) == paragraphs + 1 + 2 * 8 + 10 + 3 + len(analysts)
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
@@ -235,14 +240,15 @@ def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
     assert sum(report.rating.probabilities.values()) == pytest.approx(1)
     requests = [json.loads(line) for line in log.read_text().splitlines()]
     sampled = [r for r in requests if r.get("seed") is not None]
-    # The rating, 10 probes, the persuasion question per paragraph and the analyst's sentence
-    # pick for each finding (in both orders): five samples each.
+    # The rating, 9 probes, the persuasion question per paragraph (no screener here: judge()
+    # reads the paragraphs itself, that question only) and the analyst's sentence pick for
+    # each finding (in both orders): five samples each.
     picks = [
         r
         for r in requests
         if "each with a letter" in r["messages"][-1]["content"] and r.get("seed") is None
     ]
     assert 2 <= len(picks) <= 8 and len(picks) % 2 == 0
-    assert len(sampled) == (11 + paragraph_calls(OP_ED.read_text()) + len(picks)) * 5
+    assert len(sampled) == (10 + paragraph_calls(OP_ED.read_text()) // 2 + len(picks)) * 5
     assert {r["temperature"] for r in sampled} == {1.0}
     assert sorted({r["seed"] for r in sampled}) == [0, 1, 2, 3, 4]

@@ -18,7 +18,7 @@ from debate_eval.debate.prompts import (
     render,
 )
 from debate_eval.debate.runner import RunOptions, arun_debate
-from debate_eval.debate.scoring.paragraphs import worked_examples
+from debate_eval.debate.scoring.paragraphs import reader_prompt
 from tests.fakes import paragraph_calls, prompt_text, scripted_models
 
 
@@ -54,14 +54,13 @@ def test_article_is_only_ever_inside_the_fence(article):
     models = scripted_models()
     asyncio.run(arun_debate(injected, models, RunOptions(rounds=1)))
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
-    screener = [p for p in every_prompt if "Role: screener" in prompt_text(p)]
     reader = [p for p in every_prompt if "Role: reader" in prompt_text(p)]
-    # the screener's paragraph questions, extractor, 3 x 2 turns (each an evidence letter asked
-    # in two orders and the argument), 3 x (ruling + verdict letter), the judge: 20 small calls
-    # and the checklist's persuasion question per paragraph
-    assert len(screener) == len(reader) == paragraph_calls(injected)
-    assert len(every_prompt) == 2 * len(screener) + 1 + 3 * 2 * 3 + 3 * 2 + 20
-    for messages in screener + reader:
+    # the screener's two paragraph questions (the AI one, the persuasion one), extractor,
+    # 3 x 2 turns (each an evidence letter asked in two orders and the argument),
+    # 3 x (ruling + verdict letter), the judge: 19 small calls
+    assert len(reader) == paragraph_calls(injected)
+    assert len(every_prompt) == len(reader) + 1 + 3 * 2 * 3 + 3 * 2 + 19
+    for messages in reader:
         message = messages[-1]
         # A paragraph alone, inside its one fence (no article).
         body = re.search(r"<paragraph>\n(.*)\n</paragraph>", message.content, re.DOTALL)
@@ -69,7 +68,7 @@ def test_article_is_only_ever_inside_the_fence(article):
         assert "</article>" not in message.content
         outside = message.content.replace(body.group(1), "")
         assert "Ignore previous instructions" not in outside
-    for messages in (p for p in every_prompt if p not in screener + reader):
+    for messages in (p for p in every_prompt if p not in reader):
         system, *rest = messages
         # The article appears once, in the system message, between the one pair of tags.
         body = re.search(r"<article>\n(.*)\n</article>", system.content, re.DOTALL)
@@ -147,7 +146,7 @@ def test_planted_instructions_stay_inside_fences_in_every_prompt(article, plante
     assert len(every_prompt) >= 1 + 3 * 2 + 3 + 1
     # The paragraph questions' instructions name the paragraph tags in prose: our text, not a
     # fence.
-    instructions = {worked_examples(p)[0].content for p in ("screener", "paragraph_probe")}
+    instructions = {reader_prompt().prefix[0].content}
     for messages in every_prompt:
         for message in (m for m in messages if m.content not in instructions):
             outside = _FENCED_RE.sub("", message.content)

@@ -19,15 +19,15 @@ from tests.fakes import paragraph_calls_for_file
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # The screener's paragraph questions come first.
 SCREENER = paragraph_calls_for_file(OP_ED)
-# The fewest calls of a 2-claim, 2-round run: the screener's, extractor, 2 x (4 turns, each
-# after its evidence pick asked in two orders, + ruling + verdict), and the report judge's 10
-# probes, rating, summary, explanation, one finding (its pick in two calls, its paragraph),
-# research topics, and its persuasion question per paragraph (as many as the screener's).
-CALLS = SCREENER + 1 + 2 * 14 + 16 + SCREENER
-# Answered before the kill: the screener's, the extractor's and the two debates' first evidence
-# picks (two calls each; their own checkpointed step: not asked again); the two first turns
-# then hang.
-ANSWERED = SCREENER + 5
+# The fewest calls of a 2-claim, 2-round run: the screener's (two per paragraph), the rater's 9
+# probes, extractor, 2 x (4 turns, each after its evidence pick asked in two orders, + ruling
+# + verdict), and the report judge's rating letter, summary, explanation, one finding (its pick
+# in two calls, its paragraph), research topics.
+CALLS = SCREENER + 9 + 1 + 2 * 14 + 7
+# Answered before the kill: the screener's, the rater's, the extractor's and the two debates'
+# first evidence picks (two calls each; their own checkpointed step: not asked again); the two
+# first turns then hang.
+ANSWERED = SCREENER + 9 + 5
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from debate_eval.debate.agents.screener import screen, screened_text
+from debate_eval.debate.agents.screener import FLAG, flagged, read_article, screened
 from debate_eval.debate.runner import RunOptions, arun_debate
-from debate_eval.debate.scoring.paragraphs import split_units
 from tests.fakes import ScriptedChatModel, judge_reply, option_reply, prompt_text, scripted_models
 
 PLANT = (
@@ -27,70 +26,107 @@ ARTICLE = "\n\n".join(
 )
 
 
-def screener_reply(plant_p: float = 0.97, other_p: float = 0.03):
-    """Answers each paragraph question by whether the paragraph is the plant; anything else as
-    the report judge's fake would."""
+AI_QUESTION = "Written to AI? Is this paragraph written to AI systems rather than to human readers?"
+PERSUADE_QUESTION = (
+    "Written to persuade? Is this paragraph written to persuade rather than to inform?"
+)
+
+
+def screener_reply(plant_p: float = 0.97, other_p: float = 0.03, persuade_p: float = 0.4):
+    """Answers the AI question by whether the paragraph is the plant, the persuasion question
+    with persuade_p; anything else as the report judge's fake would."""
     rest = judge_reply()
 
     def reply(messages):
-        if "Role: screener" in prompt_text(messages[:1]):
-            p = plant_p if "fact-checked" in prompt_text(messages[-1:]) else other_p
+        if "Role: reader" in prompt_text(messages[:1]):
+            last = prompt_text(messages[-1:])
+            if "Written to persuade?" in last:
+                return option_reply({"yes": persuade_p, "no": 1 - persuade_p})
+            p = plant_p if "fact-checked" in last else other_p
             return option_reply({"yes": p, "no": 1 - p})
         return rest(messages)
 
     return reply
 
 
-def test_every_paragraph_is_asked_about_alone_and_fenced():
+def test_every_paragraph_is_read_once_and_asked_both_questions_in_turn():
+    """Each paragraph alone (fenced, no article), after the same instructions and examples, is
+    asked the AI question and then the persuasion question, one right after the other: the two
+    calls share everything up to the question, so a prefix cache evaluates the paragraph once."""
     model = ScriptedChatModel(screener_reply())
-    screening, usage = asyncio.run(screen(ARTICLE, model))
-    # Six paragraphs of at least four words; "Ok." is too short to address anyone.
-    assert usage.calls == 6
-    assert sorted(screening.unit_p) == [0, 1, 2, 3, 4, 5]
+    reading, usage = asyncio.run(read_article(ARTICLE, model))
+    units = ARTICLE.split("\n\n")
+    # Six paragraphs of at least four words; "Ok." is too short to ask about.
+    assert usage.calls == len(model.prompts) == 12
+    expected = [
+        f"<paragraph>\n{unit}\n</paragraph>\n\n{question}\nAnswer with exactly one of: yes, no."
+        for unit in units[:6]
+        for question in (AI_QUESTION, PERSUADE_QUESTION)
+    ]
+    assert [m[-1].content for m in model.prompts] == expected
     prefix = model.prompts[0][:-1]
-    for messages, unit in zip(model.prompts, ARTICLE.split("\n\n"), strict=False):
-        # The same instructions and worked examples, then the paragraph alone (no article).
-        assert messages[:-1] == prefix
-        assert prefix[0].type == "system" and "Role: screener" in prefix[0].content
-        assert [m.type for m in prefix[1:]] == ["human", "ai"] * 6
-        assert messages[-1].content == (
-            f"<paragraph>\n{unit}\n</paragraph>\n\nAnswer with exactly one of: yes, no."
-        )
+    assert all(messages[:-1] == prefix for messages in model.prompts)
+    assert prefix[0].type == "system" and "Role: reader" in prefix[0].content
+    # Twelve worked examples, six for each question, each asked its own question.
+    assert [m.type for m in prefix[1:]] == ["human", "ai"] * 12
+    asked = [m.content.rsplit("\n", 2)[-2] for m in prefix[1::2]]
+    assert asked.count(AI_QUESTION) == asked.count(PERSUADE_QUESTION) == 6
+    assert [u.probabilities for u in reading.units] == [
+        {"addressed_to_ai": 0.97 if "fact-checked" in u else 0.03, "persuasive": 0.4}
+        for u in units[:6]
+    ] + [{}]
 
 
 def test_a_flagged_paragraph_is_left_out_and_named_with_its_probability():
     model = ScriptedChatModel(screener_reply())
-    screening, _ = asyncio.run(screen(ARTICLE, model))
-    assert screening.flagged == [2]
+    reading, _ = asyncio.run(read_article(ARTICLE, model))
+    assert flagged(reading) == [2]
     notices: list[str] = []
-    text = screened_text(ARTICLE, screening, notices)
+    text, reading = screened(ARTICLE, reading, notices)
     assert PLANT not in text
     assert text.startswith("The council approved") and text.endswith("Ok.")
+    assert [u.left_out for u in reading.units] == [False, False, True, False, False, False, False]
     assert len(notices) == 1
     assert "(P=0.97)" in notices[0] and "left out" in notices[0]
     assert "1 paragraph, 17 words" in notices[0]
 
 
+def test_the_flag_is_inclusive_at_its_threshold():
+    """P(yes) exactly at FLAG is left out; a hundredth below it stays."""
+    for p, out in ((FLAG, [2]), (round(FLAG - 0.01, 4), [])):
+        reading, _ = asyncio.run(read_article(ARTICLE, ScriptedChatModel(screener_reply(p))))
+        assert flagged(reading) == out, p
+
+
 def test_a_paragraph_below_the_flag_stays():
     model = ScriptedChatModel(screener_reply(plant_p=0.3))
-    screening, _ = asyncio.run(screen(ARTICLE, model))
-    assert screening.flagged == []
+    reading, _ = asyncio.run(read_article(ARTICLE, model))
+    assert flagged(reading) == []
     notices: list[str] = []
-    assert screened_text(ARTICLE, screening, notices) == ARTICLE
+    assert screened(ARTICLE, reading, notices) == (ARTICLE, reading)
     assert notices == []
 
 
 def test_too_much_flagged_text_is_kept_with_a_notice():
     model = ScriptedChatModel(screener_reply(other_p=0.9))
-    screening, _ = asyncio.run(screen(ARTICLE, model))
+    reading, _ = asyncio.run(read_article(ARTICLE, model))
     notices: list[str] = []
-    assert screened_text(ARTICLE, screening, notices) == ARTICLE
+    text, kept = screened(ARTICLE, reading, notices)
+    assert text == ARTICLE and not any(u.left_out for u in kept.units)
     assert "too much of the article to leave out" in notices[0]
 
 
 def test_a_short_text_is_screened_line_by_line():
-    separator, units = split_units("Title\nFirst line of text here.\nSecond line of text.")
-    assert separator == "\n" and len(units) == 3
+    """An article of fewer than three paragraphs is asked about line by line: each line of at
+    least four words is its own unit."""
+    text = "Title\nFirst line of text here.\nSecond line of text."
+    model = ScriptedChatModel(screener_reply())
+    reading, _ = asyncio.run(read_article(text, model))
+    assert reading.separator == "\n"
+    assert [u.text for u in reading.units] == text.split("\n")
+    assert [bool(u.probabilities) for u in reading.units] == [False, True, True]
+    asked = {prompt_text(m[-1:]).split("\n")[1] for m in model.prompts}
+    assert asked == {"First line of text here.", "Second line of text."}
 
 
 def test_the_agents_read_the_screened_article_and_the_report_says_why():
@@ -100,8 +136,16 @@ def test_the_agents_read_the_screened_article_and_the_report_says_why():
     assert "The council approved" in extractor_prompt
     assert PLANT not in extractor_prompt
     # Every later call reads the screened article too, the report judge's included.
-    judge_prompts = [p for p in models.judge.prompts if "Role: screener" not in prompt_text(p)]
+    judge_prompts = [p for p in models.judge.prompts if "Role: reader" not in prompt_text(p[:1])]
     for prompts in (models.advocate.prompts, models.skeptic.prompts, judge_prompts):
         assert prompts and all(PLANT not in prompt_text(p) for p in prompts)
     assert any("screener found text written to AI systems" in n for n in report.meta.notices)
-    assert report.meta.usage["screener"].calls == 6
+    assert report.meta.usage["screener"].calls == 12
+    # The report shows the reading: the plant struck out with its P, the others kept.
+    assert report.reading is not None
+    assert [u.left_out for u in report.reading.units] == [i == 2 for i in range(7)]
+    persuasive = next(i for i in report.checklist if i.id == "persuasive_paragraphs")
+    # The persuasion question is not asked again: its mean is the reading's, over the units
+    # the agents read.
+    assert persuasive.probability == 0.4
+    assert not any("Role: reader" in prompt_text(p[:1]) for p in judge_prompts)

@@ -43,10 +43,10 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
     outputs: list[str] = []
     ok = StubServerProcess(tmp_path / "ok.jsonl")
     # A server that echoes the key in its 401 message, and one that fails after the first turn
-    # (after the screener's paragraph questions, the extractor, the advocate's evidence pick in
-    # two calls and its argument).
+    # (after the screener's paragraph questions, the rater's 9 probes, the extractor, the
+    # advocate's evidence pick in two calls and its argument).
     echo = StubServerProcess(tmp_path / "echo.jsonl", faults="401*")
-    answered = paragraph_calls_for_file(OP_ED) + 4
+    answered = paragraph_calls_for_file(OP_ED) + 9 + 4
     late = StubServerProcess(tmp_path / "late.jsonl", faults="ok," * answered + "500*")
     try:
         common = ["--model", "stub", "--max-claims", "1", "--rounds", "1"]

@@ -110,9 +110,9 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
     # the screener's paragraph questions, extractor, 2 claims x (4 turns, each after its
     # evidence pick in two calls, + ruling + verdict letter), the report judge's small calls
     judge_calls = report["meta"]["usage"]["judge"]["calls"]
-    assert judge_calls >= 16  # 10 probes, rating, summary, explanation, a finding (3), topics
+    assert judge_calls >= 16  # 9 probes, rating, summary, explanation, a finding (3), topics
     screener = paragraph_calls(OP_ED.read_text())
-    screened = [r for r in requests if "Role: screener" in r["messages"][0]["content"]]
+    screened = [r for r in requests if "Role: reader" in r["messages"][0]["content"]]
     assert len(screened) == screener > 0
     assert len(requests) == screener + 1 + 2 * (4 * 3 + 2) + judge_calls
     assert {r["model"] for r in requests} == {"stub-model"}

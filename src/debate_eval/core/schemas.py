@@ -257,6 +257,25 @@ class TokenUsage(BaseModel):
     calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_tokens: int = Field(
+        default=0,
+        description="Of the input tokens, those the server read from its prompt cache instead "
+        "of evaluating (0 where the server does not say).",
+    )
+
+    @property
+    def evaluated_tokens(self) -> int:
+        """Input tokens the server evaluated (sent, less those it had cached)."""
+        return self.input_tokens - self.cached_tokens
+
+
+class PhaseTiming(BaseModel):
+    """Where a run's time went: one phase (screening, rating, a claim's debate, ...)."""
+
+    seconds: float = Field(description="Wall-clock seconds spent in the phase's steps.")
+    usage: TokenUsage = Field(
+        default_factory=TokenUsage, description="Tokens sent, cached and generated in the phase."
+    )
 
 
 class ReportMeta(BaseModel):
@@ -276,6 +295,11 @@ class ReportMeta(BaseModel):
     problems: list[str] = Field(
         default_factory=list,
         description="Parts of the report that could not be written, each with the reason.",
+    )
+    timing: dict[str, PhaseTiming] = Field(
+        default_factory=dict,
+        description="Seconds and tokens per phase, in the order the phases ran: screening, "
+        "rating, extraction, debate <claim id>, claim judge <claim id>, report.",
     )
     probabilities_method: str | None = Field(
         default=None,
@@ -300,6 +324,60 @@ class ChecklistItem(BaseModel):
     )
 
 
+class UnitReading(BaseModel):
+    """One paragraph (or line) of the article, as the paragraph questions read it."""
+
+    text: str
+    probabilities: dict[str, float] = Field(
+        default_factory=dict,
+        description="P(yes) per paragraph question (addressed_to_ai, persuasive); empty for a "
+        "unit too short to ask about.",
+    )
+    left_out: bool = Field(
+        default=False, description="Left out of what the agents read (written to AI systems)."
+    )
+
+
+class ArticleReading(BaseModel):
+    """The article read once, paragraph by paragraph (the screener's and the persuasion
+    question's answers on one reading)."""
+
+    separator: str = Field(description="What joins the units back into the article.")
+    units: list[UnitReading]
+    method: str | None = Field(
+        default=None, description="How probabilities were read: logprobs or sampled:<k>."
+    )
+
+    def answers(self, question: str, *, kept_only: bool = False) -> dict[int, float]:
+        """P(yes) to `question` by unit index (`kept_only`: the units not left out)."""
+        return {
+            i: u.probabilities[question]
+            for i, u in enumerate(self.units)
+            if question in u.probabilities and not (kept_only and u.left_out)
+        }
+
+
+class RatingMeasurement(BaseModel):
+    """The measured rating, before any prose: what the rating judge read and the label it chose.
+    Known right after the probes for the checklist and baseline-prob judges; the debate judge's
+    label waits for the debate (`label` None until then)."""
+
+    judge: str = Field(description="The rating judge: baseline-prob, checklist or debate.")
+    checklist: list[ChecklistItem] = Field(description="The checklist probes' answers.")
+    features: dict[str, float] = Field(description="What a calibration reads.")
+    probabilities: dict[str, float] | None = Field(
+        default=None, description="The letter call's four label probabilities, if one was made."
+    )
+    score: float | None = Field(default=None, description="Their expected score on 1-4.")
+    method: str | None = Field(default=None, description="How probabilities were read.")
+    label: RatingLabel | None = Field(
+        default=None, description="The label; null while it waits for the debate."
+    )
+    confidence: float | None = Field(default=None, description="P(the label is right).")
+    calibration: str | None = Field(default=None, description="The calibration applied.")
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+
+
 class Report(BaseModel):
     """The full debate-eval report (JSON contract)."""
 
@@ -315,6 +393,11 @@ class Report(BaseModel):
     meta: ReportMeta
     checklist: list[ChecklistItem] = Field(
         default_factory=list, description="The checklist probes' answers."
+    )
+    reading: ArticleReading | None = Field(
+        default=None,
+        description="The article paragraph by paragraph with each one's measured P(written to "
+        "persuade) and P(written to AI systems), and which were left out.",
     )
 
 

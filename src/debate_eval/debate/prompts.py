@@ -19,7 +19,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 # of the debate judge's calibration key (its features come from the debate).
 DEBATE_PROMPTS: tuple[str, ...] = (
     "context",
-    "screener",
+    "paragraph_reader",
     "extractor",
     "advocate_evidence",
     "advocate",
@@ -33,7 +33,6 @@ JUDGE_PROMPTS: tuple[str, ...] = (
     "baseline_judge",
     "rating",
     "probe",
-    "paragraph_probe",
     "summary",
     "explanation",
     "finding_evidence",
@@ -54,14 +53,13 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "baseline_judge": frozenset({"labels", "persona"}),
     "rating": frozenset({"persona", "evidence"}),
     "probe": frozenset({"question"}),
-    "paragraph_probe": frozenset(),
     "summary": frozenset(),
     "explanation": frozenset({"label", "findings"}),
     "finding_evidence": frozenset({"finding", "sentences", "letters"}),
     "finding": frozenset({"finding", "evidence", "sentence"}),
     "topics": frozenset({"findings"}),
     "verdict": frozenset({"claim_id"}),
-    "screener": frozenset(),
+    "paragraph_reader": frozenset(),
 }
 
 

@@ -12,6 +12,8 @@ from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.schemas import (
     Claim,
     ClaimRuling,
+    PhaseTiming,
+    RatingMeasurement,
     Report,
     TokenUsage,
     Transcript,
@@ -19,7 +21,7 @@ from debate_eval.core.schemas import (
 )
 from debate_eval.debate.graph import build_graph
 from debate_eval.debate.scoring.calibration import rating_choice
-from debate_eval.debate.state import DebateContext, merge_usage
+from debate_eval.debate.state import DebateContext, merge_timing, merge_usage
 from debate_eval.models.chat import RoleModels, model_name
 from debate_eval.models.settings import RunOptions
 
@@ -43,11 +45,18 @@ class ClaimRuled:
 
 
 @dataclass(frozen=True)
+class RatingMeasured:
+    """The rating as measured before the debate (label None: it follows the debate)."""
+
+    rating: RatingMeasurement
+
+
+@dataclass(frozen=True)
 class JudgeStarted:
     pass
 
 
-Event = ClaimsExtracted | TurnTaken | ClaimRuled | JudgeStarted
+Event = RatingMeasured | ClaimsExtracted | TurnTaken | ClaimRuled | JudgeStarted
 EventHandler = Callable[[Event], None]
 
 
@@ -62,6 +71,7 @@ class _Outcome:
     turns: dict[str, Turn] = field(default_factory=dict)
     rulings: dict[str, ClaimRuling] = field(default_factory=dict)
     usage: dict[str, TokenUsage] = field(default_factory=dict)
+    timing: dict[str, PhaseTiming] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # the screener's
     report: Report | None = None
 
@@ -166,8 +176,11 @@ async def _stream(
                 continue
             # Top-level updates carry each step's usage exactly once.
             out.usage = merge_usage(out.usage, delta.get("usage"))
+            out.timing = merge_timing(out.timing, delta.get("timing"))
             if node == "screen_article":
                 out.notices += delta.get("notices", [])
+            elif node == "rater":
+                emit(RatingMeasured(delta["rating"]))
             elif node == "extract_claims":
                 out.claims = delta["claims"]
                 pending = {c.id for c in out.claims}
@@ -184,6 +197,7 @@ async def _stream(
         out.turns.update({t.id: t for t in values.get("turns", [])})
         out.rulings.update(values.get("rulings", {}))
         out.usage = values.get("usage", out.usage)
+        out.timing = values.get("timing", out.timing)
         out.notices = values.get("notices", out.notices)
         out.report = values.get("report", out.report)
 
@@ -196,6 +210,9 @@ async def _replay_checkpoint(graph, config: dict, out: _Outcome, emit: EventHand
     values = snapshot.values
     out.claims = list(values.get("claims", []))
     out.usage = dict(values.get("usage", {}))
+    out.timing = dict(values.get("timing", {}))
+    if (rating := values.get("rating")) is not None:
+        emit(RatingMeasured(rating))
     turns = list(values.get("turns", []))
     rulings = dict(values.get("rulings", {}))
     for task in snapshot.tasks:  # debates still running when the run stopped
@@ -261,6 +278,7 @@ async def arun_debate(
             "started_at": started.isoformat(timespec="seconds"),
             "duration_s": round(time.perf_counter() - t0, 3),
             "usage": out.usage,
+            "timing": out.timing,
             "run_id": run_id,
             "notices": [*notices, *out.notices],
         }

@@ -130,6 +130,9 @@ class RunStore:
             schemas.ClaimRuling,
             schemas.Turn,
             schemas.TokenUsage,
+            schemas.PhaseTiming,
+            schemas.ArticleReading,
+            schemas.RatingMeasurement,
             schemas.Report,
         ]
         async with aiosqlite.connect(self.path) as conn:

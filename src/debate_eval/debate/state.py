@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import operator
+import time
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
-from debate_eval.core.schemas import Claim, ClaimRuling, Report, TokenUsage, Turn
+from debate_eval.core.schemas import (
+    ArticleReading,
+    Claim,
+    ClaimRuling,
+    PhaseTiming,
+    RatingMeasurement,
+    Report,
+    TokenUsage,
+    Turn,
+)
 from debate_eval.debate.scoring.calibration import Calibration
 from debate_eval.models.calls import add_usage
 from debate_eval.models.chat import RoleModels
@@ -20,6 +30,29 @@ def merge_usage(
     for role, usage in (right or {}).items():
         merged[role] = add_usage(merged[role], usage) if role in merged else usage
     return merged
+
+
+def merge_timing(
+    left: dict[str, PhaseTiming] | None, right: dict[str, PhaseTiming] | None
+) -> dict[str, PhaseTiming]:
+    """Sum seconds and tokens per phase (a claim's debate is several steps); phases keep the
+    order they first ran in."""
+    merged = dict(left or {})
+    for name, more in (right or {}).items():
+        if name in merged:
+            before = merged[name]
+            more = PhaseTiming(
+                seconds=round(before.seconds + more.seconds, 3),
+                usage=add_usage(before.usage, more.usage),
+            )
+        merged[name] = more
+    return merged
+
+
+def phase(name: str, started: float, usage: TokenUsage | None = None) -> dict[str, PhaseTiming]:
+    """A step's contribution to `timing`: the seconds since `started` (time.perf_counter)."""
+    seconds = round(time.perf_counter() - started, 3)
+    return {name: PhaseTiming(seconds=seconds, usage=usage or TokenUsage())}
 
 
 def merge_dicts(left: dict | None, right: dict | None) -> dict:
@@ -40,6 +73,7 @@ class DebateState(TypedDict, total=False):
     turns: Annotated[list[Turn], operator.add]
     rulings: Annotated[dict[str, ClaimRuling], merge_dicts]
     usage: Annotated[dict[str, TokenUsage], merge_usage]
+    timing: Annotated[dict[str, PhaseTiming], merge_timing]
 
 
 class DebateOutput(TypedDict, total=False):
@@ -48,6 +82,7 @@ class DebateOutput(TypedDict, total=False):
     turns: Annotated[list[Turn], operator.add]
     rulings: Annotated[dict[str, ClaimRuling], merge_dicts]
     usage: Annotated[dict[str, TokenUsage], merge_usage]
+    timing: Annotated[dict[str, PhaseTiming], merge_timing]
 
 
 class GraphState(TypedDict, total=False):
@@ -62,6 +97,11 @@ class GraphState(TypedDict, total=False):
     turns: Annotated[list[Turn], operator.add]
     rulings: Annotated[dict[str, ClaimRuling], merge_dicts]
     usage: Annotated[dict[str, TokenUsage], merge_usage]
+    timing: Annotated[dict[str, PhaseTiming], merge_timing]
+    # The article paragraph by paragraph, as the screener read it (and the persuasion question).
+    reading: ArticleReading
+    # The rating as measured before the debate (its label pending where the judge needs it).
+    rating: RatingMeasurement
     report: Report
 
 

@@ -25,13 +25,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from debate_eval.core.errors import ConfigError, first_problem
 from debate_eval.core.toml import read_toml
 from debate_eval.debate.prompts import check_template
+from debate_eval.debate.scoring.calibration import (
+    Calibration,
+    find_calibration,
+    read_calibration,
+)
 from debate_eval.evaluation.judges import (
     DEFAULT_PERSONA,
     PANEL_PERSONAS,
     PROMPT_OF_KIND,
+    SCORED_KINDS,
     Judge,
 )
-from debate_eval.models.chat import RoleSettings
+from debate_eval.models.chat import RoleSettings, model_name
 
 BUILTIN_JUDGES = ("baseline", "baseline-prob", "checklist", "debate", "panel")
 
@@ -96,6 +102,19 @@ def judge_names(requested: str, config: EvalConfig) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def run_calibration(
+    kind: str, model: str, template: str | None, path: Path | None
+) -> Calibration | None:
+    """The calibration `run` would apply to this judge: the file given, where it is for this
+    judge kind, else the matching shipped one; none for a judge with a replaced prompt (run
+    never uses one) or one no calibration is fitted for."""
+    if kind not in SCORED_KINDS or template is not None:
+        return None
+    if path is not None and read_calibration(path).judge == kind:
+        return find_calibration(kind, model, path)
+    return find_calibration(kind, model)
+
+
 def build_judges(
     names: list[str],
     config: EvalConfig,
@@ -106,6 +125,7 @@ def build_judges(
     repeat: int,
     temperature: float | None,
     endpoint_label: str | None = None,
+    calibration_path: Path | None = None,
 ) -> list[Judge]:
     """Judges for one repeat; each model gets the repeat as its seed (so repeats can differ)."""
 
@@ -148,15 +168,18 @@ def build_judges(
             members = [build(m, (*seen, name)) for m in cfg.members]
             return Judge(name, "panel", members=members)
         settings = settings_for(cfg)
+        model = make_model(settings)
+        template = _template(cfg, name)
         return Judge(
             name,
             cfg.kind,
-            make_model(settings),
+            model,
             method,
-            template=_template(cfg, name),
+            template=template,
             persona=cfg.persona or DEFAULT_PERSONA,
             temperature=settings.temperature,
             endpoint=endpoint_of(settings),
+            calibration=run_calibration(cfg.kind, model_name(model), template, calibration_path),
         )
 
     return [build(n) for n in names]

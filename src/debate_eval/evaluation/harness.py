@@ -10,10 +10,12 @@ from typing import Any
 
 from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.evidence import PICK_ORDERS
+from debate_eval.core.schemas import ArticleReading
 from debate_eval.debate.agents.debater import RETRY_NOTES
-from debate_eval.debate.agents.screener import screen, screened_text
+from debate_eval.debate.agents.screener import read_article, screened
 from debate_eval.debate.prompts import DEBATE_PROMPTS, load_prompt
 from debate_eval.debate.runner import RunOptions, arun_transcript
+from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
 from debate_eval.evaluation.store import Judgment, ResultsStore, StoredDebate, settings_key
@@ -100,17 +102,32 @@ async def get_debate(
     return debate
 
 
-async def screened(example: Example, models: RoleModels) -> Example:
+@dataclass(frozen=True)
+class Screened:
+    """An example as every judge reads it, the screener's reading of it, and what it left out."""
+
+    example: Example
+    reading: ArticleReading | None
+    left_out: list[dict[str, Any]]
+
+
+async def screen_example(example: Example, models: RoleModels) -> Screened:
     """The example as every judge reads it: paragraphs the screener (agents/screener.py) finds
     written to AI systems left out, as in `run` (a debate screens its article itself; on the
-    same text that is the same, cached, request)."""
+    same text that is the same, cached, request), with the reading the checklist reuses."""
     try:
-        screening, _ = await screen(example.text, models.judge)
+        reading, _ = await read_article(example.text, models.judge)
     except DebateEvalError:
         # The judges' own calls to the same model fail the same way and are marked unscored.
-        return example
-    text = screened_text(example.text, screening, [])
-    return replace(example, text=text) if text != example.text else example
+        return Screened(example, None, [])
+    text, reading = screened(example.text, reading, [])
+    left_out = [
+        {"text": u.text, "p_addressed_to_ai": u.probabilities[ADDRESSED_TO_AI]}
+        for u in reading.units
+        if u.left_out
+    ]
+    kept = replace(example, text=text) if text != example.text else example
+    return Screened(kept, reading, left_out)
 
 
 async def evaluate_article(
@@ -121,7 +138,7 @@ async def evaluate_article(
     store: ResultsStore,
 ) -> list[Judgment]:
     """Every judgment for one article (stored ones reused), debating first if a judge needs it."""
-    judged: Example | None = None  # screened once a judge has to run (a rerun may need none)
+    judged: Screened | None = None  # screened once a judge has to run (a rerun may need none)
     debate_config = debate_settings(models, options)
     debate_key = settings_key(debate_config)
     judges0 = plan.judges_for_repeat(0)
@@ -147,12 +164,16 @@ async def evaluate_article(
                 found = store.judgment(example.id, judge.name, repeat, order, key)
                 if found is None:
                     debate = debates.get(order)
-                    judged = judged or await screened(example, models)
-                    rating = await judge.rate(judged, debate.transcript if debate else None)
+                    judged = judged or await screen_example(example, models)
+                    rating = await judge.rate(
+                        judged.example, debate.transcript if debate else None, judged.reading
+                    )
                     debate_failed = judge.needs_debate and (debate is None or debate.error)
                     if rating.rating is None and debate is not None and debate.error:
                         rating.unscored_reason = f"the debate failed: {debate.error}"
-                    found = to_judgment(judge, example, repeat, order, rating, settings)
+                    found = to_judgment(
+                        judge, example, repeat, order, rating, settings, judged.left_out
+                    )
                     if not debate_failed:
                         # Not stored when the debate failed: a rerun retries the debate and
                         # must then judge it.

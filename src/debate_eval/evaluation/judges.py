@@ -11,16 +11,24 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from debate_eval.core.errors import DebateEvalError
-from debate_eval.core.schemas import RATING_LABELS, RatingDraft, TokenUsage, Transcript
-from debate_eval.debate.agents.judge import debate_evidence, rating_features
+from debate_eval.core.schemas import (
+    RATING_LABELS,
+    ArticleReading,
+    RatingDraft,
+    RatingMeasurement,
+    Transcript,
+)
 from debate_eval.debate.prompts import build_messages, load_prompt, prompt_hash
-from debate_eval.debate.scoring.calibration import PROMPT_OF_KIND, judge_prompts_sha256, label_for
-from debate_eval.debate.scoring.checklist import checklist_features, run_probes
-from debate_eval.debate.scoring.rating import LabelDistribution, rate_article
+from debate_eval.debate.rating import measure_rating
+from debate_eval.debate.scoring.calibration import (
+    PROMPT_OF_KIND,
+    Calibration,
+    judge_prompts_sha256,
+)
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.metrics import ORDINAL
 from debate_eval.evaluation.store import Judgment
-from debate_eval.models.calls import add_usage, ask_structured, gather_calls
+from debate_eval.models.calls import ask_structured
 from debate_eval.models.chat import model_name
 
 DEFAULT_PERSONA = "an experienced news editor"
@@ -67,6 +75,7 @@ class Rating:
     score: float | None = None
     features: dict[str, float] | None = None
     method: str | None = None
+    confidence: float | None = None  # P(the label is right), as `run` reports it
 
 
 @dataclass
@@ -84,6 +93,10 @@ class Judge:
     temperature: float | None = None
     members: list[Judge] = field(default_factory=list)
     endpoint: str | None = None  # how settings name the endpoint (stable across runs)
+    # The calibration `run` would apply for this judge and model (a shipped match or a file
+    # given): the label comes from it, as in `run` (debate/rating.py). Not part of the stored
+    # result's key: the features are, and the summary labels them with the calibration in use.
+    calibration: Calibration | None = None
 
     @property
     def needs_debate(self) -> bool:
@@ -112,10 +125,14 @@ class Judge:
         """Hashes of every prompt the judge's calls use (what a calibration is keyed by)."""
         return judge_prompts_sha256(self.kind, self.template)
 
-    async def rate(self, example: Example, debate: Transcript | None) -> Rating:
+    async def rate(
+        self, example: Example, debate: Transcript | None, reading: ArticleReading | None = None
+    ) -> Rating:
+        """The judge's rating of `example` (as the screener left it; `reading`: the screener's
+        reading, whose paragraph answers the checklist reuses, as in `run`)."""
         t0 = time.perf_counter()
         if self.kind == "panel":
-            ratings = [await m.rate(example, debate) for m in self.members]
+            ratings = [await m.rate(example, debate, reading) for m in self.members]
             votes = [r.rating for r in ratings]
             winner = majority(votes)
             return Rating(
@@ -128,7 +145,7 @@ class Judge:
             )
         try:
             if self.kind in SCORED_KINDS:
-                return await self._rate_scored(example, debate, t0)
+                return await self._rate_scored(example, debate, reading, t0)
             messages = build_messages(
                 example.text,
                 "baseline_judge",
@@ -154,58 +171,43 @@ class Judge:
             latency_s=round(time.perf_counter() - t0, 3),
         )
 
-    async def _rate_scored(self, example: Example, debate: Transcript | None, t0: float) -> Rating:
-        trace = {"article_id": example.id, "judge": self.name}
-        if self.kind == "baseline-prob":
-            dist = await rate_article(
-                example.text,
-                self.model,
-                persona=self.persona,
-                role=self.name,
-                template=self.template,
-                trace=trace,
-            )
-            return _scored(dist.label, dist.usage, t0, dist, {"score": dist.score}, dist.method)
+    async def _rate_scored(
+        self,
+        example: Example,
+        debate: Transcript | None,
+        reading: ArticleReading | None,
+        t0: float,
+    ) -> Rating:
         if self.kind == "debate" and debate is None:
             return Rating(None, "no debate to judge (the debate failed)")
-        if self.kind == "checklist":
-            items, usage = await run_probes(example.text, self.model, role=self.name, trace=trace)
-            features = checklist_features(items)
-            label = label_for(features["checklist"], 0.5)
-            return _scored(label, usage, t0, None, features, items[0].method)
-        assert debate is not None
-        (items, usage), dist = await gather_calls(
-            run_probes(example.text, self.model, role=self.name, trace=trace),
-            rate_article(
-                example.text,
-                self.model,
-                evidence=debate_evidence(debate.claims, debate.debate),
-                role=self.name,
-                template=self.template,
-                trace=trace,
-            ),
+        measured = await measure_rating(
+            example.text,
+            self.model,
+            judge=self.kind,
+            calibration=self.calibration,
+            reading=reading,
+            debate=(debate.claims, debate.debate) if debate is not None else None,
+            template=self.template,
+            persona=self.persona,
+            role=self.name,
+            trace={"article_id": example.id, "judge": self.name},
+            probes=False,
         )
-        features = rating_features(items, dist, debate.claims)
-        return _scored(dist.label, add_usage(usage, dist.usage), t0, dist, features, dist.method)
+        return scored(measured, t0)
 
 
-def _scored(
-    label: str,
-    usage: TokenUsage,
-    t0: float,
-    dist: LabelDistribution | None,
-    features: dict[str, float],
-    method: str | None,
-) -> Rating:
+def scored(measured: RatingMeasurement, t0: float) -> Rating:
+    """An eval row's rating from the measurement `run` would make."""
     return Rating(
-        rating=label,
-        tokens_in=usage.input_tokens,
-        tokens_out=usage.output_tokens,
+        rating=measured.label,
+        tokens_in=measured.usage.input_tokens,
+        tokens_out=measured.usage.output_tokens,
         latency_s=round(time.perf_counter() - t0, 3),
-        probabilities=dist.probabilities if dist else None,
-        score=round(dist.score, 4) if dist else None,
-        features={k: round(v, 6) for k, v in features.items()},
-        method=method,
+        probabilities=measured.probabilities,
+        score=measured.score,
+        features=measured.features,
+        method=measured.method,
+        confidence=measured.confidence,
     )
 
 
@@ -216,6 +218,7 @@ def to_judgment(
     order: str,
     rating: Rating,
     settings: dict[str, Any],
+    screened_out: list[dict[str, Any]] | None = None,
 ) -> Judgment:
     return Judgment(
         article_id=example.id,
@@ -233,4 +236,6 @@ def to_judgment(
         score=rating.score,
         features=rating.features,
         method=rating.method,
+        confidence=rating.confidence,
+        screened_out=screened_out,
     )

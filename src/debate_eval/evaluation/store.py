@@ -96,6 +96,10 @@ class Judgment:
     score: float | None = None
     features: dict[str, float] | None = None
     method: str | None = None
+    confidence: float | None = None  # P(the label is right), as `run` reports it
+    # What the screener left out of the article before the judge read it: each unit's text and
+    # P(written to AI systems) (None: rows stored before it was recorded).
+    screened_out: list[dict[str, Any]] | None = None
 
 
 class ResultsStore:

@@ -37,6 +37,8 @@ def usage_of(message: BaseMessage | None) -> TokenUsage:
         calls=1,
         input_tokens=int(meta.get("input_tokens", 0)),
         output_tokens=int(meta.get("output_tokens", 0)),
+        # OpenAI's usage.prompt_tokens_details.cached_tokens (llama.cpp's server sends it too).
+        cached_tokens=int((meta.get("input_token_details") or {}).get("cache_read") or 0),
     )
 
 
@@ -45,6 +47,7 @@ def add_usage(a: TokenUsage, b: TokenUsage) -> TokenUsage:
         calls=a.calls + b.calls,
         input_tokens=a.input_tokens + b.input_tokens,
         output_tokens=a.output_tokens + b.output_tokens,
+        cached_tokens=a.cached_tokens + b.cached_tokens,
     )
 
 

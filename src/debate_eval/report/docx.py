@@ -8,6 +8,13 @@ import io
 
 from debate_eval.core.schemas import Report
 from debate_eval.debate.transcript import ROLE_TITLES
+from debate_eval.report.html import (
+    AnnotatedArticle,
+    annotate_article,
+    article_picks,
+    pick_colour,
+    shade,
+)
 from debate_eval.report.markdown import (
     evidence_line,
     label_probabilities,
@@ -42,6 +49,72 @@ def _toc_field(document) -> None:
     end.set(qn("w:fldCharType"), "end")
     for element in (begin, instruction, separate, placeholder, end):
         run._r.append(element)
+
+
+# Word's highlight colours are a fixed few (WD_COLOR_INDEX names); one per role that picks.
+_PICK_HIGHLIGHTS = {
+    "advocate": "BRIGHT_GREEN",
+    "skeptic": "PINK",
+    "judge": "VIOLET",
+    "analyst": "TURQUOISE",
+    "several": "YELLOW",
+}
+
+
+def _shade(paragraph, fill: str) -> None:
+    """A paragraph's background (w:shd in its properties), `fill` as "#rrggbb"."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill.lstrip("#").upper())
+    paragraph._p.get_or_add_pPr().append(shd)
+
+
+def _annotated_article(document, annotated: AnnotatedArticle) -> None:
+    """The article unit by unit: shaded by P(written to persuade), picked sentences highlighted
+    by the picker's role with the pickers' ids after them, left-out units struck through."""
+    from docx.enum.text import WD_COLOR_INDEX
+    from docx.shared import Pt, RGBColor
+
+    document.add_heading("The article, annotated", level=1)
+    document.add_paragraph(
+        "Each paragraph is shaded by the probability that it is written to persuade rather "
+        "than inform (white 0, orange 1; too short to ask about: unshaded). Sentences the "
+        "debaters and the analyst picked as evidence are highlighted: advocate green, skeptic "
+        "pink, analyst turquoise, several roles yellow. Struck-through paragraphs were left out "
+        "of what the agents read: the screener found them written to AI systems rather than "
+        "readers."
+    ).runs[0].italic = True
+    for unit in annotated.units:
+        paragraph = document.add_paragraph()
+        if unit.persuasive is not None:
+            _shade(paragraph, shade(unit.persuasive))
+        for piece in unit.pieces:
+            run = paragraph.add_run(piece.text)
+            run.font.strike = unit.left_out
+            if piece.picks:
+                colour = _PICK_HIGHLIGHTS.get(pick_colour(piece.picks), "YELLOW")
+                run.font.highlight_color = getattr(WD_COLOR_INDEX, colour)
+                by = paragraph.add_run(" [" + "; ".join(p.title for p in piece.picks) + "]")
+                by.font.size = Pt(8)
+        notes = []
+        if unit.persuasive is not None:
+            notes.append(f"persuasive {unit.persuasive:.2f}")
+        if unit.left_out:
+            p_ai = "not measured" if unit.addressed_to_ai is None else f"{unit.addressed_to_ai:.2f}"
+            notes.append(f"left out by the screener: P(written to AI systems) = {p_ai}")
+        if notes:
+            note = paragraph.add_run(f"  ({'; '.join(notes)})")
+            note.font.size = Pt(8)
+            note.font.color.rgb = RGBColor(0x57, 0x60, 0x6A)
+    if annotated.unplaced:
+        document.add_paragraph(
+            "Picked sentences not found in the article as read: "
+            + " ".join(f"“{piece.text}”" for piece in annotated.unplaced)
+        ).runs[0].italic = True
 
 
 def to_docx(report: Report) -> bytes:
@@ -91,6 +164,9 @@ def to_docx(report: Report) -> bytes:
             strict=True,
         ):
             cell.text = value
+    if report.reading is not None:
+        document.add_page_break()
+        _annotated_article(document, annotate_article(report.reading, article_picks(report)))
     document.add_page_break()
     document.add_heading("Appendix: debate transcript", level=1)
     titles = {c.id: c.text for c in report.claims}

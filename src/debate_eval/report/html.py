@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
-from debate_eval.core.schemas import RATING_LABELS, Report
+from debate_eval.core.quotes import normalise
+from debate_eval.core.schemas import RATING_LABELS, ArticleReading, Report
+from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI, PERSUASIVE
 from debate_eval.debate.transcript import ROLE_TITLES
 from debate_eval.report.markdown import (
     evidence_line,
@@ -17,6 +23,8 @@ from debate_eval.report.markdown import (
 
 RATING_COLOURS = dict(zip(RATING_LABELS, ("#1a7f37", "#9a6700", "#bc4c00", "#cf222e"), strict=True))
 VERDICT_COLOURS = {"supported": "#1a7f37", "contested": "#9a6700", "unsupported": "#cf222e"}
+# P(written to persuade) as a paragraph's background: white at 0, through light to strong orange.
+SHADE_STOPS = ((0.0, (0xFF, 0xFF, 0xFF)), (0.5, (0xFF, 0xD8, 0xB5)), (1.0, (0xFF, 0x9F, 0x7A)))
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -44,6 +52,23 @@ summary{cursor:pointer;font-weight:600}.turn{margin:.6rem 0}.who{font-weight:700
 .quote{font-family:system-ui,sans-serif;font-size:.75rem;border-radius:4px;padding:0 .3rem;
 margin-left:.3rem}.verified{background:#dafbe1;color:#1a7f37}.unverified{background:#ffebe9;
 color:#cf222e}
+.turn:target,p:target{background:#fff8c5;outline:2px solid #d4a72c}
+.legend{font-family:system-ui,sans-serif;font-size:.85rem;color:#57606a;margin:.4rem 0 1rem}
+.scale{display:inline-block;width:9rem;height:.8rem;vertical-align:middle;border:1px solid #d0d7de;
+background:linear-gradient(to right,#fff,#ffd8b5,#ff9f7a);margin:0 .3rem}
+.unit{padding:.5rem .7rem;margin:.35rem 0;border-radius:4px;border:1px solid #eaeef2}
+.unit .text{white-space:pre-wrap}.unit .p{float:right;font-family:system-ui,sans-serif;
+font-size:.72rem;color:#57606a;margin-left:.6rem}
+.left-out del{color:#6e7781}.screened{font-family:system-ui,sans-serif;font-size:.8rem;
+color:#9a6700;margin:.2rem 0 0}
+mark.pick{background:#ffffffb3;color:inherit;padding:0 .1rem;border-bottom:3px solid #57606a}
+mark.pick.advocate{border-color:#1a7f37}mark.pick.skeptic{border-color:#cf222e}
+mark.pick.judge{border-color:#8250df}mark.pick.analyst{border-color:#0969da}
+mark.pick.several{border-color:#57606a}
+.by{font-family:system-ui,sans-serif;font-size:.68rem;font-weight:600;color:#fff;
+text-decoration:none;border-radius:3px;padding:0 .25rem;margin-left:.2rem;vertical-align:super}
+.by.advocate{background:#1a7f37}.by.skeptic{background:#cf222e}.by.judge{background:#8250df}
+.by.analyst{background:#0969da}
 </style></head><body>
 <h1>Balance report</h1>
 {% for notice in report.meta.notices %}<p class="note"><b>Note:</b> {{ notice }}</p>{% endfor %}
@@ -57,7 +82,8 @@ color:#cf222e}
 {% if basis %}<p class="basis">{{ basis }}</p>{% endif %}
 {% if probabilities %}<p class="basis">{{ probabilities }}</p>{% endif %}</div>
 <h2 id="analysis">Article analysis</h2>
-{% for p in report.analysis %}{% set note = paragraph_note(report, p) %}<p>
+{% for p in report.analysis %}{% set note = paragraph_note(report, p) -%}
+<p id="analysis-{{ loop.index }}">
 {%- if note %}<em class="unconfirmed">{{ note }}</em> {% endif -%}
 {{ p.text }}{{ quote_badges(p.quotes) }}</p>
 {{- cited_sentence(p) }}
@@ -75,9 +101,35 @@ color:#cf222e}
 <td class="verdict" style="color:{{ verdicts.get(c.verdict, '#57606a') }}">
 {{ verdict_text(c) }}</td>
 <td>{{ c.decisive_point or "—" }}</td></tr>{% endfor %}</table>
+{% if annotated %}<h2 id="article">The article, annotated</h2>
+<p class="legend">Each paragraph is shaded by the probability that it is written to persuade
+rather than inform: 0<span class="scale"></span>1 (the value at its right; paragraphs too short
+to ask about are not shaded). The sentences the debaters and the analyst picked as evidence are
+underlined, with a link to each turn or analysis paragraph that picked them:
+<span class="by advocate">advocate</span> <span class="by skeptic">skeptic</span>
+<span class="by analyst">analyst</span> (a grey underline: picked by several roles).
+Struck-through paragraphs were left out of what the agents read: the screener found them written
+to AI systems rather than readers.</p>
+{% for u in annotated.units %}
+<div class="unit{{ ' left-out' if u.left_out }}"
+{%- if u.persuasive is not none %} style="background:{{ shade(u.persuasive) }}"
+ title="P(written to persuade) = {{ '%.2f'|format(u.persuasive) }}"{% endif %}>
+{%- if u.persuasive is not none -%}
+<span class="p">persuasive {{ '%.2f'|format(u.persuasive) }}</span>
+{%- endif -%}
+<span class="text">
+{%- if u.left_out %}<del>{{ marked(u.pieces) }}</del>{% else %}{{ marked(u.pieces) }}{% endif -%}
+</span>
+{%- if u.left_out %}<p class="screened">Left out by the screener: P(written to AI systems) =
+{{ '%.2f'|format(u.addressed_to_ai) if u.addressed_to_ai is not none else "not measured" }}.</p>
+{%- endif %}</div>
+{% endfor %}
+{% if annotated.unplaced %}<p class="basis">Picked sentences not found in the article as read:
+{% for piece in annotated.unplaced %}<br>{{ marked([piece]) }}{% endfor %}</p>{% endif %}
+{% endif %}
 <h2 id="transcript">Debate transcript</h2>
 {% for c in report.claims %}<details><summary>{{ c.id }}: {{ c.text }}</summary>
-{% for t in turns.get(c.id, []) %}<div class="turn">
+{% for t in turns.get(c.id, []) %}<div class="turn" id="turn-{{ t.id }}">
 {{- cited_sentence(t) }}
 <span class="who {{ t.role }}">
 {{ titles[t.role] }}, round {{ t.round }}:</span> {{ t.content }}
@@ -88,6 +140,183 @@ color:#cf222e}
 {% if report.meta.run_id %} · run {{ report.meta.run_id }}{% endif %}</p>
 </body></html>
 """
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A turn or analysis paragraph that picked an article sentence, and where it is."""
+
+    anchor: str
+    role: str
+    label: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of a unit's text, with the picks that marked it (none: plain text)."""
+
+    text: str
+    picks: tuple[Pick, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnotatedUnit:
+    pieces: list[Piece]
+    persuasive: float | None
+    addressed_to_ai: float | None
+    left_out: bool
+
+
+@dataclass(frozen=True)
+class AnnotatedArticle:
+    units: list[AnnotatedUnit]
+    # Picked sentences found in no unit (e.g. a report whose reading is of other text).
+    unplaced: list[Piece]
+
+
+def article_picks(report: Report) -> dict[str, list[Pick]]:
+    """Each picked sentence (first wording seen) with every turn and analysis paragraph that
+    picked it, the same sentence once however often picked."""
+    found: list[tuple[str, Pick]] = [
+        (
+            t.evidence.text,
+            Pick(
+                f"turn-{t.id}",
+                t.role,
+                f"{t.claim_id}·r{t.round}",
+                f"{ROLE_TITLES[t.role]}, {t.claim_id} round {t.round}",
+            ),
+        )
+        for t in report.debate
+        if t.evidence is not None
+    ]
+    found += [
+        (p.evidence.text, Pick(f"analysis-{i}", "analyst", f"¶{i}", f"Analysis paragraph {i}"))
+        for i, p in enumerate(report.analysis, 1)
+        if p.evidence is not None
+    ]
+    by_key: dict[str, tuple[str, list[Pick]]] = {}
+    for text, pick in found:
+        by_key.setdefault(normalise(text), (text, []))[1].append(pick)
+    return {text: picks for text, picks in by_key.values() if normalise(text)}
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """`text`'s words as (normalised, start, end); words normalising to nothing (a lone `**`)
+    left out, as evidence.article_sentences leaves out Markdown markers."""
+    found = []
+    for match in re.finditer(r"\S+", text):
+        if key := normalise(match.group()):
+            found.append((key, match.start(), match.end()))
+    return found
+
+
+def find_sentence(text: str, sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` is in `text` (start, end), compared word by word as quotes are
+    verified (quotes.normalise: whitespace, quote marks, emphasis, case); None if absent."""
+    words = _words(text)
+    wanted = [w for w, _, _ in _words(sentence)]
+    if not wanted:
+        return None
+    keys = [w for w, _, _ in words]
+    for i in range(len(words) - len(wanted) + 1):
+        if keys[i : i + len(wanted)] == wanted:
+            return words[i][1], words[i + len(wanted) - 1][2]
+    return None
+
+
+def _pieces(text: str, spans: list[tuple[int, int, tuple[Pick, ...]]]) -> list[Piece]:
+    """`text` cut at the spans; overlapping spans merged into one piece with all their picks."""
+    merged: list[list] = []
+    for start, end, picks in sorted(spans, key=lambda s: s[:2]):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2] += picks
+        else:
+            merged.append([start, end, picks])
+    pieces, at = [], 0
+    for start, end, picks in merged:
+        pieces += [Piece(text[at:start])] if start > at else []
+        pieces.append(Piece(text[start:end], picks))
+        at = end
+    return pieces + ([Piece(text[at:])] if at < len(text) else [])
+
+
+def annotate_article(reading: ArticleReading, picks: dict[str, list[Pick]]) -> AnnotatedArticle:
+    """The reading's non-blank units with their probabilities, each picked sentence marked in
+    the first unit that has it (a kept unit first: the agents read only those)."""
+    texts = [u.text.strip() for u in reading.units]
+    order = [i for i, u in enumerate(reading.units) if not u.left_out]
+    order += [i for i, u in enumerate(reading.units) if u.left_out]
+    spans: dict[int, list] = {}
+    unplaced = []
+    for sentence, by in picks.items():
+        at = next(((i, s) for i in order if (s := find_sentence(texts[i], sentence))), None)
+        if at is None:
+            unplaced.append(Piece(sentence, tuple(by)))
+        else:
+            spans.setdefault(at[0], []).append((*at[1], tuple(by)))
+    units = [
+        AnnotatedUnit(
+            pieces=_pieces(texts[i], spans.get(i, [])),
+            persuasive=u.probabilities.get(PERSUASIVE),
+            addressed_to_ai=u.probabilities.get(ADDRESSED_TO_AI),
+            left_out=u.left_out,
+        )
+        for i, u in enumerate(reading.units)
+        if texts[i]
+    ]
+    return AnnotatedArticle(units, unplaced)
+
+
+def shade_rgb(p: float) -> tuple[int, int, int]:
+    """The background for P(written to persuade) = `p`, between SHADE_STOPS."""
+    p = min(max(p, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in pairwise(SHADE_STOPS):
+        if p <= p1:
+            f = (p - p0) / (p1 - p0)
+            return tuple(round(a + (b - a) * f) for a, b in zip(c0, c1, strict=True))
+    return SHADE_STOPS[-1][1]
+
+
+def shade(p: float) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*shade_rgb(p))
+
+
+def pick_colour(picks: tuple[Pick, ...]) -> str:
+    """The role a mark is coloured by, or "several" when pickers of different roles share it."""
+    roles = {p.role for p in picks}
+    return roles.pop() if len(roles) == 1 else "several"
+
+
+def marked(pieces: list[Piece]) -> Markup:
+    """A unit's text, escaped, each picked sentence in a <mark> classed by its pickers' roles
+    (and "several" when they differ), a link to every turn or paragraph that picked it in it."""
+    out = []
+    for piece in pieces:
+        if not piece.picks:
+            out.append(escape(piece.text))
+            continue
+        roles = " ".join(dict.fromkeys(p.role for p in piece.picks))
+        roles += " several" if pick_colour(piece.picks) == "several" else ""
+        links = Markup("").join(
+            Markup('<a class="by {role}" href="#{anchor}" title="{title}">{label}</a>').format(
+                role=p.role, anchor=p.anchor, title=p.title, label=p.label
+            )
+            for p in piece.picks
+        )
+        out.append(
+            Markup(
+                '<mark class="pick {roles}" title="Picked by: {who}">{text}{links}</mark>'
+            ).format(
+                roles=roles,
+                who="; ".join(p.title for p in piece.picks),
+                text=piece.text,
+                links=links,
+            )
+        )
+    return Markup("").join(out)
 
 
 def cited_sentence(part) -> Markup:
@@ -118,8 +347,12 @@ def to_html(report: Report) -> str:
     turns: dict[str, list] = {}
     for turn in report.debate:
         turns.setdefault(turn.claim_id, []).append(turn)
+    annotated = annotate_article(report.reading, article_picks(report)) if report.reading else None
     return env.from_string(_TEMPLATE).render(
         report=report,
+        annotated=annotated,
+        shade=shade,
+        marked=marked,
         colour=RATING_COLOURS[report.rating.label],
         verdicts=VERDICT_COLOURS,
         turns=turns,

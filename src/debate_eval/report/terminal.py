@@ -3,12 +3,49 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
-from debate_eval.core.schemas import Claim
-from debate_eval.debate.runner import ClaimRuled, ClaimsExtracted, Event, JudgeStarted, TurnTaken
+from debate_eval.core.schemas import Claim, RatingMeasurement
+from debate_eval.debate.runner import (
+    ClaimRuled,
+    ClaimsExtracted,
+    Event,
+    JudgeStarted,
+    RatingMeasured,
+    TurnTaken,
+)
+from debate_eval.debate.scoring.checklist import problem_p, ranked_findings
 from debate_eval.report.markdown import VERDICT_STYLES, turn_panel
+
+# How many of the findings that apply the rating panel lists.
+SHOWN_FINDINGS = 5
+
+
+def rating_panel(rating: RatingMeasurement) -> Panel:
+    """The measured rating, shown as soon as it is known: label, confidence and the findings
+    that apply; for the debate judge, that its label follows the debate."""
+    if rating.label is not None:
+        head = Text.assemble(
+            (rating.label, "bold"),
+            f" · confidence {rating.confidence:.0%}" if rating.confidence is not None else "",
+            f" · judge: {rating.judge}" + (" (calibrated)" if rating.calibration else ""),
+        )
+    else:
+        head = Text(
+            f"The {rating.judge} judge rates after the debate: the label follows it.", "italic"
+        )
+    findings = [i for i in ranked_findings(rating.checklist) if i.applies][:SHOWN_FINDINGS]
+    lines = [f"• {i.item} ({problem_p(i):.2f})" for i in findings]
+    lines = lines or ["• None of the checklist weaknesses was found likely."]
+    return Panel(
+        Text.assemble(head, "\n", "\n".join(lines)),
+        title="[bold]Balance rating (measured before the debate)",
+        title_align="left",
+        border_style="bold blue",
+    )
 
 
 class LiveView:
@@ -28,7 +65,7 @@ class LiveView:
         )
 
     def __enter__(self) -> LiveView:
-        self.console.print("[dim]Extracting the article's claims…")
+        self.console.print("[dim]Reading the article and measuring the rating…")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -36,6 +73,9 @@ class LiveView:
 
     def __call__(self, event: Event) -> None:
         match event:
+            case RatingMeasured(rating=rating):
+                self.console.print(rating_panel(rating))
+                self.console.print("[dim]Extracting the article's claims for the debate…")
             case ClaimsExtracted(claims=claims):
                 self._claims(claims)
             case TurnTaken(turn=turn):

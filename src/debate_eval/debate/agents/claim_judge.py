@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from debate_eval.core.schemas import VERDICTS, ClaimRuling, Turn, turn_id
 from debate_eval.debate.prompts import build_messages, render
 from debate_eval.debate.scoring.options import ask_option, rounded
-from debate_eval.debate.state import DebateContext, DebateState
+from debate_eval.debate.state import DebateContext, DebateState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_structured
 
@@ -16,6 +18,7 @@ VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS
 
 
 async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
+    t0 = time.perf_counter()
     models = runtime.context.models
     claim = state["claim"]
     turns = state.get("turns", [])
@@ -68,4 +71,9 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         role="judge",
         content=f"Verdict: {ruling.verdict}. {ruling.decisive_point}",
     )
-    return {"rulings": {claim.id: ruling}, "turns": [verdict_turn], "usage": {"claim_judge": usage}}
+    return {
+        "rulings": {claim.id: ruling},
+        "turns": [verdict_turn],
+        "usage": {"claim_judge": usage},
+        "timing": phase(f"claim judge {claim.id}", t0, usage),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
@@ -14,7 +15,7 @@ from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
 from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.prompts import build_messages, fence
-from debate_eval.debate.state import DebateContext, DebateState
+from debate_eval.debate.state import DebateContext, DebateState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_text
 
@@ -90,17 +91,23 @@ async def pick_evidence(
     role: str, state: DebateState, runtime: Runtime[DebateContext]
 ) -> DebateState:
     """The step before `role`'s turn: the article sentence the turn will argue from."""
+    t0 = time.perf_counter()
     claim = state["claim"]
     round_ = next_round(state.get("turns", []), role)
     model = runtime.context.models.for_role(role)
     trace = {"claim_id": claim.id, "round": round_}
     sentence, usage = await choose_evidence(model, state, role, trace)
-    return {"evidence": {turn_id(claim.id, round_, role): sentence}, "usage": {role: usage}}
+    return {
+        "evidence": {turn_id(claim.id, round_, role): sentence},
+        "usage": {role: usage},
+        "timing": phase(f"debate {claim.id}", t0, usage),
+    }
 
 
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     """One turn by `role` (advocate or skeptic) on the state's claim, arguing from the article
     sentence picked for it."""
+    t0 = time.perf_counter()
     ctx = runtime.context
     claim = state["claim"]
     turns = state.get("turns", [])
@@ -134,4 +141,8 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
         quotes=quotes_in(content, state["article"]),
         evidence=Quote(text=evidence, verified=True) if evidence else None,
     )
-    return {"turns": [turn], "usage": {role: usage}}
+    return {
+        "turns": [turn],
+        "usage": {role: usage},
+        "timing": phase(f"debate {claim.id}", t0, usage),
+    }

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 from langgraph.runtime import Runtime
 
 from debate_eval.core.schemas import Claim, ExtractedClaims
 from debate_eval.debate.prompts import build_messages
-from debate_eval.debate.state import DebateContext, GraphState
+from debate_eval.debate.state import DebateContext, GraphState, phase
 from debate_eval.models.calls import ask_structured
 
 # "The article argues that X": a small model reports the claim instead of stating it, and
@@ -50,6 +51,7 @@ def to_claims(extracted: ExtractedClaims, max_claims: int) -> list[Claim]:
 
 
 async def extract_claims(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
+    t0 = time.perf_counter()
     models = runtime.context.models
     messages = build_messages(state["article"], "extractor", max_claims=state["max_claims"])
     extracted, usage = await ask_structured(
@@ -63,4 +65,8 @@ async def extract_claims(state: GraphState, runtime: Runtime[DebateContext]) -> 
         # The claims' debates start together on the article just read: every server slot
         # should find it cached rather than read it again.
         await models.share_prompt_cache()
-    return {"claims": to_claims(extracted, state["max_claims"]), "usage": {"extractor": usage}}
+    return {
+        "claims": to_claims(extracted, state["max_claims"]),
+        "usage": {"extractor": usage},
+        "timing": phase("extraction", t0, usage),
+    }

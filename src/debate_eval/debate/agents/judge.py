@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -21,12 +20,13 @@ from debate_eval.core.evidence import MAX_CANDIDATES, article_sentences, finding
 from debate_eval.core.novelty import content_words, echoes, without_quotes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import (
-    RATING_JUDGES,
     RATING_LABELS,
     AnalysisParagraph,
+    ArticleReading,
     ChecklistItem,
     Claim,
     Rating,
+    RatingMeasurement,
     Report,
     ReportMeta,
     SummaryDraft,
@@ -36,16 +36,11 @@ from debate_eval.core.schemas import (
 )
 from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.prompts import build_messages, fence
-from debate_eval.debate.scoring.calibration import Calibration, label_for
-from debate_eval.debate.scoring.checklist import (
-    PROBES,
-    checklist_features,
-    problem_probability,
-    run_probes,
-)
-from debate_eval.debate.scoring.rating import LabelDistribution, rate_article
-from debate_eval.debate.state import DebateContext, GraphState
-from debate_eval.debate.transcript import format_claims, format_turns
+from debate_eval.debate.rating import check_judge, measure_rating, verdict_share
+from debate_eval.debate.scoring.calibration import Calibration
+from debate_eval.debate.scoring.checklist import problem_p, ranked_findings
+from debate_eval.debate.state import DebateContext, GraphState, merge_timing, merge_usage, phase
+from debate_eval.debate.transcript import format_claims
 from debate_eval.models.calls import (
     add_usage,
     ask_structured,
@@ -94,81 +89,11 @@ def ground(text: str, claims: Sequence[Claim], turn_ids: Sequence[str]) -> tuple
     return claim_ids, turns
 
 
-def verdict_share(claims: Sequence[Claim]) -> float:
-    """Expected share of the debated claims that are unsupported or contested: by the verdict
-    probabilities where there are some, else by the verdicts."""
-    ruled = [c for c in claims if c.verdict is not None]
-    if not ruled:
-        return 0.0
-    return sum(
-        1.0 - c.verdict_probabilities["supported"]
-        if c.verdict_probabilities
-        else float(c.verdict != "supported")
-        for c in ruled
-    ) / len(ruled)
-
-
-def rating_features(
-    items: Sequence[ChecklistItem], dist: LabelDistribution | None, claims: Sequence[Claim]
-) -> dict[str, float]:
-    """What a calibration reads: the probes (and their mean), and with a letter call its
-    expected score and the verdict share. `run` and the eval harness both build it here, so a
-    calibration fitted on eval results applies to runs."""
-    features = checklist_features(items)
-    if dist is not None:
-        features |= {"score": dist.score, "verdict_share": verdict_share(claims)}
-    return features
-
-
-def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
-    """The claims with their verdicts and the debate, fenced (model-written text is data)."""
-    return (
-        "The claims, each with the claim judge's verdict:\n"
-        + format_claims(claims)
-        + "\n\nThe debates (each turn starts with its id in square brackets):\n"
-        + fence("debate", format_turns(transcript))
-    )
-
-
 def findings_text(claims: Sequence[Claim], items: Sequence[ChecklistItem]) -> str:
     """What the probes and the claim judge found, as short lines for the writing calls."""
     lines = [f"- {i.item} (probability {problem_p(i):.2f})" for i in items if i.applies]
     lines += [f"- Claim {c.id} ({c.verdict}): {c.text}" for c in claims if c.verdict]
     return "\n".join(lines) or "- No checklist weakness was found likely."
-
-
-def problem_p(item: ChecklistItem) -> float:
-    probe = next(p for p in PROBES if p.id == item.id)
-    return problem_probability(probe, item.probability)
-
-
-@dataclass
-class RatingChoice:
-    """How the report's label was chosen."""
-
-    label: str
-    confidence: float
-    calibration: str | None
-
-
-def choose_label(
-    judge_kind: str,
-    dist: LabelDistribution | None,
-    features: dict[str, float],
-    calibration: Calibration | None,
-) -> RatingChoice:
-    """The label: from a matching calibration if there is one, else the judge's own rule
-    (most probable label; checklist: the mean probe probability as P(strongly))."""
-    if calibration is not None:
-        p = calibration.probability(features)
-        label = calibration.label(p)
-        confidence = p if label == RATING_LABELS[3] else 1.0 - p
-        return RatingChoice(label, confidence, calibration.describe())
-    if judge_kind == "checklist" or dist is None:
-        p = features["checklist"]
-        label = label_for(p, 0.5)
-        return RatingChoice(label, p if label == RATING_LABELS[3] else 1.0 - p, None)
-    return RatingChoice(dist.label, dist.probabilities[dist.label], None)
 
 
 class _Parts:
@@ -241,12 +166,6 @@ def contradicts(label: str, text: str) -> bool:
     if label == RATING_LABELS[0]:
         return _says(text, _IMBALANCED_RE)
     return _says(text, _BALANCED_RE)
-
-
-def ranked_findings(items: Sequence[ChecklistItem]) -> list[ChecklistItem]:
-    """The checklist items that are weaknesses of the article's argument, most likely first
-    (text addressed to AI systems is the screener's business, not a finding)."""
-    return sorted((i for i in items if i.id != "addresses_ai"), key=problem_p, reverse=True)
 
 
 def measured_explanation(items: Sequence[ChecklistItem], claims: Sequence[Claim]) -> str:
@@ -406,10 +325,6 @@ async def write_analysis(
     return paragraphs
 
 
-async def _nothing() -> None:
-    return None
-
-
 async def ajudge(
     article: str,
     claims: Sequence[Claim],
@@ -420,59 +335,63 @@ async def ajudge(
     template: str | None = None,
     rating_judge: str = "debate",
     calibration: Calibration | None = None,
+    measurement: RatingMeasurement | None = None,
+    reading: ArticleReading | None = None,
 ) -> Report:
     """Write the report from a finished debate (async). Meta covers the judge's calls only.
 
-    The rating is measured, not written: label probabilities from one letter call (with the
-    debate as evidence for the `debate` judge), checklist probes, and a calibration when one
-    matches. The prose parts (summary, explanation, analysis, topics) are small calls of their
-    own; one that fails is listed in meta.problems and never costs the rating.
+    The rating is measured, not written (debate/rating.py): `measurement` when the rater
+    measured it already, else measured here. The prose parts (summary, explanation, analysis,
+    topics) are small calls of their own; one that fails is listed in meta.problems and never
+    costs the rating. reading: the screener's reading of the article (the checklist's paragraph
+    question comes from it, and the report shows it).
     template: a replacement for prompts/rating.md (same placeholders), e.g. from an eval config.
     """
-    if rating_judge not in RATING_JUDGES:
-        raise ValueError(
-            f"rating judge must be one of {', '.join(RATING_JUDGES)}, not {rating_judge!r}"
-        )
+    check_judge(rating_judge)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     parts = _Parts(article, model, method)
-    # Two rounds of concurrent calls: what needs only the article (probes, rating, summary),
-    # then what needs the label and the findings (explanation, analysis, topics).
-    evidence = debate_evidence(claims, transcript) if rating_judge == "debate" else ""
-    (items, usage), dist, summary = await gather_calls(
-        run_probes(article, model, role="judge"),
-        rate_article(article, model, evidence=evidence, role="judge", template=template)
-        if rating_judge != "checklist"
-        else _nothing(),
-        parts.structured("summary", "summary", SummaryDraft),
-    )
-    features = rating_features(items, dist, claims)
-    if dist is not None:
-        usage = add_usage(usage, dist.usage)
-    choice = choose_label(rating_judge, dist, features, calibration)
+    usage = TokenUsage()
+    if measurement is None or measurement.label is None:
+        measurement = await measure_rating(
+            article,
+            model,
+            judge=rating_judge,
+            calibration=calibration,
+            reading=reading,
+            debate=(claims, transcript),
+            checklist=measurement.checklist if measurement else None,
+            template=template,
+        )
+        usage = measurement.usage
+    assert measurement.label is not None
+    items = measurement.checklist
     findings = findings_text(claims, items)
-    explanation, analysis, topics = await gather_calls(
-        write_explanation(parts, choice.label, items, claims),
+    # The prose parts, concurrently: the summary (from the article alone), the explanation, the
+    # analysis and the topics (from the label and the findings).
+    summary, explanation, analysis, topics = await gather_calls(
+        parts.structured("summary", "summary", SummaryDraft),
+        write_explanation(parts, measurement.label, items, claims),
         write_analysis(parts, claims, transcript, items),
         parts.structured("research topics", "topics", TopicsDraft, findings=findings),
     )
-    method_read = dist.method if dist is not None else (items[0].method if items else None)
     return Report(
         summary=[s.strip() for s in summary.points] if summary else [],
         rating=Rating(
-            label=choice.label,
+            label=measurement.label,
             explanation=(explanation or "(The explanation could not be written: see problems.)"),
-            probabilities=dist.probabilities if dist else None,
-            score=round(dist.score, 4) if dist else None,
-            confidence=round(choice.confidence, 4),
-            judge=rating_judge,
-            calibration=choice.calibration,
+            probabilities=measurement.probabilities,
+            score=measurement.score,
+            confidence=measurement.confidence,
+            judge=measurement.judge,
+            calibration=measurement.calibration,
         ),
         analysis=analysis,
         research_topics=[t.strip() for t in topics.topics] if topics else [],
         claims=list(claims),
         debate=list(transcript),
         checklist=items,
+        reading=reading,
         meta=ReportMeta(
             models={"judge": model_name(model)},
             rounds=max((t.round for t in transcript), default=0),
@@ -480,7 +399,7 @@ async def ajudge(
             duration_s=round(time.perf_counter() - t0, 3),
             usage={"judge": add_usage(usage, parts.usage)},
             problems=parts.problems,
-            probabilities_method=method_read,
+            probabilities_method=measurement.method,
         ),
     )
 
@@ -490,27 +409,13 @@ def judge(
     claims: Sequence[Claim],
     transcript: Sequence[Turn],
     model: BaseChatModel,
-    *,
-    method: str = "function_calling",
-    template: str | None = None,
-    rating_judge: str = "debate",
-    calibration: Calibration | None = None,
+    **options,
 ) -> Report:
-    """Write the report from a finished debate. Meta covers the judge's calls only."""
+    """Write the report from a finished debate (ajudge's options). Meta covers the judge's
+    calls only."""
     from debate_eval.core.sync import run_sync
 
-    return run_sync(
-        ajudge(
-            article,
-            claims,
-            transcript,
-            model,
-            method=method,
-            template=template,
-            rating_judge=rating_judge,
-            calibration=calibration,
-        )
-    )
+    return run_sync(ajudge(article, claims, transcript, model, **options))
 
 
 def claims_with_rulings(state: GraphState) -> list[Claim]:
@@ -545,10 +450,26 @@ def transcript_in_order(turns: Sequence[Turn], claims: Sequence[Claim]) -> list[
 
 
 async def judge_node(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
-    models = runtime.context.models
+    """The report, after the debate: the debate judge's label first (its own phase), then the
+    prose."""
+    models, context = runtime.context.models, runtime.context
     claims = claims_with_rulings(state)
     transcript = transcript_in_order(state.get("turns", []), claims)
-    context = runtime.context
+    measurement = state.get("rating")
+    timing: dict = {}
+    if measurement is None or measurement.label is None:
+        t0 = time.perf_counter()
+        measurement = await measure_rating(
+            state["article"],
+            models.judge,
+            judge=context.rating_judge,
+            calibration=context.calibration,
+            reading=state.get("reading"),
+            debate=(claims, transcript),
+            checklist=measurement.checklist if measurement else None,
+        )
+        timing = phase("rating", t0, measurement.usage)
+    t0 = time.perf_counter()
     report = await ajudge(
         state["article"],
         claims,
@@ -557,5 +478,21 @@ async def judge_node(state: GraphState, runtime: Runtime[DebateContext]) -> Grap
         method=models.structured_method,
         rating_judge=context.rating_judge,
         calibration=context.calibration,
+        measurement=measurement,
+        reading=state.get("reading"),
     )
-    return {"report": report, "usage": report.meta.usage}
+    usage = report.meta.usage["judge"]
+    update: GraphState = {
+        "rating": measurement,
+        "usage": {"judge": add_usage(usage, measurement.usage) if timing else usage},
+        "timing": {**timing, **phase("report", t0, usage)},
+    }
+    # The report's meta covers the whole run (a graph served without the runner returns it).
+    meta = report.meta.model_copy(
+        update={
+            "usage": merge_usage(state.get("usage"), update["usage"]),
+            "timing": merge_timing(state.get("timing"), update["timing"]),
+            "notices": [*report.meta.notices, *state.get("notices", [])],
+        }
+    )
+    return {**update, "report": report.model_copy(update={"meta": meta})}

@@ -1,5 +1,5 @@
-"""The debate graph: screen_article → extract_claims → one debate per claim (concurrently, via
-Send) → judge."""
+"""The debate graph: screen_article → rater → extract_claims → one debate per claim
+(concurrently, via Send) → judge."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from debate_eval.debate.agents.advocate import advocate, advocate_evidence
 from debate_eval.debate.agents.claim_judge import claim_judge
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
+from debate_eval.debate.agents.rater import rater
 from debate_eval.debate.agents.screener import screen_article
 from debate_eval.debate.agents.skeptic import skeptic, skeptic_evidence
 from debate_eval.debate.graph.routing import next_speaker
@@ -65,14 +66,22 @@ def build_graph(
     """The whole run, compiled. Models arrive at run time through the context (a
     DebateContext, or a subclass of it such as Studio's).
 
-    with_report=False stops after the claims' verdicts (the eval harness judges later).
+    with_report=False stops after the claims' verdicts (the eval harness judges later), and
+    measures no rating.
     """
     graph = StateGraph(GraphState, context_schema=context_schema)
     graph.add_node("screen_article", screen_article)
     graph.add_node("extract_claims", extract_claims)
     graph.add_node("debate", build_debate_graph())
     graph.add_edge(START, "screen_article")
-    graph.add_edge("screen_article", "extract_claims")
+    if with_report:
+        # The rating before the debate, not beside it: on a one-slot server the rater's
+        # one-token calls would otherwise queue behind the extractor's long reply.
+        graph.add_node("rater", rater)
+        graph.add_edge("screen_article", "rater")
+        graph.add_edge("rater", "extract_claims")
+    else:
+        graph.add_edge("screen_article", "extract_claims")
     graph.add_conditional_edges("extract_claims", fan_out_debates, ["debate"])
     if with_report:
         graph.add_node("judge", judge_node)

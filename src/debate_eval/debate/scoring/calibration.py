@@ -48,15 +48,14 @@ PROMPT_OF_KIND = {
 
 def _extra_prompts(kind: str) -> tuple[str, ...]:
     from debate_eval.debate.prompts import DEBATE_PROMPTS
-    from debate_eval.debate.scoring.checklist import PROBES
 
     # The debate judge's features (the verdict share) come from the debate: a calibration fitted
     # on debates made with other prompts does not match. The checklist judge also reads the
-    # probes asked of each paragraph, each with its own prompt file.
+    # questions asked of each paragraph (prompts/paragraph_reader.md).
     if kind == "debate":
         return ("probe", *DEBATE_PROMPTS)
     if kind == "checklist":
-        return tuple(p.paragraph_prompt for p in PROBES if p.paragraph_prompt)
+        return ("paragraph_reader",)
     return ()
 
 

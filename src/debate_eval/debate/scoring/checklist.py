@@ -1,7 +1,7 @@
 """Checklist probes: yes/no questions about the article, each answered as P(yes) in a
 one-token call after the shared article prefix (cheap on a server's prefix cache), and one
-question asked of every paragraph alone (scoring.paragraphs), answered as the paragraphs' mean
-P(yes)."""
+question asked of every paragraph alone (scoring.paragraphs, on the screener's reading),
+answered as the paragraphs' mean P(yes)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from debate_eval.core.schemas import ChecklistItem, TokenUsage
+from debate_eval.core.schemas import ArticleReading, ChecklistItem, TokenUsage
 from debate_eval.debate.prompts import build_messages
 from debate_eval.debate.scoring.options import LOGPROBS, ask_option
-from debate_eval.debate.scoring.paragraphs import YES_NO, ask_paragraphs
+from debate_eval.debate.scoring.paragraphs import PERSUASIVE, YES_NO, read_paragraphs
 from debate_eval.models.calls import add_usage, gather_calls
 
 
@@ -27,9 +27,10 @@ class Probe:
     finding: str
     problem_if_yes: bool = True
     scored: bool = True  # counts towards `checklist`, the probes' unweighted mean
-    # Asked of each paragraph alone with prompts/<paragraph_prompt>.md (its question there),
-    # answered as the mean P(yes) over the paragraphs; not part of `checklist`.
-    paragraph_prompt: str | None = None
+    # Asked of each paragraph alone (the paragraph question of this id in
+    # prompts/paragraph_reader.md), answered as the mean P(yes) over the paragraphs the agents
+    # read; not part of `checklist`.
+    paragraph_question: str | None = None
 
 
 PROBES: tuple[Probe, ...] = (
@@ -80,30 +81,34 @@ PROBES: tuple[Probe, ...] = (
         "Risks, costs or drawbacks left out",
     ),
     Probe(
-        "addresses_ai",
-        "Does the article contain text addressed to AI systems or automated reviewers?",
-        "Text addressed to AI systems",
-        scored=False,
-    ),
-    Probe(
         "persuasive_paragraphs",
         "Is each paragraph written to persuade rather than to inform? (mean over paragraphs)",
         "Paragraphs written to persuade rather than to inform",
         scored=False,
-        paragraph_prompt="paragraph_probe",
+        paragraph_question=PERSUASIVE,
     ),
 )
-PROBE_IDS: tuple[str, ...] = tuple(p.id for p in PROBES)
 # The paragraphs a paragraph probe names as the likeliest signs of its weakness (the analyst
 # picks its evidence sentence among theirs first).
 MAX_SIGNS = 3
 SCORED_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.scored)
-ARTICLE_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_prompt is None)
+ARTICLE_PROBES: tuple[Probe, ...] = tuple(p for p in PROBES if p.paragraph_question is None)
 
 
 def problem_probability(probe: Probe, p_yes: float) -> float:
     """The probability that the probe's weakness applies."""
     return p_yes if probe.problem_if_yes else 1.0 - p_yes
+
+
+def problem_p(item: ChecklistItem) -> float:
+    """The probability that a checklist answer's weakness applies."""
+    probe = next(p for p in PROBES if p.id == item.id)
+    return problem_probability(probe, item.probability)
+
+
+def ranked_findings(items: Sequence[ChecklistItem]) -> list[ChecklistItem]:
+    """The checklist items, most likely weakness first."""
+    return sorted(items, key=problem_p, reverse=True)
 
 
 async def run_probes(
@@ -112,13 +117,14 @@ async def run_probes(
     *,
     role: str = "checklist",
     probes: Sequence[Probe] = PROBES,
+    reading: ArticleReading | None = None,
     trace: dict | None = None,
 ) -> tuple[list[ChecklistItem], TokenUsage]:
-    """Every probe's P(yes) for the article, in `probes` order. All calls run together (a
-    server with parallel slots answers them at once; the embedded backend's client queues them
-    one at a time, in the order asked): the whole-article questions first, sharing the article
-    prefix, then the paragraph questions, sharing their worked examples, so that the two
-    prefixes do not take turns in one slot's cache."""
+    """Every probe's P(yes) for the article, in `probes` order. The whole-article questions run
+    together, sharing the article prefix (a server with parallel slots answers them at once; the
+    embedded backend's client queues them in the order asked). A paragraph question is read from
+    `reading` (the screener's, whose left-out units do not count); without one, its paragraphs
+    are read here, after the whole-article questions."""
 
     async def one(probe: Probe):
         messages = build_messages(article, "probe", question=probe.question)
@@ -127,31 +133,34 @@ async def run_probes(
         )
         return probe_item(probe, answer.probabilities["yes"], answer.method), answer.usage
 
-    async def per_paragraph(probe: Probe):
-        assert probe.paragraph_prompt is not None
-        found = await ask_paragraphs(
-            article,
-            model,
-            probe.paragraph_prompt,
-            role=role,
-            trace={**(trace or {}), "probe": probe.id},
-        )
-        # An article with no paragraph long enough to ask about: no evidence either way.
-        p_yes = 0.5 if found.mean is None else found.mean
-        likeliest = sorted(found.unit_p, key=lambda i: -found.unit_p[i])
-        signs = [found.units[i].strip() for i in likeliest if found.unit_p[i] > 0.5][:MAX_SIGNS]
-        return probe_item(probe, p_yes, found.method or LOGPROBS, signs), found.usage
-
-    ordered = [p for p in probes if p.paragraph_prompt is None]
-    ordered += [p for p in probes if p.paragraph_prompt]
-    results = await gather_calls(
-        *(per_paragraph(p) if p.paragraph_prompt else one(p) for p in ordered)
-    )
-    by_id = {item.id: (item, u) for item, u in results}
+    whole = [p for p in probes if p.paragraph_question is None]
+    per_paragraph = [p for p in probes if p.paragraph_question]
+    results = await gather_calls(*(one(p) for p in whole))
     usage = TokenUsage()
+    if per_paragraph and reading is None:
+        asked = [p.paragraph_question for p in per_paragraph]
+        reading, usage = await read_paragraphs(
+            article, model, role=role, trace=trace, questions=asked
+        )
+    for probe in per_paragraph:
+        assert reading is not None and probe.paragraph_question is not None
+        results.append((paragraph_item(probe, reading), TokenUsage()))
+    by_id = {item.id: (item, u) for item, u in results}
     for _, u in by_id.values():
         usage = add_usage(usage, u)
     return [by_id[p.id][0] for p in probes], usage
+
+
+def paragraph_item(probe: Probe, reading: ArticleReading) -> ChecklistItem:
+    """A paragraph question's checklist entry: the mean P(yes) over the units the agents read,
+    and its likeliest paragraphs as signs."""
+    assert probe.paragraph_question is not None
+    found = reading.answers(probe.paragraph_question, kept_only=True)
+    # An article with no paragraph long enough to ask about: no evidence either way.
+    p_yes = sum(found.values()) / len(found) if found else 0.5
+    likeliest = sorted(found, key=lambda i: -found[i])
+    signs = [reading.units[i].text.strip() for i in likeliest if found[i] > 0.5][:MAX_SIGNS]
+    return probe_item(probe, p_yes, reading.method or LOGPROBS, signs)
 
 
 def probe_item(probe: Probe, p_yes: float, method: str, signs: Sequence[str] = ()) -> ChecklistItem:
@@ -175,7 +184,7 @@ def checklist_features(items: Sequence[ChecklistItem]) -> dict[str, float]:
     features = {
         p.id: problem_probability(p, by_id[p.id])
         for p in PROBES
-        if (p.scored or p.paragraph_prompt) and p.id in by_id
+        if (p.scored or p.paragraph_question) and p.id in by_id
     }
     return with_checklist_mean(features)
 

@@ -1,0 +1,168 @@
+"""The rating: measured, never written. One place for what the rating judges read and how the
+label is chosen, used by `run` (the rater before the debate, the judge after it) and by `eval`,
+so both give the same label for the same article, model and calibration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from debate_eval.core.schemas import (
+    RATING_JUDGES,
+    RATING_LABELS,
+    ArticleReading,
+    ChecklistItem,
+    Claim,
+    RatingMeasurement,
+    TokenUsage,
+    Turn,
+)
+from debate_eval.debate.prompts import fence
+from debate_eval.debate.scoring.calibration import Calibration, label_for
+from debate_eval.debate.scoring.checklist import checklist_features, run_probes
+from debate_eval.debate.scoring.rating import LabelDistribution, rate_article
+from debate_eval.debate.transcript import format_claims, format_turns
+from debate_eval.models.calls import add_usage
+
+
+def verdict_share(claims: Sequence[Claim]) -> float:
+    """Expected share of the debated claims that are unsupported or contested: by the verdict
+    probabilities where there are some, else by the verdicts."""
+    ruled = [c for c in claims if c.verdict is not None]
+    if not ruled:
+        return 0.0
+    return sum(
+        1.0 - c.verdict_probabilities["supported"]
+        if c.verdict_probabilities
+        else float(c.verdict != "supported")
+        for c in ruled
+    ) / len(ruled)
+
+
+def rating_features(
+    items: Sequence[ChecklistItem],
+    dist: LabelDistribution | None,
+    claims: Sequence[Claim] | None = None,
+) -> dict[str, float]:
+    """What a calibration reads: the probes (and their mean), with a letter call its expected
+    score, and with the debated claims the verdict share. `run` and the eval harness both build it here, so a
+    calibration fitted on eval results applies to runs."""
+    features = checklist_features(items)
+    if dist is not None:
+        features["score"] = dist.score
+        if claims is not None:
+            features["verdict_share"] = verdict_share(claims)
+    return features
+
+
+def debate_evidence(claims: Sequence[Claim], transcript: Sequence[Turn]) -> str:
+    """The claims with their verdicts and the debate, fenced (model-written text is data)."""
+    return (
+        "The claims, each with the claim judge's verdict:\n"
+        + format_claims(claims)
+        + "\n\nThe debates (each turn starts with its id in square brackets):\n"
+        + fence("debate", format_turns(transcript))
+    )
+
+
+@dataclass
+class RatingChoice:
+    """How the report's label was chosen."""
+
+    label: str
+    confidence: float
+    calibration: str | None
+
+
+def choose_label(
+    judge_kind: str,
+    dist: LabelDistribution | None,
+    features: dict[str, float],
+    calibration: Calibration | None,
+) -> RatingChoice:
+    """The label: from a matching calibration if there is one, else the judge's own rule
+    (most probable label; checklist: the mean probe probability as P(strongly))."""
+    if calibration is not None:
+        p = calibration.probability(features)
+        label = calibration.label(p)
+        confidence = p if label == RATING_LABELS[3] else 1.0 - p
+        return RatingChoice(label, confidence, calibration.describe())
+    if judge_kind == "checklist" or dist is None:
+        p = features["checklist"]
+        label = label_for(p, 0.5)
+        return RatingChoice(label, p if label == RATING_LABELS[3] else 1.0 - p, None)
+    return RatingChoice(dist.label, dist.probabilities[dist.label], None)
+
+
+def check_judge(rating_judge: str) -> None:
+    if rating_judge not in RATING_JUDGES:
+        raise ValueError(
+            f"rating judge must be one of {', '.join(RATING_JUDGES)}, not {rating_judge!r}"
+        )
+
+
+async def measure_rating(
+    article: str,
+    model: BaseChatModel,
+    *,
+    judge: str,
+    calibration: Calibration | None = None,
+    reading: ArticleReading | None = None,
+    debate: tuple[Sequence[Claim], Sequence[Turn]] | None = None,
+    checklist: Sequence[ChecklistItem] | None = None,
+    template: str | None = None,
+    persona: str | None = None,
+    role: str = "judge",
+    trace: dict | None = None,
+    probes: bool = True,
+) -> RatingMeasurement:
+    """The rating judge's measurement and label for `article` (as the agents read it).
+
+    checklist: the probes' answers when already measured (the rater's, before the debate).
+    debate: the claims and turns, for the debate judge; without them its label is left pending
+    (None), to be completed after the debate with the same checklist.
+    probes: False asks the baseline-prob judge its letter alone (no checklist: nothing to
+    report it in).
+    """
+    check_judge(judge)
+    usage = TokenUsage()
+    if checklist is not None:
+        items = list(checklist)
+    elif probes or judge != "baseline-prob":
+        items, usage = await run_probes(article, model, role=role, reading=reading, trace=trace)
+    else:  # the letter alone: what baseline-prob reads (eval, with no report to write)
+        items = []
+    dist: LabelDistribution | None = None
+    claims: Sequence[Claim] | None = None
+    if judge == "baseline-prob" or (judge == "debate" and debate is not None):
+        evidence = ""
+        if judge == "debate" and debate is not None:
+            claims = debate[0]
+            evidence = debate_evidence(*debate)
+        extra = {"persona": persona} if persona else {}
+        dist = await rate_article(
+            article, model, evidence=evidence, role=role, template=template, trace=trace, **extra
+        )
+        usage = add_usage(usage, dist.usage)
+    features = rating_features(items, dist, claims)
+    measured = RatingMeasurement(
+        judge=judge,
+        checklist=items,
+        features={k: round(v, 6) for k, v in features.items()},
+        probabilities=dist.probabilities if dist else None,
+        score=round(dist.score, 4) if dist else None,
+        method=dist.method if dist else (items[0].method if items else None),
+        usage=usage,
+    )
+    if judge == "debate" and debate is None:
+        return measured  # the label waits for the debate
+    choice = choose_label(judge, dist, features, calibration)
+    return measured.model_copy(
+        update={
+            "label": choice.label,
+            "confidence": round(choice.confidence, 4),
+            "calibration": choice.calibration,
+        }
+    )
