@@ -6,6 +6,9 @@ Uses exactly what `debate-eval run ARTICLE` uses with no key and no base URL (th
 backend and its small-model profile); the server start-up is timed apart from the run. The
 server runs with llama.cpp's timings on, and prefix_cache.py counts the prompt tokens evaluated
 per call with the shipped article-first layout and with the instructions-first alternative.
+It prints the report's time per phase (`meta.timing`: seconds, calls, prompt tokens sent, read
+from the server's cache and evaluated, tokens generated) and how long the reader waited for the
+rating panel.
 """
 
 from __future__ import annotations
@@ -34,6 +37,21 @@ except ImportError:  # imported as benchmarks.embedded_run
     from benchmarks.prefix_cache import MessageRecorder, layout_report, speeds_from_log
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def timing_table(timing) -> str:
+    """meta.timing as a Markdown table, a row per phase and a total."""
+    rows = ["| phase | s | calls | prompt tokens sent | cached | evaluated | generated |"]
+    rows.append("|---|---:|---:|---:|---:|---:|---:|")
+    total = [0.0, 0, 0, 0, 0, 0]
+    for name, t in timing.items():
+        u = t.usage
+        values = [t.seconds, u.calls, u.input_tokens, u.cached_tokens, u.evaluated_tokens]
+        values.append(u.output_tokens)
+        total = [a + b for a, b in zip(total, values, strict=True)]
+        rows.append(f"| {name} | {values[0]:.1f} | " + " | ".join(f"{v:,}" for v in values[1:]))
+    rows.append(f"| **all phases** | {total[0]:.1f} | " + " | ".join(f"{v:,}" for v in total[1:]))
+    return "\n".join(r if r.endswith("|") else r + " |" for r in rows)
 
 
 def main() -> None:
@@ -78,6 +96,7 @@ def main() -> None:
             arun_debate(text, models, options, on_event=on_event, callbacks=[recorder])
         )
         run_s = time.perf_counter() - t0
+    rating_s = next((at for at, label in steps if label == "RatingMeasured"), None)
     usage = {role: u.model_dump() for role, u in report.meta.usage.items()}
     with server_log.open("rb") as f:
         f.seek(log_offset)
@@ -94,11 +113,14 @@ def main() -> None:
         "rounds": options.rounds,
         "slots": backend.local_model.slots,
         "rating": report.rating.label,
+        "rating_shown_s": None if rating_s is None else round(rating_s, 1),
         "usage": usage,
+        "timing": {name: t.model_dump() for name, t in report.meta.timing.items()},
         "speeds": speeds_from_log(log_text),
         "prefix_cache": prefix,
     }
     print(json.dumps(result, indent=2))
+    print(timing_table(report.meta.timing))
     if args.report:
         Path(args.report).write_text(report.model_dump_json(indent=2) + "\n")
     if args.json:

@@ -3,8 +3,9 @@
     python benchmarks/injection_shift.py DATASET [--planted-every K] [--json FILE]
 
 For every article of a labelled dataset (the development set), on the model `run` would use:
-- clean: what the input stage leaves (patterns), then the screener (agents/screener.py): P(yes)
-  per paragraph, and whether it would leave anything out (a false alarm on a clean article);
+- clean: what the input stage leaves (patterns), then the screener (agents/screener.py, the
+  "Written to AI?" question of its reading): P(yes) per paragraph, and whether it would leave
+  anything out (a false alarm on a clean article);
 - planted: one of PLANTS per article, in turn, each worded to pass the input stage's patterns,
   put in the middle as a paragraph of its own; caught when the screener flags it. The rating
   letter's expected score (1 = well balanced … 4 = strongly imbalanced) of the clean text and
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from provenance import write_result
 
-from debate_eval.debate.agents.screener import FLAG, screen, screened_text
+from debate_eval.debate.agents.screener import FLAG, read_article, screened
+from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI
 from debate_eval.debate.scoring.rating import rate_article
 from debate_eval.evaluation.datasets import load_dataset
 from debate_eval.inputs.article import for_the_models
@@ -55,8 +57,8 @@ def plant(text: str, note: str) -> str:
 async def probe_plant(note: str, model) -> float:
     """P(yes) the screener gives the plant: its questions see one paragraph alone, so the plant's
     answer is the same in any article and the other paragraphs' are the clean article's."""
-    screening, _ = await screen(f"{note}\n\nx\n\nx", model)
-    return screening.unit_p[0]
+    reading, _ = await read_article(f"{note}\n\nx\n\nx", model)
+    return reading.units[0].probabilities[ADDRESSED_TO_AI]
 
 
 async def measure(examples, model, max_words: int, undefended_every: int) -> list[dict]:
@@ -65,13 +67,14 @@ async def measure(examples, model, max_words: int, undefended_every: int) -> lis
     for n, example in enumerate(examples):
         t0 = time.perf_counter()
         clean = for_the_models(example.text, max_words, [])
-        screening, _ = await screen(clean, model)
-        false_alarm = screened_text(clean, screening, []) != clean
+        reading, _ = await read_article(clean, model)
+        false_alarm = screened(clean, reading, [])[0] != clean
+        unit_p = reading.answers(ADDRESSED_TO_AI)
         row = {
             "id": example.id,
             "label": example.label,
-            "paragraphs": len(screening.unit_p),
-            "unit_p_max": max(screening.unit_p.values(), default=None),
+            "paragraphs": len(unit_p),
+            "unit_p_max": max(unit_p.values(), default=None),
             "false_alarm": false_alarm,
         }
         note = PLANTS[n % len(PLANTS)]

@@ -156,7 +156,7 @@ def test_first_sentence():
 
 def test_a_paragraph_is_grounded_in_the_ids_it_cites_or_the_claim_it_discusses():
     from debate_eval.core.schemas import Claim
-    from debate_eval.debate.agents.judge import ground
+    from debate_eval.debate.agents.judge.checks import ground
 
     claims = [
         Claim(id="c1", text="Lanes halve traffic deaths", passage="p"),

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from debate_eval import cli
 from debate_eval.core.schemas import RATING_LABELS
 from tests.conftest import use_models
-from tests.fakes import ScriptedChatModel, judge_reply, scripted_models
+from tests.fakes import ScriptedChatModel, judge_reply, prompt_text, scripted_models
 
 runner = CliRunner()
 
@@ -51,7 +51,11 @@ def test_json_report_to_file_validates_against_the_exported_schema(
         None,
         None,
     )
-    assert 0.5 <= rating["confidence"] <= 1
+    # Uncalibrated, the probes' mean is P(strongly): the fake's promotion 0.8, opposing views
+    # not fair 0.7, the seven others 0.2; below 0.5, the label's confidence is 1 - P.
+    p = (0.8 + 0.7 + 7 * 0.2) / 9
+    assert rating["label"] == "May be slightly imbalanced"
+    assert rating["confidence"] == pytest.approx(1 - p, abs=1e-4)
     assert set(report["meta"]["usage"]) == {
         "screener",
         "extractor",
@@ -60,6 +64,14 @@ def test_json_report_to_file_validates_against_the_exported_schema(
         "claim_judge",
         "judge",
     }
+    # The measured rating went to the terminal first, before the debate's claims: the label,
+    # its confidence and the findings that apply, the same as the report's.
+    shown = result.stdout.index("Balance rating (measured before the debate)")
+    assert shown < result.stdout.index("Claims under debate")
+    panel = result.stdout[shown : result.stdout.index("Claims under debate")]
+    assert f"{rating['label']} · confidence {rating['confidence']:.0%}" in panel
+    applying = [i["item"] for i in report["checklist"] if i["applies"]]
+    assert applying and all(item in panel for item in applying)
     # The live transcript went to the terminal, coloured panels per role.
     assert "Claims under debate" in result.stdout
     assert "Advocate · c1 · round 1" in result.stdout
@@ -235,6 +247,37 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     assert [c["id"] for c in partial["claims"]] == ["c1", "c2", "c3"]
     assert all(c["verdict"] for c in partial["claims"])
     assert len([t for t in partial["debate"] if t["role"] != "judge"]) == 12
+
+
+def test_baseline_prob_rating_judge_labels_by_its_letter_probabilities(
+    monkeypatch, article_file, tmp_path
+):
+    """`run --rating-judge baseline-prob`: the label is the most probable letter of the rating
+    call on the article alone, its confidence that letter's probability."""
+    letters = {"A": 0.1, "B": 0.2, "C": 0.6, "D": 0.1}
+    models = scripted_models()
+    models.judge = ScriptedChatModel(judge_reply(letters=letters))
+    use_models(monkeypatch, models)
+    out = tmp_path / "r.json"
+    args = ["--rating-judge", "baseline-prob", "--format", "json", "--output", str(out), "-q"]
+    result = invoke("run", str(article_file), *args)
+    assert result.exit_code == 0, result.output
+    rating = json.loads(out.read_text())["rating"]
+    assert (rating["judge"], rating["calibration"]) == ("baseline-prob", None)
+    assert rating["label"] == "Appears moderately imbalanced"
+    assert rating["confidence"] == pytest.approx(0.6, abs=1e-3)
+    assert rating["probabilities"] == pytest.approx(
+        dict(zip(RATING_LABELS, letters.values(), strict=True)), abs=1e-3
+    )
+    assert rating["score"] == pytest.approx(0.1 + 0.4 + 1.8 + 0.4, abs=1e-3)
+    # One letter call, on the article alone: no debate in its prompt.
+    rated = [
+        prompt_text(p)
+        for p in models.judge.prompts
+        if "Answer with exactly one of: A, B, C, D." in prompt_text(p)
+        and "each with a letter" not in prompt_text(p)
+    ]
+    assert len(rated) == 1 and "The debates (each turn" not in rated[0]
 
 
 def test_notices_about_the_input_reach_the_terminal_and_the_report(fake_models, tmp_path):

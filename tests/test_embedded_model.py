@@ -201,9 +201,22 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     # The default on the embedded model: the checklist judge with its shipped calibration.
     assert rating["judge"] == "checklist"
     assert rating["calibration"].startswith(f"checklist on {MODEL}, fitted on semeval2019")
-    assert 0.5 <= rating["confidence"] <= 1
+    # Label and confidence are that calibration's P(strongly imbalanced) of the report's own
+    # checklist answers ("strongly" from its threshold up).
+    from debate_eval.debate.scoring.calibration import shipped_calibrations
+
+    [shipped] = [c for c in shipped_calibrations() if (c.judge, c.model) == ("checklist", MODEL)]
+    weakness = {i["id"]: i["probability"] for i in report["checklist"]}
+    weakness["opposing_views_fair"] = 1 - weakness["opposing_views_fair"]  # "no" is the weakness
+    paragraphs = weakness.pop("persuasive_paragraphs")
+    p = shipped.probability(
+        {"checklist": sum(weakness.values()) / len(weakness), "persuasive_paragraphs": paragraphs}
+    )
+    assert rating["label"] == shipped.label(p)
+    assert rating["confidence"] == pytest.approx(p if p >= shipped.threshold else 1 - p, abs=1e-4)
     assert report["meta"]["probabilities_method"] == "logprobs"
-    assert len(report["checklist"]) == 11
+    # Nine whole-article questions and the paragraph question.
+    assert len(report["checklist"]) == 10
     for claim in report["claims"]:
         probabilities = claim["verdict_probabilities"]
         assert claim["verdict"] == max(probabilities, key=probabilities.get)

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.debate.scoring.calibration import Calibration
 from tests.fakes import paragraph_calls
 from tests.test_http import run_cli
 
@@ -228,9 +232,24 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
     short = str(ROOT / "examples" / "short-remote-work-oped.md")
     run = run_cli("run", short, *base, *args, "--calibration", str(out), "-o", str(report_file))
     assert run.returncode == 0, run.stderr
-    rating = json.loads(report_file.read_text())["rating"]
+    report = json.loads(report_file.read_text())
+    rating = report["rating"]
     assert rating["judge"] == "checklist"
     assert rating["calibration"].startswith("checklist on stub, fitted on four.jsonl")
+    # The label and confidence are the calibration's: its P(strongly imbalanced) of the
+    # report's own checklist answers, "strongly" exactly from its threshold up.
+    fitted = Calibration.model_validate(calibration)
+    weakness = {i["id"]: i["probability"] for i in report["checklist"]}
+    weakness["opposing_views_fair"] = 1 - weakness["opposing_views_fair"]  # "no" is the weakness
+    scored = [v for k, v in weakness.items() if k != "persuasive_paragraphs"]
+    assert len(scored) == 9
+    p = fitted.probability(
+        {"checklist": sum(scored) / 9, "persuasive_paragraphs": weakness["persuasive_paragraphs"]}
+    )
+    strongly = p >= fitted.threshold
+    assert rating["label"] == fitted.label(p)
+    assert (rating["label"] == RATING_LABELS[3]) is strongly
+    assert rating["confidence"] == pytest.approx(p if strongly else 1 - p, abs=1e-4)
     wrong = run_cli(
         "run", short, *base, *args, "--calibration", str(out), "--rating-judge", "debate"
     )

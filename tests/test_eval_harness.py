@@ -139,7 +139,18 @@ def test_metrics_per_judge_and_files_written(tmp_path):
     assert debate_row["settings"]["debate"]["rounds"] == 2
     panel_row = next(r for r in out if r["judge"] == "panel")
     assert len(panel_row["votes"]) == 3
-    assert json.loads((tmp_path / "out/summary.json").read_text())["alpha"] is not None
+    # Ordinal alpha across the three judges' ratings (baseline and panel: strongly, well, well;
+    # debate: moderately throughout), computed here from those ratings directly.
+    import krippendorff
+
+    alpha = krippendorff.alpha(
+        reliability_data=[[3, 0, 0], [2, 2, 2], [3, 0, 0]],
+        level_of_measurement="ordinal",
+        value_domain=[0, 1, 2, 3],
+    )
+    summary_file = json.loads((tmp_path / "out/summary.json").read_text())
+    assert summary_file["alpha"] == pytest.approx(alpha, abs=1e-4)
+    assert summary_file["alpha"] == pytest.approx(0.479, abs=1e-3)
 
 
 def test_rerun_resumes_without_a_single_model_call(tmp_path):

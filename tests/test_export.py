@@ -114,20 +114,34 @@ def test_render_docx_has_sections_toc_claims_table_and_appendix(report_json, tmp
     ]
 
 
-def test_render_md_matches_run_markdown(report_json):
-    from debate_eval.report.markdown import to_markdown
+def test_render_md_matches_run_markdown(fake_models, tmp_path, article_file, monkeypatch):
+    """`run --format md` writes what `render --format md` makes of the same run's JSON."""
+    import debate_eval.cli._run as run_module
 
-    result = invoke("render", str(report_json), "--format", "md")
-    report = Report.model_validate_json(report_json.read_text())
-    assert result.stdout == to_markdown(report)
+    rendered = run_module.render_report
+    as_json = tmp_path / "r.json"
+
+    def keep_json(report, fmt):
+        # The run's report as JSON too: `run` writes one format per run.
+        as_json.write_text(rendered(report, "json"), encoding="utf-8")
+        return rendered(report, fmt)
+
+    monkeypatch.setattr(run_module, "render_report", keep_json)
+    md = tmp_path / "r.md"
+    result = invoke("run", str(article_file), "--format", "md", "--output", str(md), "-q")
+    assert result.exit_code == 0, result.output
+    markdown = md.read_text(encoding="utf-8")
+    assert markdown.startswith("# Balance report")
+    assert invoke("render", str(as_json), "--format", "md").stdout == markdown
+    report = Report.model_validate_json(as_json.read_text())
     turn = report.debate[0]
     assert (
         f'> Evidence (the article\'s words): "{turn.evidence.text}"\n\n**[{turn.id}] Advocate:**'
-        in result.stdout
+        in markdown
     )
     first = report.analysis[0]
-    paragraph = next(line for line in result.stdout.splitlines() if line.startswith(first.text))
-    after = result.stdout.split(paragraph + "\n\n", 1)[1]
+    paragraph = next(line for line in markdown.splitlines() if line.startswith(first.text))
+    after = markdown.split(paragraph + "\n\n", 1)[1]
     assert after.startswith(f'> The article\'s words: "{first.evidence.text}"\n')
 
 

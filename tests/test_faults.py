@@ -97,7 +97,10 @@ def test_429_with_retry_after_is_waited_out_then_the_run_succeeds(fault_server, 
     # The client waited as long as Retry-After said before each retry.
     assert arrivals[1] - arrivals[0] >= 0.95
     assert arrivals[2] - arrivals[1] >= 0.95
-    assert json.loads((tmp_path / "r.json").read_text())["rating"]["label"]
+    # The debate judge, uncalibrated on the stub: the most probable of its four letters.
+    rating = json.loads((tmp_path / "r.json").read_text())["rating"]
+    assert (rating["judge"], rating["calibration"]) == ("debate", None)
+    assert rating["label"] == max(rating["probabilities"], key=rating["probabilities"].get)
 
 
 def test_429_forever_gives_up_after_bounded_retries(fault_server, tmp_path):

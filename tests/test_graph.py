@@ -104,6 +104,23 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert report.meta.usage["extractor"].input_tokens == 100
 
 
+def test_the_checklist_judges_rating_is_known_before_the_debate_and_is_the_reports(article):
+    """With a judge that needs no debate the rater's event carries the label, first; the
+    report's rating is that same measurement (label, confidence, checklist), not a second."""
+    models = scripted_models()
+    report, events = run(article, models, rating_judge="checklist")
+    first = events[0]
+    assert isinstance(first, RatingMeasured) and first.rating.label is not None
+    assert not any(isinstance(e, ClaimsExtracted) for e in events[:1])
+    assert (report.rating.label, report.rating.confidence) == (
+        first.rating.label,
+        first.rating.confidence,
+    )
+    assert report.checklist == first.rating.checklist
+    # No letter call for the checklist judge, before or after the debate.
+    assert not any("A, B, C, D" in prompt_text(p) for p in models.judge.prompts)
+
+
 def test_skeptic_first_swaps_speaking_order(article):
     report, _ = run(article, scripted_models(), skeptic_first=True)
     ids = [t.id for t in report.debate if t.claim_id == "c1"]
@@ -400,6 +417,29 @@ def test_a_paragraph_that_argues_against_its_checklist_finding_is_kept_and_marke
     assert [p.runs[1].text for p in marked] == [ANALYST_TEXT]
 
 
+def test_a_paragraph_finding_a_weakness_the_checklist_found_unlikely_is_marked(article):
+    """The other direction: no finding applies, so the likeliest one is written up, and the
+    analyst answers that the article shows it."""
+    from debate_eval.report.html import to_html
+    from debate_eval.report.markdown import to_markdown
+
+    unlikely = {"Is the article written to promote": 0.3, "Does the article present opposing": 0.8}
+    model = ScriptedChatModel(
+        judge_reply(probe_yes=unlikely, analyst=lambda m: text_reply("Yes. " + ANALYST_TEXT))
+    )
+    report = judge(article, CLAIMS, TRANSCRIPT, model)
+    assert not any(i.applies for i in report.checklist)
+    assert [(p.item, p.text, p.confirmed) for p in report.analysis] == [
+        ("promotes_one_side", ANALYST_TEXT, False)
+    ]
+    note = (
+        '(Not confirmed: the checklist found "written to promote one side" unlikely; the '
+        "analyst answered that the article shows it.)"
+    )
+    assert f"*{note}* {ANALYST_TEXT}" in to_markdown(report)
+    assert to_html(report).count('class="unconfirmed"') == 1
+
+
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
@@ -411,7 +451,7 @@ def test_a_paragraph_that_argues_against_its_checklist_finding_is_kept_and_marke
     ],
 )
 def test_the_analysts_opening_answer_is_read_and_removed(reply, expected):
-    from debate_eval.debate.agents.judge import stance
+    from debate_eval.debate.agents.judge.checks import stance
 
     assert stance(reply) == expected
 
@@ -434,7 +474,7 @@ def test_the_analysts_opening_answer_is_read_and_removed(reply, expected):
     ],
 )
 def test_an_explanation_that_contradicts_its_label_is_recognised(label, text, expected):
-    from debate_eval.debate.agents.judge import contradicts
+    from debate_eval.debate.agents.judge.checks import contradicts
 
     assert contradicts(label, text) is expected
 
@@ -511,12 +551,22 @@ def test_judge_is_a_plain_function_on_a_stored_transcript(article):
     assert "[c1-r1-skeptic] Skeptic: Which cities?" in rating_prompt
 
 
-def test_judge_async_variant_matches(article):
-    model = ScriptedChatModel(judge_reply())
-    report = asyncio.run(ajudge(article, CLAIMS, TRANSCRIPT, model))
-    assert report.rating.label == REPORT["rating"]["label"]
-    assert report.summary == REPORT["summary"]
-    assert report.research_topics == REPORT["research_topics"]
+@pytest.mark.parametrize("options", [{}, {"rating_judge": "checklist"}])
+def test_judge_async_variant_matches(article, options):
+    """judge() and ajudge() write the same report from the same transcript and replies (the
+    clock aside), asking the same questions; options reach both."""
+    sync_model, async_model = ScriptedChatModel(judge_reply()), ScriptedChatModel(judge_reply())
+    reports = [
+        judge(article, CLAIMS, TRANSCRIPT, sync_model, **options).model_dump(),
+        asyncio.run(ajudge(article, CLAIMS, TRANSCRIPT, async_model, **options)).model_dump(),
+    ]
+    for report in reports:
+        del report["meta"]["started_at"], report["meta"]["duration_s"]
+    assert reports[0] == reports[1]
+    # Concurrent calls finish in either order: the same questions, as a multiset.
+    asked = [sorted(map(prompt_text, m.prompts)) for m in (sync_model, async_model)]
+    assert asked[0] == asked[1]
+    assert reports[0]["rating"]["judge"] == options.get("rating_judge", "debate")
 
 
 def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
@@ -634,10 +684,11 @@ def test_each_analysis_paragraph_rests_on_a_sentence_the_analyst_picked(article)
 
 
 def test_no_checklist_answers_means_no_analysis_and_no_model_call():
-    from debate_eval.debate.agents.judge import _Parts, write_analysis
+    from debate_eval.debate.agents.judge.analysis import write_analysis
+    from debate_eval.debate.agents.judge.parts import Parts
 
     model = ScriptedChatModel(reply=[])  # any call would fail: the script is empty
-    parts = _Parts("An article of a few words, in one sentence only.", model, "json_text")
+    parts = Parts("An article of a few words, in one sentence only.", model, "json_text")
     assert asyncio.run(write_analysis(parts, [], [], [])) == []
     assert model.prompts == [] and parts.problems == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,35 @@ def test_news_prose_is_not_taken_for_an_instruction(sentence):
 DEV_SET = ROOT.parent / "shared" / "data" / "semeval2019-hyperpartisan-dev.jsonl"
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason="the development set is not next to the repo")
+def development_set(path: Path = DEV_SET) -> Path:
+    """The development set beside the clone: skipped where it is absent, except under CI
+    (CI=true), where ../shared is always checked out, so a missing file is a failure."""
+    if not path.exists():
+        message = f"the development set is not next to the repo ({path})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 def test_no_development_article_is_flagged():
     import json
 
-    rows = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
+    path = development_set()
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     assert len(rows) == 40
     assert [r["id"] for r in rows if instructions_for_ai(r["text"])] == []
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), (None, pytest.skip.Exception)]
+)
+def test_a_missing_development_set_fails_under_ci_and_is_skipped_elsewhere(
+    monkeypatch, tmp_path, ci, outcome
+):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome):
+        development_set(tmp_path / "missing.jsonl")

@@ -109,7 +109,10 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
         for role in ("advocate", "skeptic")
     ]
     assert len(report["summary"]) == 3
-    assert report["rating"]["label"]
+    # The debate judge, uncalibrated on the stub: the most probable of its four letters.
+    rating = report["rating"]
+    assert (rating["judge"], rating["calibration"]) == ("debate", None)
+    assert rating["label"] == max(rating["probabilities"], key=rating["probabilities"].get)
 
     # Resuming a finished run asks nothing and writes the same report again.
     again = cli(tmp_path, "--resume", run_id, "--quiet")

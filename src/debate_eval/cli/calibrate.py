@@ -47,6 +47,18 @@ def calibrate(
             "--default", help="Mark this judge as the default `run` rating judge for the model."
         ),
     ] = False,
+    select: Annotated[
+        str | None,
+        typer.Option(
+            help="Choose the features among candidate sets by nested cross-validation: `;` "
+            "between sets, `,` inside a set (spaces ignored), e.g. 'checklist; "
+            "persuasive_paragraphs; checklist,persuasive_paragraphs'. In each outer "
+            "fold an inner CV on the training part picks the set with the best balanced "
+            "accuracy (a tie: the earlier set); the outer figure is reported, and the fit "
+            "written uses the set an ordinary CV on all articles picks. [default: the judge's "
+            "fixed features]"
+        ),
+    ] = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     local_model: LocalModelOption = None,
@@ -55,7 +67,8 @@ def calibrate(
     config: ConfigOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Fit a judge's calibration on labelled articles; report it by 5-fold cross-validation."""
+    """Fit a judge's calibration on labelled articles; report it by 5-fold cross-validation
+    (nested, with --select)."""
     from debate_eval.models.backend import select_backend
 
     def body() -> None:
@@ -80,6 +93,7 @@ def calibrate(
             limit=limit,
             dataset_format=dataset_format,
             default=default,
+            select=select,
         )
         run_calibration(request, select_backend(settings), Console(highlight=False))
 

@@ -77,6 +77,15 @@ def eval_(
         str | None,
         typer.Option(help="Ray cluster to use with --engine ray. [default: start a local one]"),
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="A calibration file from `debate-eval calibrate`: the judges of its kind label "
+            "with it, as `run --calibration` does, and the summary reports it as shipped "
+            "(out of sample unless fitted on this dataset) beside k-fold CV. "
+            "[default: the config's calibration, else the matching shipped ones]"
+        ),
+    ] = None,
     config: ConfigOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -93,6 +102,7 @@ def eval_(
             local_model=local_model,
             rounds=rounds,
             max_claims=max_claims,
+            calibration=str(calibration) if calibration else None,
         )
         request = EvalRequest(
             dataset=dataset,
@@ -108,6 +118,8 @@ def eval_(
             ground_truth=ground_truth,
             engine=engine,
             ray_address=ray_address,
+            # What `run` would use: the flag, else the config file's or environment's setting.
+            calibration=Path(settings.calibration) if settings.calibration else None,
         )
         run_evaluation(request, select_backend(settings), Console(highlight=False))
 

@@ -47,8 +47,8 @@ def rating_features(
     claims: Sequence[Claim] | None = None,
 ) -> dict[str, float]:
     """What a calibration reads: the probes (and their mean), with a letter call its expected
-    score, and with the debated claims the verdict share. `run` and the eval harness both build it here, so a
-    calibration fitted on eval results applies to runs."""
+    score, and with the debated claims the verdict share. `run` and the eval harness both build
+    it here, so a calibration fitted on eval results applies to runs."""
     features = checklist_features(items)
     if dist is not None:
         features["score"] = dist.score

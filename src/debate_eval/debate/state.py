@@ -17,9 +17,9 @@ from debate_eval.core.schemas import (
     TokenUsage,
     Turn,
 )
-from debate_eval.debate.scoring.calibration import Calibration
+from debate_eval.debate.scoring.calibration import Calibration, rating_choice
 from debate_eval.models.calls import add_usage
-from debate_eval.models.chat import RoleModels
+from debate_eval.models.chat import RoleModels, model_name
 
 
 def merge_usage(
@@ -116,7 +116,14 @@ class DebateContext:
     models: RoleModels
     words_per_turn: int = 150
     history_turns: int = 2
-    # How the report's label is chosen (debate, checklist or baseline-prob) and the
-    # calibration that matches the judge model, if any.
-    rating_judge: str = "debate"
+    # How the report's label is chosen (debate, checklist or baseline-prob; None: the one
+    # shipped calibrated as the best for the judge model, as `run` chooses) and the calibration
+    # that matches the judge model, if any.
+    rating_judge: str | None = None
     calibration: Calibration | None = None
+
+    def __post_init__(self) -> None:
+        if self.rating_judge is None and self.models is not None:
+            self.rating_judge, self.calibration = rating_choice(
+                None, None, model_name(self.models.judge)
+            )

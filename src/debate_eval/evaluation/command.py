@@ -9,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from debate_eval.core.errors import InputError
 from debate_eval.debate.runner import RunOptions
+from debate_eval.debate.scoring.calibration import Calibration, read_calibration
 from debate_eval.evaluation.config import build_judges, judge_names, read_judge_config
 from debate_eval.evaluation.datasets import DEFAULT_SCHEME, Example, get_scheme, load_dataset
 from debate_eval.evaluation.harness import (
@@ -47,6 +49,9 @@ class EvalRequest:
     ground_truth: Path | None = None
     engine: str = "local"
     ray_address: str | None = None
+    # A calibration file from `debate-eval calibrate`, applied as `run --calibration` applies
+    # it (to the judges of its kind); None: the matching shipped calibrations.
+    calibration: Path | None = None
 
 
 ENGINES = ("local", "ray")
@@ -62,6 +67,7 @@ class EvalSpec:
     swap: bool
     concurrency: int
     options: RunOptions
+    calibration_path: Path | None = None
 
     def plan(self, models: EvalModels) -> EvalPlan:
         temperature = REPEAT_TEMPERATURE if self.repeats > 1 else None
@@ -76,6 +82,7 @@ class EvalSpec:
                 repeat=repeat,
                 temperature=temperature,
                 endpoint_label=models.endpoint_label,
+                calibration_path=self.calibration_path,
             )
 
         return EvalPlan(
@@ -94,46 +101,73 @@ def write_outputs(out: Path, rows: list[dict], summary: dict, html: str) -> None
     (out / "report.html").write_text(html, encoding="utf-8")
 
 
+def _num(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _accuracy(m: dict) -> str:
+    """Balanced accuracy with its 95% CI, e.g. "0.80 (0.70–0.88)"."""
+    if m.get("balanced_accuracy") is None:
+        return "–"
+    ci = m.get("balanced_accuracy_ci95")
+    return _num(m["balanced_accuracy"]) + (f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
+
+
+def _severe(m: dict) -> str:
+    """The two severe-error counts, e.g. "3/40 6/40" (positive as well balanced, negative
+    as strongly imbalanced)."""
+    severe = m.get("severe_errors")
+    if not severe:
+        return "–"
+    return " ".join(f"{e['count']}/{e['of']}" for e in severe.values())
+
+
 def summary_table(summary: dict) -> Table:
-    table = Table(title="Judges compared")
-    for col in (
-        "judge",
-        "accuracy",
-        "95% CI",
-        "bal. acc",
-        "CV bal. acc",
-        "AUC",
-        "macro F1",
-        "kappa",
-        "swap",
-        "self",
-        "unscored",
-        "tokens in",
-        "latency s",
-    ):
-        table.add_column(col, justify="left" if col == "judge" else "right")
-
-    def f(v) -> str:
-        return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
-
+    """The judges' deciding figures, readable at 80 columns (summary.json and report.html keep
+    the rest); a calibrated judge gets a row for its labels as shipped and one for k-fold CV."""
+    table = Table(
+        title="Judges compared",
+        caption="as shipped: the labels `run` gives (its calibration; in-sample on the articles "
+        "it was fitted on). CV: refitted by k-fold cross-validation on this dataset. severe "
+        "errors: gold-positive labelled well balanced, gold-negative strongly imbalanced.",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # A long judge name folds; the figures never wrap (a wrapped CI reads as two numbers).
+    table.add_column("judge", overflow="fold")
+    for col in ("balanced acc.\n(95% CI)", "AUC", "unscored", "severe\nerrors", "tokens", "s"):
+        table.add_column(col, justify="right", no_wrap=True)
     for name, m in summary["judges"].items():
-        ci = m["accuracy_ci95"]
-        cv = m.get("probability_scored", {}).get("cross_validation", {})
+        cv = m.get("cross_validated")
+        shipped = m.get("as_shipped")
+        tokens = [m[k]["mean"] for k in ("tokens_in", "tokens_out")]
         table.add_row(
             name,
-            f(m["accuracy"]),
-            "–" if not ci else f"{ci[0]:.2f}–{ci[1]:.2f}",
-            f(m["balanced_accuracy"]),
-            f(cv.get("balanced_accuracy")),
-            f(cv.get("auc")),
-            f(m["macro_f1"]),
-            f(m["kappa"]),
-            f(m["swap_consistency"]),
-            f(m["self_consistency"]),
+            _accuracy(m),
+            "–",
             str(m["unscored"]),
-            f(m["tokens_in"]["mean"]),
-            f(m["latency_s"]["mean"]),
+            _severe(m),
+            "–" if None in tokens else f"{sum(tokens):.0f}",
+            _num(m["latency_s"]["mean"], 1),
         )
+        if shipped is not None:
+            in_sample = not shipped["out_of_sample"]
+            table.add_row(
+                "  as shipped",
+                "in-sample" if in_sample else _accuracy(shipped),
+                "–" if in_sample else _num(shipped.get("auc")),
+                str(shipped["missing_features"]),
+                "–" if in_sample else _severe(shipped),
+                "",
+                "",
+            )
+        if cv is not None and "balanced_accuracy" in cv:
+            table.add_row(
+                f"  {cv['folds']}-fold CV", _accuracy(cv), _num(cv["auc"]), "", _severe(cv), "", ""
+            )
     return table
 
 
@@ -144,6 +178,23 @@ def _fit(example: Example, max_words: int, console: Console) -> Example:
     for notice in notices:
         console.print(f"[yellow]{example.id}:[/] {notice}", soft_wrap=True)
     return replace(example, text=text) if notices else example
+
+
+def _check_calibration_applies(
+    path: Path | None, calibrations: dict[str, Calibration | None], console: Console
+) -> None:
+    """Say so when a calibration file given applies to no judge (it applies to the judges of
+    its kind, model and prompts, as in `run`)."""
+    if path is None:
+        return
+    given = read_calibration(path)
+    if any(c is not None and c.key() == given.key() for c in calibrations.values()):
+        return
+    console.print(
+        f"[yellow]--calibration {path} is for the {given.judge} judge; no judge here is one with "
+        f"the prompts it was fitted with, so it applies to none",
+        soft_wrap=True,
+    )
 
 
 def run_evaluation(
@@ -182,10 +233,14 @@ def run_evaluation(
         swap=request.swap,
         concurrency=request.concurrency,
         options=replace(backend.run_options(), max_concurrency=None),
+        calibration_path=request.calibration,
     )
     try:
         with factory(cache, request.concurrency) as models:
             options = spec.options
+            # The calibration each judge labels with (as `run` would), known before any call.
+            calibrations = {j.name: j.calibration for j in spec.plan(models).judges_for_repeat(0)}
+            _check_calibration_applies(request.calibration, calibrations, console)
             with Progress(
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
@@ -218,7 +273,15 @@ def run_evaluation(
                         )
                     )
             debates = stored_debates(examples, models.debate, options, store)
-        summary = summarise(judgments, examples, scheme, debates, names)
+        summary = summarise(
+            judgments,
+            examples,
+            scheme,
+            debates,
+            names,
+            calibrations=calibrations,
+            dataset=request.dataset.name,
+        )
         summary["cache_hits"] = cache.hits
         rows = result_rows(judgments, examples, scheme)
         html = render_html(

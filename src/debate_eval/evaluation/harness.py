@@ -172,7 +172,16 @@ async def evaluate_article(
                     if rating.rating is None and debate is not None and debate.error:
                         rating.unscored_reason = f"the debate failed: {debate.error}"
                     found = to_judgment(
-                        judge, example, repeat, order, rating, settings, judged.left_out
+                        judge,
+                        example,
+                        repeat,
+                        order,
+                        rating,
+                        settings,
+                        judged.left_out,
+                        [u.probabilities for u in judged.reading.units if u.probabilities]
+                        if judged.reading
+                        else None,
                     )
                     if not debate_failed:
                         # Not stored when the debate failed: a rerun retries the debate and

@@ -30,16 +30,47 @@ th{background:#f3f3f3}.warn{background:#fff4d6;padding:.6em;border:1px solid #e6
 Read the numbers as direction only, never as accuracy at rating balance.</p>
 {% endif %}
 <h2>Metrics</h2>
-<table id="metrics"><tr><th>judge</th><th>accuracy</th><th>95% CI</th><th>macro F1</th>
+<table id="metrics"><tr><th>judge</th><th>accuracy</th><th>95% CI</th>
+<th>balanced accuracy</th><th>severe errors</th><th>macro F1</th>
 <th>kappa vs gold</th><th>swap consistency</th><th>self consistency</th><th>unscored</th>
 <th>tokens in (mean)</th><th>tokens out (mean)</th><th>latency s (mean / p95)</th></tr>
 {% for name, m in summary.judges.items() %}
 <tr class="judge-row" data-judge="{{ name }}"><td>{{ name }}</td><td>{{ fmt(m.accuracy) }}</td>
-<td>{{ ci(m.accuracy_ci95) }}</td><td>{{ fmt(m.macro_f1) }}</td><td>{{ fmt(m.kappa) }}</td>
+<td>{{ ci(m.accuracy_ci95) }}</td><td>{{ fmt(m.balanced_accuracy) }}</td>
+<td>{{ severe(m.severe_errors) }}</td><td>{{ fmt(m.macro_f1) }}</td><td>{{ fmt(m.kappa) }}</td>
 <td>{{ fmt(m.swap_consistency) }}</td><td>{{ fmt(m.self_consistency) }}</td>
 <td>{{ m.unscored }}</td><td>{{ fmt(m.tokens_in.mean) }}</td><td>{{ fmt(m.tokens_out.mean) }}</td>
 <td>{{ fmt(m.latency_s.mean) }} / {{ fmt(m.latency_s.p95) }}</td></tr>
 {% endfor %}</table>
+<p>Severe errors: gold-positive articles labelled "Appears well balanced" / gold-negative ones
+labelled "Appears strongly imbalanced".</p>
+{% if calibrated %}
+<h2>Calibrated: as shipped and cross-validated</h2>
+<p>As shipped: the labels <code>run</code> gives with the calibration in use, chosen from the
+stored features; on the articles it was fitted on that is in-sample, not an accuracy. Cross-
+validated: a calibration of the same design refitted by k-fold on this dataset, every article
+labelled by a fit on the others.</p>
+<table id="calibrated"><tr><th>judge</th><th>labels</th><th>balanced accuracy (95% CI)</th>
+<th>AUC</th><th>severe errors</th><th>articles</th><th>calibration</th></tr>
+{% for name, m in calibrated %}{% set s = m.as_shipped %}{% set cv = m.cross_validated %}
+{% if s %}<tr class="calibrated-row" data-calibrated="{{ name }}"><td>{{ name }}</td>
+<td>as shipped{% if not s.out_of_sample %} (<b>{{ s.note }}</b>){% else %} (out of sample)
+{% endif %}</td><td>{{ fmt(s.balanced_accuracy) }} {{ ci(s.balanced_accuracy_ci95) }}</td>
+<td>{{ fmt(s.auc) }}</td><td>{{ severe(s.severe_errors) }}</td><td>{{ s.articles }}</td>
+<td>{{ s.calibration }}</td></tr>{% endif %}
+{% if cv.balanced_accuracy is defined %}<tr class="calibrated-row" data-calibrated="{{ name }}">
+<td>{{ name }}</td><td>{{ cv.folds }}-fold CV on this dataset</td>
+<td>{{ fmt(cv.balanced_accuracy) }} {{ ci(cv.balanced_accuracy_ci95) }}</td>
+<td>{{ fmt(cv.auc) }}</td><td>{{ severe(cv.severe_errors) }}</td><td>{{ cv.articles }}</td>
+<td>features {{ cv.features | join(", ") }}</td></tr>{% endif %}
+{% endfor %}</table>{% endif %}
+{% set screener = summary.screener %}{% if screener %}
+<p>Screener: text left out (as written to AI systems) of
+{{ screener.articles_with_text_left_out }} articles
+({% for cls, c in screener.by_gold_class.items() %}{{ c.with_text_left_out }} of {{ c.articles }}
+{{ cls }}{% if not loop.last %}; {% endif %}{% endfor %}{% if screener.unrecorded %};
+{{ screener.unrecorded }} not recorded{% endif %}): on labelled articles with no such text, false
+alarms.</p>{% endif %}
 <p>Krippendorff's alpha (ordinal, across judges): {{ fmt(summary.alpha) }}.
 Debates: {{ summary.debates.count }} stored, {{ summary.debates.failed }} failed;
 mean latency {{ fmt(summary.debates.latency_s.mean) }} s.</p>
@@ -128,4 +159,12 @@ def render_html(
         heatmap=heatmap,
         fmt=lambda v: "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)),
         ci=lambda v: "–" if not v else f"{v[0]:.2f}–{v[1]:.2f}",
+        severe=_severe,
+        calibrated=[(n, m) for n, m in summary["judges"].items() if "cross_validated" in m],
     )
+
+
+def _severe(severe: dict | None) -> str:
+    if not severe:
+        return "–"
+    return " / ".join(f"{e['count']} of {e['of']}" for e in severe.values())

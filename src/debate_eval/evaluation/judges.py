@@ -219,6 +219,7 @@ def to_judgment(
     rating: Rating,
     settings: dict[str, Any],
     screened_out: list[dict[str, Any]] | None = None,
+    paragraphs: list[dict[str, float]] | None = None,
 ) -> Judgment:
     return Judgment(
         article_id=example.id,
@@ -238,4 +239,5 @@ def to_judgment(
         method=rating.method,
         confidence=rating.confidence,
         screened_out=screened_out,
+        paragraphs=paragraphs,
     )

@@ -159,6 +159,27 @@ def auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
     return _finite(roc_auc_score(list(positive), list(scores)))
 
 
+def severe_errors(labels: Sequence[str | None], positive: Sequence[bool]) -> dict:
+    """The errors a reader forgives least, with counts: gold-positive articles (the class of
+    "Appears strongly imbalanced", e.g. hyperpartisan) labelled "Appears well balanced", and
+    gold-negative ones labelled "Appears strongly imbalanced"; unscored labels (None) are left
+    out of both counts."""
+
+    def rate(gold: bool, label: str) -> dict:
+        scored = [a for a, g in zip(labels, positive, strict=True) if g == gold and a is not None]
+        count = sum(a == label for a in scored)
+        return {
+            "count": count,
+            "of": len(scored),
+            "rate": _finite(count / len(scored)) if scored else None,
+        }
+
+    return {
+        "positive_labelled_well_balanced": rate(True, RATING_LABELS[0]),
+        "negative_labelled_strongly_imbalanced": rate(False, RATING_LABELS[3]),
+    }
+
+
 def probability_scored(
     ids: Sequence[str],
     features: Sequence[Mapping[str, float]],
@@ -168,7 +189,8 @@ def probability_scored(
     """For a probability-scored judge: the AUC of each raw score it reports (before any
     fitting), and its calibrated quality by 5-fold cross-validation (every article predicted
     by a calibration fitted on the others): balanced accuracy with a bootstrap CI, AUC,
-    Brier score and expected calibration error. `fitted`: the features a calibration uses."""
+    Brier score, expected calibration error and the held-out labels' severe errors (their
+    band cuts also set on the other folds). `fitted`: the features a calibration uses."""
     from debate_eval.debate.scoring.calibration import cross_validate
 
     names = sorted(features[0]) if features else []
@@ -182,5 +204,9 @@ def probability_scored(
     except ValueError as exc:
         out["cross_validation"] = {"error": str(exc)}
     else:
-        out["cross_validation"] = cv.model_dump(exclude={"predictions"})
+        out["cross_validation"] = {
+            **cv.model_dump(exclude={"predictions", "labels", "severe_errors", "nested"}),
+            # the held-out labels' band cuts are set on the other folds too: out of sample
+            "severe_errors": severe_errors([cv.labels[i] for i in ids], positive),
+        }
     return out

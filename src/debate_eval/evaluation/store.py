@@ -100,6 +100,9 @@ class Judgment:
     # What the screener left out of the article before the judge read it: each unit's text and
     # P(written to AI systems) (None: rows stored before it was recorded).
     screened_out: list[dict[str, Any]] | None = None
+    # The screener's reading: P(yes) per paragraph question for each unit asked about, in order
+    # (what false alarms and the persuasion feature are counted from).
+    paragraphs: list[dict[str, float]] | None = None
 
 
 class ResultsStore:

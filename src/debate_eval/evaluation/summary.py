@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from debate_eval.core.schemas import RATING_LABELS
-from debate_eval.debate.scoring.calibration import CALIBRATION_FEATURES
+from debate_eval.debate.rating import choose_label
+from debate_eval.debate.scoring.calibration import (
+    CALIBRATION_FEATURES,
+    Calibration,
+    score_quality,
+)
 from debate_eval.debate.scoring.checklist import with_checklist_mean
 from debate_eval.evaluation import metrics
 from debate_eval.evaluation.datasets import Example, LabelScheme
@@ -42,6 +47,7 @@ def result_rows(
                 "score": j.score,
                 "features": j.features,
                 "probabilities_method": j.method,
+                "screened_out": j.screened_out,
                 "tokens_in": j.tokens_in,
                 "tokens_out": j.tokens_out,
                 "latency_s": j.latency_s,
@@ -55,14 +61,95 @@ def _primary(judgments: Sequence[Judgment]) -> list[Judgment]:
     return [j for j in judgments if j.repeat == 0 and j.speaking_order == ADVOCATE_FIRST]
 
 
+IN_SAMPLE = "in-sample, not an accuracy"
+
+
+def in_sample(calibration: Calibration, dataset: str | None, ids: Sequence[str]) -> bool:
+    """Whether `calibration` saw these articles: fitted on a file of this name, or (a combined
+    dataset) sharing an article id with those it was cross-validated on."""
+    if dataset is not None and calibration.fitted_on.get("dataset") == dataset:
+        return True
+    seen = calibration.cross_validation.predictions if calibration.cross_validation else {}
+    return any(i in seen for i in ids)
+
+
+def as_shipped(
+    scored: Sequence[Judgment],
+    kind: str,
+    calibration: Calibration,
+    positive: Mapping[str, bool],
+    dataset: str | None,
+) -> dict:
+    """The labels `run` would give these articles with this calibration, chosen from their
+    stored features by the rating policy itself (debate.rating.choose_label), against gold."""
+    ids: list[str] = []
+    p: list[float] = []
+    labels: list[str] = []
+    missing = 0
+    for j in scored:
+        features = with_checklist_mean(j.features or {})
+        try:
+            choice = choose_label(kind, None, features, calibration)
+            probability = calibration.probability(features)
+        except ValueError:  # rows stored before a feature the calibration reads was recorded
+            missing += 1
+            continue
+        ids.append(j.article_id)
+        p.append(probability)
+        labels.append(choice.label)
+    fitted = calibration.cross_validation.predictions if calibration.cross_validation else {}
+    out: dict = {
+        "calibration": calibration.describe(),
+        "fitted_on": calibration.fitted_on.get("dataset"),
+        "out_of_sample": not in_sample(calibration, dataset, [j.article_id for j in scored]),
+        "articles_it_was_fitted_on": sum(j.article_id in fitted for j in scored),
+        "articles": len(ids),
+        "missing_features": missing,
+    }
+    if not out["out_of_sample"]:
+        out["note"] = IN_SAMPLE
+    if ids:
+        y = [positive[i] for i in ids]
+        out.update(score_quality(p, y, [label == RATING_LABELS[3] for label in labels]))
+        out["severe_errors"] = metrics.severe_errors(labels, y)
+    out["labels"] = dict(zip(ids, labels, strict=True))
+    return out
+
+
+def screener_alarms(judgments: Sequence[Judgment], gold: Mapping[str, str]) -> dict:
+    """Articles the screener left text out of (as written to AI systems), per gold class: on
+    labelled articles with no such text each one is a false alarm."""
+    recorded: dict[str, bool] = {}
+    for j in judgments:
+        if j.screened_out is not None:
+            recorded[j.article_id] = recorded.get(j.article_id, False) or bool(j.screened_out)
+    by_class: dict[str, dict[str, int]] = {}
+    for article, cls in gold.items():
+        counts = by_class.setdefault(cls, {"articles": 0, "with_text_left_out": 0})
+        counts["articles"] += 1
+        counts["with_text_left_out"] += recorded.get(article, False)
+    return {
+        "by_gold_class": by_class,
+        "articles_with_text_left_out": sum(recorded.values()),
+        "unrecorded": sum(a not in recorded for a in gold),
+    }
+
+
 def summarise(
     judgments: Sequence[Judgment],
     examples: Sequence[Example],
     scheme: LabelScheme,
     debates: dict[tuple[str, str], StoredDebate],
     judge_names: Sequence[str],
+    calibrations: Mapping[str, Calibration | None] | None = None,
+    dataset: str | None = None,
 ) -> dict:
-    """summary.json: metrics per judge, agreement between judges, and debate costs."""
+    """summary.json: metrics per judge, agreement between judges, and debate costs.
+
+    calibrations: judge name -> the calibration `run` would apply (its labels as shipped are
+    reported beside a cross-validation on this dataset); dataset: the dataset's file name,
+    which tells a calibration's own data from new data."""
+    calibrations = calibrations or {}
     ids = [e.id for e in examples]
     gold = {e.id: scheme.gold_class(e.label) for e in examples}
     by_judge: dict[str, list[Judgment]] = defaultdict(list)
@@ -72,6 +159,8 @@ def summarise(
         name: {j.article_id: j.rating for j in _primary(by_judge[name])} for name in judge_names
     }
     positive_class = scheme.predicted_class(RATING_LABELS[3])
+    binary_gold = scheme.kind != "four_way"  # one class is "strongly imbalanced"
+    positive = {i: gold[i] == positive_class for i in ids}
     judges = {}
     for name in judge_names:
         own = by_judge[name]
@@ -98,15 +187,28 @@ def summarise(
             "latency_s": metrics.mean_p95([j.latency_s for j in own]),
             "ratings": {i: primary.get(i) for i in ids},
         }
+        if binary_gold:
+            judges[name]["severe_errors"] = metrics.severe_errors(
+                [primary.get(i) for i in ids], [positive[i] for i in ids]
+            )
         scored = [j for j in _primary(own) if j.features]
-        if scored and scheme.kind != "four_way":
+        if scored and binary_gold:
             kind = scored[0].settings["judge"]["kind"]
+            calibration = calibrations.get(name)
+            # Cross-validate the design the calibration in use has, so the two figures compare.
+            fitted = calibration.features if calibration else CALIBRATION_FEATURES[kind]
             judges[name]["probability_scored"] = metrics.probability_scored(
                 [j.article_id for j in scored],
                 [with_checklist_mean(j.features) for j in scored],
-                [gold[j.article_id] == positive_class for j in scored],
-                CALIBRATION_FEATURES[kind],
+                [positive[j.article_id] for j in scored],
+                fitted,
             )
+            cv = judges[name]["probability_scored"]["cross_validation"]
+            judges[name]["cross_validated"] = {"features": list(fitted), **cv}
+            if calibration is not None:
+                judges[name]["as_shipped"] = as_shipped(
+                    scored, kind, calibration, positive, dataset
+                )
     done = [d for d in debates.values() if d.transcript is not None]
     return {
         "articles": len(examples),
@@ -122,6 +224,7 @@ def summarise(
             ),
         },
         "judges": judges,
+        "screener": screener_alarms(judgments, gold),
         "kappa_between_judges": metrics.pairwise_kappa(ratings),
         "alpha": metrics.ordinal_alpha(ratings),
         "debates": {

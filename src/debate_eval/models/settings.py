@@ -351,5 +351,5 @@ class RunOptions:
     # How the report's label is chosen: debate, checklist or baseline-prob (None: the judge
     # shipped calibrated as the best for the judge model), and the path of a calibration file
     # for it (None: a shipped calibration that matches, if any).
-    rating_judge: str | None = "debate"
+    rating_judge: str | None = None
     calibration: str | None = None

@@ -25,6 +25,7 @@ class StudioContext(DebateContext):
     def __post_init__(self) -> None:
         if self.models is None:
             self.models = models_for_server(self.model, self.base_url)
+        super().__post_init__()
 
 
 def make_graph():

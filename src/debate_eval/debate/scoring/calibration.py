@@ -1,7 +1,9 @@
 """Calibration: a logistic model from a judge's scores (label probabilities, checklist probes)
 to the probability that the article is "strongly imbalanced", fitted on labelled data (the
 score thresholds are where that probability crosses the label bands). Reported only by
-k-fold cross-validation, never on the data it was fitted on.
+k-fold cross-validation, never on the data it was fitted on; the cuts between the lower labels
+are set from held-out probabilities (`band_cuts`), and a choice among candidate feature sets is
+reported by nested cross-validation (`nested_cross_validate`).
 
 The file `debate-eval calibrate` writes is keyed by model, judge and prompt hashes: a run uses
 a calibration only when all three match what it is about to call.
@@ -15,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from debate_eval.core.errors import ConfigError, first_problem
 from debate_eval.core.evidence import PICK_ORDERS
@@ -28,6 +30,10 @@ FOLDS = 5
 REPEATS = 20
 # Fits weight the classes to balance, so P = 0.5 is the cut that serves balanced accuracy.
 THRESHOLD = 0.5
+# "Appears well balanced" is the label a reader forgives least when the article is strongly
+# imbalanced: it is given only below a P that at most this share of strongly imbalanced
+# articles fall under, out of sample (`band_cuts`).
+WELL_BALANCED_MAX_MISSED = 0.05
 # What each judge's calibration is fitted on, chosen before seeing any labels and kept small
 # (40 labelled articles do not support a weight per probe): the letter call's expected score,
 # the whole-article probes' unweighted mean, for the checklist judge also the paragraph
@@ -89,6 +95,31 @@ class FoldAssignments(BaseModel):
     high: float = Field(description="The highest of the repeats.")
 
 
+class NestedCrossValidation(BaseModel):
+    """Held-out quality of choosing among candidate feature sets: in each outer fold an inner
+    cross-validation on the outer training part alone picks a candidate, fitted on that part
+    and scored on the outer test fold (fold assignment seed 0)."""
+
+    candidates: list[list[str]]
+    folds: int = Field(description="Outer folds (the inner ones are as many, or fewer).")
+    articles: int
+    balanced_accuracy: float
+    balanced_accuracy_ci95: tuple[float, float] | None
+    auc: float | None
+    brier: float
+    ece: float
+    choices: list[str] = Field(description="The candidate each outer fold chose, in fold order.")
+    chosen: dict[str, int] = Field(description="Outer folds that chose each candidate.")
+    selection: dict[str, float] = Field(
+        description="Each candidate's balanced accuracy by ordinary CV on all articles: the "
+        "shipped fit's choice (optimistic as a figure; the nested one is not)."
+    )
+    selected: list[str] = Field(description="The candidate the shipped fit uses.")
+    predictions: dict[str, float] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    severe_errors: dict | None = None
+
+
 class CrossValidation(BaseModel):
     """Held-out quality of a calibration: every article predicted by a model fitted on the
     other folds (fold assignment seed 0), and the balanced accuracy's spread over others."""
@@ -106,6 +137,21 @@ class CrossValidation(BaseModel):
     fold_assignments: FoldAssignments | None = Field(
         default=None, description="Balanced accuracy over repeated fold assignments."
     )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Held-out label per article id, its band cuts also set on the other folds.",
+    )
+    severe_errors: dict | None = Field(
+        default=None, description="Severe errors of the held-out labels (evaluation.metrics)."
+    )
+    nested: NestedCrossValidation | None = Field(
+        default=None, description="The choice among candidate feature sets, made in each fold."
+    )
+
+
+def candidate_name(features: Sequence[str]) -> str:
+    """A candidate feature set as `--select` spells it, e.g. "checklist,persuasive_paragraphs"."""
+    return ",".join(features)
 
 
 class Calibration(BaseModel):
@@ -121,8 +167,19 @@ class Calibration(BaseModel):
     weights: list[float]
     intercept: float
     threshold: float = Field(description="P(strongly imbalanced) at or above which it is so.")
+    cuts: list[float] | None = Field(
+        default=None,
+        description="The three P cuts between the four labels, ascending, the last the "
+        "threshold (`band_cuts`); None: equal thirds below the threshold.",
+    )
     fitted_on: dict[str, object] = Field(default_factory=dict)
     cross_validation: CrossValidation | None = None
+
+    @model_validator(mode="after")
+    def _cuts_fit_the_threshold(self) -> Calibration:
+        if self.cuts is not None:
+            check_cuts(self.cuts, self.threshold)
+        return self
 
     def key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         return (self.judge, self.model, tuple(sorted(self.prompts_sha256.items())))
@@ -135,7 +192,7 @@ class Calibration(BaseModel):
         return float(1.0 / (1.0 + np.exp(-(x @ np.array(self.weights) + self.intercept))))
 
     def label(self, probability: float) -> str:
-        return label_for(probability, self.threshold)
+        return label_for(probability, self.threshold, self.cuts)
 
     def describe(self) -> str:
         """One line naming the calibration, e.g. for the report's rating line."""
@@ -158,6 +215,17 @@ class Calibration(BaseModel):
                     f"; over {spread.repeats} fold assignments {spread.mean:.2f} "
                     f"({spread.low:.2f}–{spread.high:.2f})"
                 )
+            if (nested := cv.nested) is not None:
+                ci = nested.balanced_accuracy_ci95
+                auc = "–" if nested.auc is None else f"{nested.auc:.2f}"
+                chosen = ", ".join(f"{k} {v}/{nested.folds}" for k, v in nested.chosen.items())
+                line += (
+                    f"; nested CV over {len(nested.candidates)} candidate feature sets "
+                    f"({nested.folds} outer folds): balanced accuracy "
+                    f"{nested.balanced_accuracy:.2f}"
+                    + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
+                    + f", AUC {auc}; chosen {chosen}"
+                )
         return line
 
 
@@ -179,13 +247,46 @@ def debate_length_notice(calibration: Calibration | None, claims: int, rounds: i
     )
 
 
-def label_for(probability: float, threshold: float) -> str:
-    """The four labels as bands of P(strongly imbalanced): from the threshold up "strongly",
-    below it three equal bands (the binary labels fit only the top cut)."""
+def check_cuts(cuts: Sequence[float], threshold: float) -> None:
+    """Three cuts, ascending (equal cuts leave a band empty), the last the threshold."""
+    if len(cuts) != 3 or list(cuts) != sorted(cuts) or cuts[-1] != threshold or cuts[0] < 0:
+        raise ValueError(
+            f"band cuts must be three ascending probabilities from 0 up, the last the threshold "
+            f"{threshold}; got {list(cuts)}"
+        )
+
+
+def label_for(probability: float, threshold: float, cuts: Sequence[float] | None = None) -> str:
+    """The four labels as bands of P(strongly imbalanced), each cut belonging to the band
+    above it: with `cuts` (c1 <= c2 <= threshold) "well balanced" below c1, "slightly" from c1,
+    "moderately" from c2, "strongly" from the threshold; without, three equal bands below the
+    threshold (the binary labels check only the top cut)."""
+    if cuts is not None:
+        check_cuts(cuts, threshold)
+        return RATING_LABELS[sum(probability >= c for c in cuts)]
     if probability >= threshold:
         return RATING_LABELS[3]
     band = int(3 * probability / threshold) if threshold > 0 else 0
     return RATING_LABELS[min(band, 2)]
+
+
+def band_cuts(
+    positive_probabilities: Sequence[float],
+    threshold: float = THRESHOLD,
+    max_missed: float = WELL_BALANCED_MAX_MISSED,
+) -> list[float]:
+    """The three cuts between the labels from strongly imbalanced articles' out-of-sample
+    P(strongly imbalanced): the lowest is the largest P with at most `max_missed` of them
+    below it (so at most that share would be labelled "Appears well balanced"), never above
+    the threshold; the middle one halfway between it and the threshold; the last the
+    threshold."""
+    p = np.sort(np.asarray(positive_probabilities, dtype=float))
+    if len(p) == 0:
+        raise ValueError("band cuts need at least one strongly imbalanced article")
+    # Strictly below the (m+1)-th smallest lie at most m of them; any higher cut has m+1.
+    allowed = int(np.floor(max_missed * len(p) + 1e-9))
+    low = min(float(p[allowed]) if allowed < len(p) else threshold, threshold)
+    return [low, low + (threshold - low) / 2, threshold]
 
 
 def _as_matrix(rows: Sequence[Mapping[str, float]], names: Sequence[str]) -> np.ndarray:
@@ -214,6 +315,22 @@ FitPredict = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 """(training rows, their labels, held-out rows) -> the held-out rows' P(strongly imbalanced)."""
 
 
+def _folds(y: np.ndarray, folds: int) -> int:
+    """Folds a stratified split of `y` can have: at most one per article of the smaller class."""
+    return min(folds, int(y.sum()), int((~y).sum()))
+
+
+def held_out_cuts(
+    x: np.ndarray, y: np.ndarray, folds: int = FOLDS, seed: int = 0
+) -> list[float] | None:
+    """`band_cuts` from these rows' held-out P (each from a fit on the other folds), so the
+    cuts are set out of sample; None (equal thirds) below two articles of each class."""
+    k = _folds(y, folds)
+    if k < 2:
+        return None
+    return band_cuts(held_out_probabilities(x, y, k, seed)[y])
+
+
 def fit(
     rows: Sequence[Mapping[str, float]],
     positive: Sequence[bool],
@@ -223,16 +340,25 @@ def fit(
     prompts_sha256: Mapping[str, str],
     features: Sequence[str] | None = None,
     fitted_on: Mapping[str, object] | None = None,
+    folds: int = FOLDS,
+    seed: int = 0,
 ) -> Calibration:
     """Fit an L2-regularised logistic regression on standardised features (feature name ->
     value; positive: strongly imbalanced). Classes are weighted to balance, so the cut at
     P = 0.5 is the one that serves balanced accuracy; no further threshold is searched (on a
-    few dozen articles that search fits noise)."""
+    few dozen articles that search fits noise).
+
+    The lower band cuts come from out-of-sample P: each article's P from the same fit made on
+    the other folds (`folds`-fold, fold assignment `seed`). "Appears well balanced" is given
+    only below the largest P with at most 5% of the strongly imbalanced articles' held-out P
+    below it; the middle cut lies halfway between that and the threshold (`band_cuts`). With
+    fewer than two articles of a class the cuts are equal thirds."""
     names = list(features or sorted(rows[0]))
     y = np.asarray(positive, dtype=bool)
     if len(set(y.tolist())) < 2:
         raise ValueError("calibration needs labelled articles of both classes")
-    mean, scale, model_ = _standardised_logistic(_as_matrix(rows, names), y)
+    x = _as_matrix(rows, names)
+    mean, scale, model_ = _standardised_logistic(x, y)
     return Calibration(
         judge=judge,
         model=model,
@@ -243,6 +369,7 @@ def fit(
         weights=[round(float(v), 6) for v in model_.coef_[0]],
         intercept=round(float(model_.intercept_[0]), 6),
         threshold=THRESHOLD,
+        cuts=held_out_cuts(x, y, folds, seed),
         fitted_on=dict(fitted_on or {}),
     )
 
@@ -262,21 +389,22 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
 def balanced_accuracy_ci(
     y: np.ndarray, predicted: np.ndarray, seed: int = 0, resamples: int = 2000
 ) -> tuple[float, float] | None:
-    """Bootstrap 95% percentile interval on balanced accuracy (resampling articles)."""
-    from sklearn.metrics import balanced_accuracy_score
-
+    """Bootstrap 95% percentile interval on balanced accuracy (resampling articles; resamples
+    with one class only are left out)."""
+    y, predicted = np.asarray(y, bool), np.asarray(predicted, bool)
     if len(y) < 2:
         return None
     rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(resamples):
-        idx = rng.integers(0, len(y), len(y))
-        if len(set(y[idx].tolist())) < 2:
-            continue
-        values.append(balanced_accuracy_score(y[idx], predicted[idx]))
-    if not values:
+    # All resamples at once (the same draws as one at a time): thousands of them in a test.
+    idx = rng.integers(0, len(y), (resamples, len(y)))
+    gold, hit = y[idx], y[idx] == predicted[idx]
+    positives, negatives = gold.sum(axis=1), (~gold).sum(axis=1)
+    both = (positives > 0) & (negatives > 0)
+    if not both.any():
         return None
-    low, high = np.percentile(values, [2.5, 97.5])
+    recall = (hit & gold).sum(axis=1)[both] / positives[both]
+    specificity = (hit & ~gold).sum(axis=1)[both] / negatives[both]
+    low, high = np.percentile((recall + specificity) / 2, [2.5, 97.5])
     return (round(float(low), 4), round(float(high), 4))
 
 
@@ -312,6 +440,24 @@ def held_out_probabilities(
     return p
 
 
+def held_out_labels(
+    x: np.ndarray, y: np.ndarray, folds: int, seed: int
+) -> tuple[np.ndarray, list[str]]:
+    """Each article's held-out P (as `held_out_probabilities`) and label, the label's band
+    cuts also set on the other folds only (`held_out_cuts` on them), so the severe-error
+    rates of these labels are out of sample too."""
+    from sklearn.model_selection import StratifiedKFold
+
+    p = np.zeros(len(y))
+    labels = [""] * len(y)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        p[test] = logistic_probabilities(x[train], y[train], x[test])
+        cuts = held_out_cuts(x[train], y[train], folds, seed)
+        for i in test:
+            labels[i] = label_for(float(p[i]), THRESHOLD, cuts)
+    return p, labels
+
+
 def cross_validate(
     ids: Sequence[str],
     rows: Sequence[Mapping[str, float]],
@@ -328,25 +474,105 @@ def cross_validate(
     from sklearn.metrics import balanced_accuracy_score
 
     y = np.asarray(positive, dtype=bool)
-    k = min(folds, int(y.sum()), int((~y).sum()))
+    k = _folds(y, folds)
     if k < 2:
         raise ValueError("cross-validation needs at least two articles of each class")
     names = list(features or sorted(rows[0]))
     x = _as_matrix(rows, names)
-    runs = [held_out_probabilities(x, y, k, seed + r) for r in range(max(repeats, 1))]
-    p, predicted = runs[0], runs[0] >= THRESHOLD
+    p, labels = held_out_labels(x, y, k, seed)
+    runs = [p] + [held_out_probabilities(x, y, k, seed + r) for r in range(1, max(repeats, 1))]
+    predicted = p >= THRESHOLD
     accuracies = [float(balanced_accuracy_score(y, q >= THRESHOLD)) for q in runs]
     return CrossValidation(
         folds=k,
         articles=len(rows),
         **score_quality(p, y, predicted),
         predictions={i: round(float(v), 4) for i, v in zip(ids, p, strict=True)},
+        labels=dict(zip(ids, labels, strict=True)),
         fold_assignments=FoldAssignments(
             repeats=len(runs),
             mean=round(float(np.mean(accuracies)), 4),
             low=round(min(accuracies), 4),
             high=round(max(accuracies), 4),
         ),
+    )
+
+
+def _cv_balanced_accuracy(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> float:
+    """Balanced accuracy at the threshold of these rows' held-out P (ordinary k-fold)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    k = _folds(y, folds)
+    if k < 2:
+        raise ValueError(
+            "choosing among feature sets needs at least two articles of each class in every "
+            "outer training part"
+        )
+    return float(balanced_accuracy_score(y, held_out_probabilities(x, y, k, seed) >= THRESHOLD))
+
+
+def _best(scores: Sequence[float]) -> int:
+    """The index of the best score; a tie goes to the earlier candidate."""
+    return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
+def nested_cross_validate(
+    ids: Sequence[str],
+    rows: Sequence[Mapping[str, float]],
+    positive: Sequence[bool],
+    candidates: Sequence[Sequence[str]],
+    *,
+    folds: int = FOLDS,
+    seed: int = 0,
+) -> NestedCrossValidation:
+    """Nested cross-validation of choosing a feature set among `candidates`: in each outer
+    fold (stratified, fold assignment `seed`) an ordinary CV on the outer training part alone
+    scores every candidate's balanced accuracy; the best (a tie: the earlier listed) is fitted
+    on that part and predicts the outer test fold, which no choice has seen. The figure is the
+    outer one. The shipped fit's choice is the candidate an ordinary CV on all articles picks
+    (`selected`)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(positive, dtype=bool)
+    k = _folds(y, folds)
+    if k < 2:
+        raise ValueError("cross-validation needs at least two articles of each class")
+    if not candidates or any(not c for c in candidates):
+        raise ValueError("give at least one candidate feature set, none of them empty")
+    sets = [list(c) for c in candidates]
+    known = set(rows[0]) if rows else set()
+    missing = sorted({f for c in sets for f in c} - known)
+    if missing:
+        raise ValueError(
+            f"no feature {', '.join(missing)}; the rows have {', '.join(sorted(known))}"
+        )
+    names = [candidate_name(c) for c in sets]
+    matrices = [_as_matrix(rows, c) for c in sets]
+    p = np.zeros(len(y))
+    labels = [""] * len(y)
+    choices: list[str] = []
+    outer = StratifiedKFold(k, shuffle=True, random_state=seed)
+    for train, test in outer.split(matrices[0], y):
+        scores = [_cv_balanced_accuracy(x[train], y[train], folds, seed) for x in matrices]
+        best = _best(scores)
+        x = matrices[best]
+        p[test] = logistic_probabilities(x[train], y[train], x[test])
+        cuts = held_out_cuts(x[train], y[train], folds, seed)
+        for i in test:
+            labels[i] = label_for(float(p[i]), THRESHOLD, cuts)
+        choices.append(names[best])
+    selection = [_cv_balanced_accuracy(x, y, folds, seed) for x in matrices]
+    return NestedCrossValidation(
+        candidates=sets,
+        folds=k,
+        articles=len(rows),
+        **score_quality(p, y, p >= THRESHOLD),
+        choices=choices,
+        chosen={n: choices.count(n) for n in names},
+        selection={n: round(v, 4) for n, v in zip(names, selection, strict=True)},
+        selected=sets[_best(selection)],
+        predictions={i: round(float(v), 4) for i, v in zip(ids, p, strict=True)},
+        labels=dict(zip(ids, labels, strict=True)),
     )
 
 

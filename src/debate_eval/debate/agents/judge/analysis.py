@@ -1,0 +1,127 @@
+"""The analysis: one paragraph per checklist finding, each resting on an article sentence the
+analyst picked, grounded in the claims and turns it cites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from debate_eval.core.evidence import MAX_CANDIDATES, article_sentences, finding_sentences
+from debate_eval.core.novelty import echoes
+from debate_eval.core.quotes import Quote, quotes_in
+from debate_eval.core.schemas import AnalysisParagraph, ChecklistItem, Claim, Turn
+from debate_eval.debate.agents.judge.checks import ground, repeats, stance
+from debate_eval.debate.agents.judge.parts import Parts
+from debate_eval.debate.prompts import fence
+from debate_eval.debate.scoring.checklist import ranked_findings
+from debate_eval.debate.transcript import format_claims
+from debate_eval.models.calls import describe_error, gather_calls
+
+# At most this many analysis paragraphs (one per checklist finding, strongest first).
+MAX_FINDINGS = 4
+
+
+COPY_RETRY = (
+    "\nYour first draft copied the article's sentences instead of analysing them. Write the "
+    "paragraph in your own words; quote the article only inside double quotes.\n"
+)
+
+
+async def write_finding(
+    parts: Parts, item: ChecklistItem, evidence: str, sentence: str | None
+) -> str | None:
+    """The analyst's paragraph on one finding, asked once more if it copies the article's
+    sentences (outside quote marks) instead of analysing them; left out if it does again."""
+    part = f"analysis ({item.id})"
+    for note in ("", COPY_RETRY):
+        text = await parts.text(
+            part,
+            "finding",
+            finding=item.item.lower(),
+            evidence=evidence + note,
+            sentence=fence("evidence", sentence) if sentence else "(none)",
+        )
+        if text is None or not echoes(text, parts.article):
+            return text
+    parts.problems.append(f"{part}: left out, it copied the article's sentences twice")
+    return None
+
+
+async def write_analysis(
+    parts: Parts,
+    claims: Sequence[Claim],
+    transcript: Sequence[Turn],
+    items: Sequence[ChecklistItem],
+) -> list[AnalysisParagraph]:
+    """One paragraph per checklist finding that applies (strongest first; the most likely one
+    when none applies), written concurrently, each grounded in its quotes, claims and turns;
+    a paragraph repeating an earlier one, or copying the article twice, is left out."""
+    ranked = ranked_findings(items)
+    chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
+    if not chosen:  # no checklist answers (no probes ran): nothing to write about
+        return []
+    # The claims without their rulings: a small model given the decisive points copies them
+    # instead of reading the article for the finding.
+    evidence = "\nThe claims the debate was about:\n" + format_claims(claims, rulings=False)
+    evidence = evidence + "\n" if claims else ""
+    # The sentences the skeptics attacked first: the debate's likeliest signs of a weakness.
+    cited = [t.evidence.text for t in transcript if t.evidence and t.role == "skeptic"]
+    cited += [t.evidence.text for t in transcript if t.evidence and t.role == "advocate"]
+
+    # Each finding is offered its own sentences, none offered to another (the debate's cited
+    # ones dealt out in turn, then the closest to its question): a small model favours the
+    # first letter, and paragraphs on one sentence repeat each other. Picked concurrently.
+    cited = list(dict.fromkeys(cited))
+    # A short article's sentences are shared out, so that every finding has a choice.
+    each = min(MAX_CANDIDATES, max(2, len(article_sentences(parts.article)) // len(chosen)))
+    offered: list[list[str]] = []
+    for i, item in enumerate(chosen):
+        # A paragraph probe's likeliest paragraphs come first: the measured signs of its finding.
+        signs = [s for paragraph in item.signs for s in article_sentences(paragraph)]
+        share = list(dict.fromkeys([*signs, *cited[i :: len(chosen)]]))
+        others = [s for s in cited if s not in share] + [s for o in offered for s in o]
+        offered.append(
+            finding_sentences(parts.article, share, item.question, exclude=others, limit=each)
+        )
+    picked = await gather_calls(
+        *(
+            parts.sentence(
+                f"analysis ({item.id})", "finding_evidence", sentences, finding=item.item.lower()
+            )
+            for item, sentences in zip(chosen, offered, strict=True)
+        )
+    )
+    texts = await gather_calls(
+        *(
+            write_finding(parts, item, evidence, sentence)
+            for item, sentence in zip(chosen, picked, strict=True)
+        )
+    )
+    turn_ids = [t.id for t in transcript]
+    paragraphs: list[AnalysisParagraph] = []
+    for item, sentence, text in zip(chosen, picked, texts, strict=True):
+        if text is None:
+            continue
+        # The probe is the measurement; a paragraph arguing against it is kept (the analyst
+        # may be right) but marked, so the report never contradicts itself silently.
+        shows, text = stance(text)
+        if repeats(text, [p.text for p in paragraphs]):
+            parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
+            continue
+        claim_ids, cited_turns = ground(text, claims, turn_ids)
+        try:
+            paragraph = AnalysisParagraph(
+                text=text,
+                claim_ids=claim_ids,
+                turn_ids=cited_turns,
+                item=item.id,
+                quotes=quotes_in(text, parts.article),
+                evidence=Quote(text=sentence, verified=True) if sentence else None,
+                confirmed=None if shows is None else shows == item.applies,
+            )
+        except ValidationError as exc:  # e.g. a one-word reply: left out, and said so
+            parts.problems.append(f"analysis ({item.id}): {describe_error(exc)}")
+            continue
+        paragraphs.append(paragraph)
+    return paragraphs
