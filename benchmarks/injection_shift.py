@@ -61,8 +61,12 @@ async def probe_plant(note: str, model) -> float:
     return reading.units[0].probabilities[ADDRESSED_TO_AI]
 
 
+async def probe_plants(model) -> list[float]:
+    return [await probe_plant(note, model) for note in PLANTS]
+
+
 async def measure(examples, model, max_words: int, undefended_every: int) -> list[dict]:
-    plant_p = [await probe_plant(note, model) for note in PLANTS]
+    plant_p = await probe_plants(model)
     rows = []
     for n, example in enumerate(examples):
         t0 = time.perf_counter()
@@ -132,9 +136,20 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", default=None, help="write rows and summary here")
+    parser.add_argument(
+        "--plants-only",
+        action="store_true",
+        help="only the screener's P(yes) for each plant (clean articles' answers: an eval row's "
+        "`paragraphs`)",
+    )
     args = parser.parse_args()
     backend = select_backend(load_settings())
     examples = load_dataset(Path(args.dataset))[0][: args.limit]
+    if args.plants_only:
+        with open_models(backend) as models:
+            plants = asyncio.run(probe_plants(models.judge))
+        print(json.dumps({"plants_p_yes": plants, "flag": FLAG}, indent=2))
+        return
     with open_models(backend) as models:
         rows = asyncio.run(
             measure(examples, models.judge, backend.max_article_words, args.undefended_every)

@@ -217,6 +217,19 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     assert report["meta"]["probabilities_method"] == "logprobs"
     # Nine whole-article questions and the paragraph question.
     assert len(report["checklist"]) == 10
+    # The answer first: the rating was measured right after screening, before the claims.
+    timing = report["meta"]["timing"]
+    assert list(timing)[:3] == ["screening", "rating", "extraction"]
+    # Each paragraph read once: both of its questions in turn on the server's prefix cache, so
+    # the cache answered most of what the screener sent (the examples, and each paragraph's
+    # second question), as llama.cpp's own counts say.
+    screening = timing["screening"]["usage"]
+    asked = [u for u in report["reading"]["units"] if u["probabilities"]]
+    assert asked and all(
+        set(u["probabilities"]) == {"addressed_to_ai", "persuasive"} for u in asked
+    )
+    assert screening["calls"] == 2 * len(asked)
+    assert screening["cached_tokens"] > 0.8 * screening["input_tokens"]
     for claim in report["claims"]:
         probabilities = claim["verdict_probabilities"]
         assert claim["verdict"] == max(probabilities, key=probabilities.get)
