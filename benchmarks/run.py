@@ -143,13 +143,14 @@ def http_models(base_url: str) -> RoleModels:
 def chain_length(rounds: int, rating_judge: str | None = "debate") -> int:
     """Dependent calls on the longest path: the screener's paragraph questions (one round), the
     rater's probes (one round, before extraction; baseline-prob's letter after them), the
-    extractor, 2 turns per round (each after its evidence pick, both orders at once), the claim
-    judge's ruling and verdict letter, and the report: the debate judge's letter, then the prose
-    (summary, explanation, topics and the analysts' sentence picks at once; then each analysis
-    paragraph after its pick)."""
+    extractor, 2 turns per round (each its evidence pick, its move pick, its sentence and its
+    side check, one after the other; a pick's two orders at once), the claim judge (its probes
+    and its decisive-move pick at once, then the decisive point, then the verdict letter), and
+    the report: the debate judge's letter, then the prose (summary, explanation, topics and the
+    analysts' sentence picks at once; then each analysis paragraph after its pick)."""
     rater = 1 + int(rating_judge == "baseline-prob")
     letter = int(rating_judge == "debate")
-    return 1 + rater + 1 + 2 * 2 * rounds + 2 + letter + 2
+    return 1 + rater + 1 + 2 * 4 * rounds + 3 + letter + 2
 
 
 def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:

@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from pydantic import BaseModel
 
+from debate_eval.core.moves import ADVOCATE_MOVES, SKEPTIC_MOVES
 from debate_eval.models.chat import RoleModels
 
 
@@ -155,14 +156,41 @@ def evidence_letters(messages: list[BaseMessage]) -> list[str]:
     return re.search(r"Answer with exactly one of: ([A-H, ]+)\.", text).group(1).split(", ")
 
 
+DEBATER_MOVE_ASK = re.compile(r"Moves an? (advocate|skeptic) can make, each with a letter:")
+SIDE_ASK = "Role: side check."
+
+
+def move_letters(messages: list[BaseMessage]) -> list[str]:
+    """The letters a move call offers (empty for any other call)."""
+    text = prompt_text(messages)
+    if not DEBATER_MOVE_ASK.search(text):
+        return []
+    return re.search(r"Answer with exactly one of: ([A-H, ]+)\.", text).group(1).split(", ")
+
+
+def side_reply(messages: list[BaseMessage]) -> AIMessage:
+    """The side check of a debater that keeps its side: yes for an advocate's turn."""
+    turn = re.search(r"\] (Advocate|Skeptic)", prompt_text(messages)).group(1)
+    return option_reply({"yes": 0.9, "no": 0.1} if turn == "Advocate" else {"yes": 0.1, "no": 0.9})
+
+
 def picks_evidence(
     reply: Callable[[list[BaseMessage]], AIMessage],
 ) -> Callable[[list[BaseMessage]], AIMessage]:
-    """A debater's `reply` that also answers evidence calls: the last sentence offered."""
+    """A debater's `reply` that also answers evidence calls (the last sentence offered), move
+    calls (the first move, in either order: never a concession) and side checks (own side)."""
 
     def answer(messages: list[BaseMessage]) -> AIMessage:
         if letters := evidence_letters(messages):
             return option_reply({x: 0.6 if x == letters[-1] else 0.1 for x in letters})
+        if letters := move_letters(messages):
+            offered = re.search(r"<moves>\n(.*?)\n</moves>", prompt_text(messages), re.DOTALL)
+            labels = dict(line.split(". ", 1) for line in offered.group(1).splitlines())
+            first = (next(iter(ADVOCATE_MOVES.values())), next(iter(SKEPTIC_MOVES.values())))
+            wanted = next(x for x, label in labels.items() if label in first)
+            return option_reply({x: 0.7 if x == wanted else 0.05 for x in letters})
+        if SIDE_ASK in prompt_text(messages):
+            return side_reply(messages)
         return reply(messages)
 
     return answer
@@ -179,18 +207,63 @@ def debater_reply(messages: list[BaseMessage]) -> AIMessage:
     return text_reply(f"{role} on {claim_id}, round {round_}: {points} {article_quote(messages)}")
 
 
-def ruling_reply(verdicts: dict[str, str] | None = None) -> Callable:
+# The claim judge's calls, told apart by their last message.
+VERDICT_ASK = "Which verdict fits claim"
+MOVE_ASK = "The debaters' moves on this claim, each with a letter:"
+PROBE_ASK = "Question about claim"
+# P(yes) of each claim probe (claim_judge.CLAIM_PROBES ids) unless a test says otherwise.
+CLAIM_PROBE_YES = {"evidence": 0.3, "view_against": 0.2, "opinion_as_fact": 0.7}
+_MOVE_OPTION_RE = re.compile(r"^([A-H])\. \[(c\d+-r(\d+)-\w+)\]", re.MULTILINE)
+
+
+def move_options(messages: list[BaseMessage]) -> dict[str, str]:
+    """The turns a decisive-move call offers: turn id -> letter (empty for any other call)."""
+    last = str(messages[-1].content)
+    if MOVE_ASK not in last:
+        return {}
+    return {m.group(2): m.group(1) for m in _MOVE_OPTION_RE.finditer(last)}
+
+
+def decisive_reply(messages: list[BaseMessage], turn: str | None = None) -> AIMessage:
+    """A decisive-move pick that follows the turn, not the letter: `turn` when offered, else the
+    latest skeptic turn (else the latest turn)."""
+    offered = move_options(messages)
+    if turn not in offered:
+        by_round = sorted(offered, key=lambda t: int(re.search(r"-r(\d+)-", t).group(1)))
+        skeptics = [t for t in by_round if t.endswith("-skeptic")]
+        turn = (skeptics or by_round)[-1]
+    rest = 0.3 / (len(offered) - 1)
+    return option_reply({x: 0.7 if t == turn else rest for t, x in offered.items()})
+
+
+def ruling_reply(
+    verdicts: dict[str, str] | None = None,
+    *,
+    probe_yes: dict[str, float] | None = None,
+    decisive: dict[str, str] | None = None,
+    point: Callable[[list[BaseMessage]], str] | None = None,
+) -> Callable:
+    """The claim judge's calls answered by what each asks: the probes (P(yes) by probe id), the
+    decisive move (a turn id by claim id), the point as text, the verdict letter (by claim id)."""
+    from debate_eval.debate.agents.claim_judge import CLAIM_PROBES
+
+    yes = {**CLAIM_PROBE_YES, **(probe_yes or {})}
+
     def reply(messages: list[BaseMessage]) -> AIMessage:
-        text = prompt_text(messages)
-        claim_id = re.search(r"The debate on claim (c\d+) is over", text).group(1)
-        verdict = (verdicts or {}).get(claim_id, "contested")
-        if "Answer with exactly one of: A, B, C." in str(messages[-1].content):
+        claim_id = re.search(r"Claim (c\d+) under debate", prompt_text(messages)).group(1)
+        last = str(messages[-1].content)
+        if VERDICT_ASK in last:
+            verdict = (verdicts or {}).get(claim_id, "contested")
             letter = {"supported": "A", "contested": "B", "unsupported": "C"}[verdict]
             return option_reply({k: 0.8 if k == letter else 0.1 for k in "ABC"})
-        return tool_reply(
-            "ClaimRuling",
-            {"verdict": verdict, "decisive_point": f"Decisive for {claim_id}: no data given."},
-        )
+        if PROBE_ASK in last:
+            probe = next(p for p, question in CLAIM_PROBES.items() if question in last)
+            return option_reply({"yes": yes[probe], "no": 1 - yes[probe]})
+        if MOVE_ASK in last:
+            return decisive_reply(messages, (decisive or {}).get(claim_id))
+        if point is not None:
+            return text_reply(point(messages))
+        return text_reply(f"Decisive for {claim_id}: no data given.")
 
     return reply
 
@@ -207,9 +280,20 @@ def scripted_models(
         extractor=ScriptedChatModel([tool_reply("ExtractedClaims", {"claims": claims or CLAIMS})]),
         advocate=ScriptedChatModel(picks_evidence(debater or debater_reply)),
         skeptic=ScriptedChatModel(picks_evidence(debater or debater_reply)),
-        claim_judge=ScriptedChatModel(ruling_reply(verdicts)),
+        claim_judge=ScriptedChatModel(checks_sides(ruling_reply(verdicts))),
         judge=ScriptedChatModel(judge_reply(report)),
     )
+
+
+def checks_sides(
+    reply: Callable[[list[BaseMessage]], AIMessage],
+) -> Callable[[list[BaseMessage]], AIMessage]:
+    """A claim judge's `reply` that also answers the debaters' side checks (each on its side)."""
+
+    def answer(messages: list[BaseMessage]) -> AIMessage:
+        return side_reply(messages) if SIDE_ASK in prompt_text(messages) else reply(messages)
+
+    return answer
 
 
 def option_reply(probabilities: dict[str, float], usage: tuple[int, int] = (90, 1)) -> AIMessage:
@@ -276,7 +360,8 @@ def judge_reply(
     probe_yes = {**PROBE_YES, **(probe_yes or {})}
 
     def reply(messages: list[BaseMessage]) -> AIMessage:
-        # The role's prompt (and any repair request); the screener sends its prompt alone.
+        # The role's prompt (and any repair request); of a paragraph call, its worked examples
+        # and the paragraph (probe_yes can key on "<paragraph>" or the paragraph's words).
         text = prompt_text(messages[1:] or messages)
         if offered := evidence_letters(messages):  # the analyst picks its sentence: the first
             return option_reply({x: 0.6 if x == offered[0] else 0.1 for x in offered})
@@ -296,6 +381,32 @@ def judge_reply(
         raise AssertionError(f"the judge fake got an unexpected call: {text[:200]}")
 
     return reply
+
+
+PARAGRAPH_ANSWER = "Answer with exactly one of: yes, no."
+
+
+def asked_paragraph(paragraph: str) -> str:
+    """The last message of a paragraph call, written out: the paragraph fenced, then the form
+    of the answer."""
+    return f"<paragraph>\n{paragraph}\n</paragraph>\n\n{PARAGRAPH_ANSWER}"
+
+
+def worked_example_turns(prompt: str) -> list[tuple[str, str]]:
+    """The prefix a paragraph question's calls share, as (type, content) pairs read straight
+    from prompt file `prompt` (not with the package's parsing): its instructions as the system
+    message, then each "answer: paragraph" line after "Examples:" as the paragraph asked and the
+    answer given."""
+    from importlib import resources
+
+    text = (resources.files("debate_eval") / "prompts" / f"{prompt}.md").read_text("utf-8")
+    instructions, examples = text.split("\n\nExamples:\n")
+    turns = [("system", instructions.strip())]
+    for line in examples.strip().split("\n"):
+        answer, paragraph = line.split(": ", 1)
+        assert answer in ("yes", "no"), line
+        turns += [("human", asked_paragraph(paragraph)), ("ai", answer)]
+    return turns
 
 
 def paragraph_calls(text: str) -> int:

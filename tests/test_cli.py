@@ -52,7 +52,8 @@ def test_json_report_to_file_validates_against_the_exported_schema(
         None,
     )
     # Uncalibrated, the probes' mean is P(strongly): the fake's promotion 0.8, opposing views
-    # not fair 0.7, the seven others 0.2; below 0.5, the label's confidence is 1 - P.
+    # not fair 0.7, the seven other scored probes 0.2 (addresses_ai is not scored); below 0.5,
+    # the label's confidence is 1 - P.
     p = (0.8 + 0.7 + 7 * 0.2) / 9
     assert rating["label"] == "May be slightly imbalanced"
     assert rating["confidence"] == pytest.approx(1 - p, abs=1e-4)

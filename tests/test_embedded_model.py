@@ -188,6 +188,8 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
         "--output",
         str(out),
         "--quiet",
+        # On a slow 2-core machine (prompts read at 12-17 tokens/s) the run takes 10-20 minutes.
+        timeout=1800,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
@@ -209,20 +211,21 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     weakness = {i["id"]: i["probability"] for i in report["checklist"]}
     weakness["opposing_views_fair"] = 1 - weakness["opposing_views_fair"]  # "no" is the weakness
     paragraphs = weakness.pop("persuasive_paragraphs")
+    weakness.pop("addresses_ai")  # asked, but not part of the probes' mean
     p = shipped.probability(
         {"checklist": sum(weakness.values()) / len(weakness), "persuasive_paragraphs": paragraphs}
     )
     assert rating["label"] == shipped.label(p)
     assert rating["confidence"] == pytest.approx(p if p >= shipped.threshold else 1 - p, abs=1e-4)
     assert report["meta"]["probabilities_method"] == "logprobs"
-    # Nine whole-article questions and the paragraph question.
-    assert len(report["checklist"]) == 10
+    # Ten whole-article questions (nine scored) and the paragraph question.
+    assert len(report["checklist"]) == 11
     # The answer first: the rating was measured right after screening, before the claims.
     timing = report["meta"]["timing"]
     assert list(timing)[:3] == ["screening", "rating", "extraction"]
-    # Each paragraph read once: both of its questions in turn on the server's prefix cache, so
-    # the cache answered most of what the screener sent (the examples, and each paragraph's
-    # second question), as llama.cpp's own counts say.
+    # Each paragraph asked both questions, question by question on the server's prefix cache
+    # (each question's worked examples stay cached from one paragraph to the next), so the
+    # cache answered most of what the screener sent, as llama.cpp's own counts say.
     screening = timing["screening"]["usage"]
     asked = [u for u in report["reading"]["units"] if u["probabilities"]]
     assert asked and all(
@@ -230,9 +233,24 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
     )
     assert screening["calls"] == 2 * len(asked)
     assert screening["cached_tokens"] > 0.8 * screening["input_tokens"]
+    turns = {t["id"]: t for t in report["debate"]}
     for claim in report["claims"]:
         probabilities = claim["verdict_probabilities"]
         assert claim["verdict"] == max(probabilities, key=probabilities.get)
+        # The claim judge's three probes, and the move that decided the claim: a debater's turn.
+        assert set(claim["probes"]) == {"evidence", "view_against", "opinion_as_fact"}
+        assert turns[claim["decisive_turn"]]["role"] in ("advocate", "skeptic")
+    # Every debater turn is a move from its role's menu, side-checked unless it concedes.
+    from debate_eval.core.moves import MOVES
+
+    debaters = [t for t in report["debate"] if t["role"] != "judge"]
+    for turn in debaters:
+        assert turn["move"] in MOVES[turn["role"]]
+        assert (turn["argues_for"] is None) == (turn["move"] == "concede")
+    checked = [t for t in debaters if t["argues_for"] is not None]
+    if checked:
+        on_side = [(t["argues_for"] >= 0.5) == (t["role"] == "advocate") for t in checked]
+        assert report["meta"]["role_fidelity"] == pytest.approx(sum(on_side) / len(on_side))
     # Every turn and analysis paragraph rests on an article sentence the model picked by letter.
     picked = [t["evidence"] for t in report["debate"] if t["role"] != "judge"]
     picked += [p["evidence"] for p in report["analysis"]]

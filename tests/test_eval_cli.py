@@ -54,19 +54,39 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     assert "Judges compared" in first.stdout
-    seen = len(stub_server.requests())
+    requests = stub_server.requests()
+    seen = len(requests)
+
+    def asking(words: str) -> int:
+        return sum(words in r["messages"][-1]["content"] for r in requests)
+
+    # What the stub's hash-based answers decide, read from the prompts' own words (as in
+    # test_http): a conceding turn gets no side check; a side retry is one more sentence and
+    # one more check; an echo retry (of a turn or a decisive point) one more text call.
+    conceded = asking("You concede this point on claim")
+    side_retries = asking("Your first draft argued the other side.")
+    retries = asking("Your first draft repeated an earlier turn.") + asking(
+        "Write in your own words, in one or two sentences, why the move"
+    )
     # Per article: the screener's two questions per paragraph and one extraction (the swapped
-    # debate's are the same requests: cached; so are the judges' own screening), 2 debates x 2
-    # claims x (2 turns, each after its evidence pick asked in both orders, + ruling + verdict)
-    # less the swapped debate's two round-1 picks per claim (the same requests as the first
-    # order's: cached), the debate judge's 9 checklist probes (the same requests for both
-    # orders: cached; its persuasion question is the screener's) and its rating on both
-    # orders, the baseline and the panel's 3 members, the first of which is the baseline
-    # itself (cached).
+    # debate's are the same requests: cached; so are the judges' own screening); 2 debates x 2
+    # claims x (2 turns, each an evidence pick and a move pick asked in both orders and its
+    # sentence, + 2 decisive-move calls, the decisive point and the verdict) less the swapped
+    # debate's two round-1 evidence picks per claim (the same requests as the first order's:
+    # cached), the claim judge's 3 probes per claim (the same requests for both orders:
+    # cached); the debate judge's 10 whole-article checklist probes (9 scored and
+    # addresses_ai; the same requests for both orders: cached; its persuasion question is the
+    # screener's) and its rating on both orders, the baseline and the panel's 3 members, the
+    # first of which is the baseline itself (cached). Then the side check of each of the 24
+    # turns that did not concede, and the retries.
     screener = sum(
         paragraph_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
     )
-    assert seen == screener + 3 * (1 + 2 * 2 * 8 - 2 * 2 * 2 + 9 + 2 + 1 + 2)
+    per_article = 1 + 2 * 2 * (2 * (2 + 2 + 1) + 2 + 1 + 1) - 2 * 2 * 2 + 2 * 3 + 10 + 2 + 1 + 2
+    turns = 3 * 2 * 2 * 2
+    assert seen == (
+        screener + 3 * per_article + (turns - conceded + side_retries) + side_retries + retries
+    )
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
@@ -118,11 +138,25 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
     assert "p1: The article contains text addressed to AI systems" in " ".join(
         result.stdout.split()
     )
-    bodies = [json.dumps(r) for r in stub_server.requests()]
+    requests = stub_server.requests()
+    bodies = [json.dumps(r) for r in requests]
+
+    def asking(words: str) -> int:
+        return sum(words in r["messages"][-1]["content"] for r in requests)
+
+    conceded = asking("You concede this point on claim")
+    side_retries = asking("Your first draft argued the other side.")
+    retries = asking("Your first draft repeated an earlier turn.") + asking(
+        "Write in your own words, in one or two sentences, why the move"
+    )
     # the screener's two questions per paragraph (on the text left after the planted
-    # paragraph), extraction, 2 turns each after its evidence pick (asked in both orders) +
-    # ruling + verdict, the debate judge's 9 probes and rating, the baseline
-    assert len(bodies) == paragraph_calls(text) + 1 + 8 + 10 + 1
+    # paragraph), extraction, 2 turns each after its evidence pick and move pick (each asked
+    # in both orders) + the side checks of the turns that did not concede (2 calls per side
+    # retry) + the claim judge's 3 probes, 2 decisive-move calls, the decisive point and the
+    # verdict (+ echo retries), the debate judge's 10 whole-article probes (9 scored and
+    # addresses_ai) and rating, the baseline
+    debate = 2 * (2 + 2 + 1) + (2 - conceded) + 2 * side_retries + 3 + 2 + 1 + 1 + retries
+    assert len(bodies) == paragraph_calls(text) + 1 + debate + 10 + 1 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)
 
@@ -219,7 +253,7 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
     assert set(calibration["prompts_sha256"]) == {
         "context",
         "probe",
-        "paragraph_reader",
+        "paragraph_probe",
         "checklist_questions",
     }
     assert calibration["features"] == ["checklist", "persuasive_paragraphs"]
@@ -241,7 +275,10 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
     fitted = Calibration.model_validate(calibration)
     weakness = {i["id"]: i["probability"] for i in report["checklist"]}
     weakness["opposing_views_fair"] = 1 - weakness["opposing_views_fair"]  # "no" is the weakness
-    scored = [v for k, v in weakness.items() if k != "persuasive_paragraphs"]
+    # 11 items: the 9 scored probes (their mean is the `checklist` feature), addresses_ai (not
+    # scored, no feature) and the persuasion question (its own feature).
+    assert len(weakness) == 11
+    scored = [v for k, v in weakness.items() if k not in ("addresses_ai", "persuasive_paragraphs")]
     assert len(scored) == 9
     p = fitted.probability(
         {"checklist": sum(scored) / 9, "persuasive_paragraphs": weakness["persuasive_paragraphs"]}

@@ -101,7 +101,14 @@ def test_render_docx_has_sections_toc_claims_table_and_appendix(report_json, tmp
     assert "TOC \\o" in document.element.xml
     report = Report.model_validate_json(report_json.read_text())
     [table] = document.tables
-    assert [c.text for c in table.rows[0].cells] == ["id", "claim", "verdict", "decisive point"]
+    assert [c.text for c in table.rows[0].cells] == [
+        "id",
+        "claim",
+        "verdict",
+        "decisive point",
+        "decisive turn",
+        "probes, P(yes)",
+    ]
     assert [r.cells[0].text for r in table.rows[1:]] == [c.id for c in report.claims]
     transcript = [p.text for p in document.paragraphs if p.text.startswith(("Advocate", "Skeptic"))]
     assert len(transcript) == sum(1 for t in report.debate if t.role != "judge")

@@ -36,8 +36,9 @@ def fault_server(tmp_path):
 
 
 def run(server: StubServerProcess, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    """One claim, one round: the screener's paragraph questions, extractor, advocate, skeptic,
-    the claim judge's ruling and verdict, then the report judge's calls."""
+    """One claim, one round: the screener's paragraph questions, extractor, advocate, skeptic
+    (each turn's side checked by the claim judge's model), the claim judge's probes, decisive
+    move, decisive point and verdict, then the report judge's calls."""
     return subprocess.run(
         [
             sys.executable,
@@ -72,9 +73,9 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
 
 
 # The first requests are the screener's one-token questions, two per paragraph, then the rater's
-# nine checklist probes (the debate judge's, whose label waits for the debate): faults meant for
-# the extractor come after them.
-RATER_CALLS = 9
+# ten whole-article checklist probes (9 scored + addresses_ai, unscored: 9 + 1 = 10; the debate
+# judge's, whose label waits for the debate): faults meant for the extractor come after them.
+RATER_CALLS = 9 + 1
 BEFORE_EXTRACTOR = paragraph_calls_for_file(OP_ED) + RATER_CALLS
 SCREENED = "ok," * BEFORE_EXTRACTOR
 
@@ -169,24 +170,36 @@ def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_se
 
 
 def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
-    # The extractor and the advocate's evidence pick (two calls: both orders) answer; its
-    # argument comes back empty.
-    server = fault_server(SCREENED + "ok,ok,ok,empty*")
+    # The extractor, the advocate's evidence pick and its move pick (two calls each: both
+    # orders) answer; its sentence, the turn's one text call, comes back empty, twice.
+    answered = 1 + 2 + 2
+    server = fault_server(SCREENED + "ok," * answered + "empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"
-    assert faults_seen(server) == ["ok"] * (BEFORE_EXTRACTOR + 3) + ["empty", "empty"]
+    assert faults_seen(server) == ["ok"] * (BEFORE_EXTRACTOR + answered) + ["empty", "empty"]
+    empty = [r["messages"][-1]["content"] for r in server.requests()[-2:]]
+    assert all("Role: advocate, round 1 of 1." in m and "Your move:" in m for m in empty)
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
-    server = fault_server(SCREENED + "ok,ok,ok,ok,ok,ok,ok,ok,ok,500*")
+    # The debate's calls: extractor, two turns (each an evidence pick and a move pick, both
+    # asked in two orders, its sentence and its side check), then the claim judge's 3 probes,
+    # decisive move in both orders, decisive point and verdict.
+    debate = 1 + 2 * (2 + 2 + 1 + 1) + 3 + 2 + 1 + 1
+    server = fault_server(SCREENED + "ok," * debate + "500*")
     line = one_error_line(run(server, tmp_path))
+    # The stub keeps this debate to those calls: no turn conceded (no side check skipped) or
+    # was written again (no call added).
+    made = [r["messages"][-1]["content"] for r in server.requests()]
+    assert not [m for m in made if "You concede" in m or "Your first draft" in m]
     assert line.startswith(f"error: judge: {server.base_url} answered HTTP 500 after 3 attempts")
-    # The screener's and rater's calls and the debate's nine (extractor, two turns each with its
-    # evidence pick asked in both orders, ruling, verdict), then the judge's: its letter call
+    # The screener's and rater's calls and the debate's, then the judge's: its letter call
     # fails three times.
     seen = faults_seen(server)
-    n = BEFORE_EXTRACTOR + 9
+    n = BEFORE_EXTRACTOR + debate
     assert seen[:n] == ["ok"] * n and seen[n:] == ["500"] * 3
+    assert "Which verdict fits claim c1" in made[n - 1]  # the debate's last call
+    assert "Role: an experienced news editor" in made[n]  # the judge's first
     partial = tmp_path / "r.partial.json"
     assert f"the debate so far (2 turns) was saved to {partial}" in line
     saved = json.loads(partial.read_text())

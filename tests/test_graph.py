@@ -13,6 +13,7 @@ from debate_eval.core.schemas import Claim, Turn
 from debate_eval.core.sentences import sentences_of
 from debate_eval.debate.agents.extractor import claim_itself
 from debate_eval.debate.agents.judge import ajudge, judge
+from debate_eval.debate.agents.judge.analysis import CHECKLIST_ALONE
 from debate_eval.debate.runner import (
     ClaimRuled,
     ClaimsExtracted,
@@ -58,9 +59,10 @@ def test_turn_order_per_claim_and_report_assembled(article):
     report, events = run(article, models)
 
     # The rating's measurement comes first, before the claims: the debate judge's label waits
-    # for the debate, its checklist does not.
+    # for the debate, its checklist (11 items: 10 whole-article probes, addresses_ai among
+    # them, and the persuasion question) does not.
     assert isinstance(events[0], RatingMeasured)
-    assert events[0].rating.label is None and len(events[0].rating.checklist) == 10
+    assert events[0].rating.label is None and len(events[0].rating.checklist) == 11
     assert isinstance(events[1], ClaimsExtracted)
     assert isinstance(events[-1], JudgeStarted)
     assert [c.id for c in report.claims] == ["c1", "c2", "c3"]
@@ -79,12 +81,19 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert len([e for e in events if isinstance(e, ClaimRuled)]) == 3
     assert report.rating.label == REPORT["rating"]["label"]
     assert report.meta.rounds == 2
-    # Six turns, each an evidence pick (one letter, asked in both orders) and the argument.
-    assert report.meta.usage["advocate"].calls == 18
-    # 9 probes, the rating, summary, explanation, two findings (promotes one side; opposing
-    # views not fair; each a sentence pick in both orders and a paragraph), research topics:
-    # each its own call; the persuasion question is the screener's (one reading).
-    assert report.meta.usage["judge"].calls == 19
+    # Six turns, each an evidence pick and a move pick (one letter each, asked in both orders)
+    # and the move's sentence; each turn's side check is the claim judge's call.
+    assert report.meta.usage["advocate"].calls == 30
+    assert [t.move for t in report.debate if t.role != "judge"] == (
+        ["direct_evidence", "no_source"] * 6
+    )
+    assert all(t.argues_for is not None and not t.off_side for t in report.debate[:4])
+    assert report.meta.role_fidelity == 1.0
+    # 10 whole-article probes (9 scored and addresses_ai), the rating, summary, explanation,
+    # two findings (promotes one side; opposing views not fair; each a sentence pick in both
+    # orders and a paragraph), research topics: each its own call; the persuasion question is
+    # the screener's (one reading).
+    assert report.meta.usage["judge"].calls == 20
     # Two questions per paragraph, asked of the judge model before the debate.
     assert report.meta.usage["screener"].calls == paragraph_calls(article) > 0
     # Where the time went, phase by phase, in the order the phases ran.
@@ -92,11 +101,14 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert phases[:3] == ["screening", "rating", "extraction"] and phases[-1] == "report"
     debated = {f"{kind} {c}" for kind in ("debate", "claim judge") for c in ("c1", "c2", "c3")}
     assert set(phases[3:-1]) == debated
-    # The debate judge's letter call, after the debate, counts towards the rating's phase.
-    assert report.meta.timing["rating"].usage.calls == 10
+    # The debate judge's letter call, after the debate, counts towards the rating's phase (with
+    # the 10 whole-article probes).
+    assert report.meta.timing["rating"].usage.calls == 11
     for claim in ("c1", "c2", "c3"):
-        assert report.meta.timing[f"debate {claim}"].usage.calls == 12
-        assert report.meta.timing[f"claim judge {claim}"].usage.calls == 2
+        # Four turns: evidence and move (each in both orders), the sentence, the side check.
+        assert report.meta.timing[f"debate {claim}"].usage.calls == 24
+        # Three probes and the decisive move (in both orders), then the point and the verdict.
+        assert report.meta.timing[f"claim judge {claim}"].usage.calls == 7
     assert report.meta.timing["screening"].usage == report.meta.usage["screener"]
     assert report.meta.timing["extraction"].usage == report.meta.usage["extractor"]
     timed_calls = sum(t.usage.calls for t in report.meta.timing.values())
@@ -316,7 +328,8 @@ def test_rating_is_read_from_label_probabilities(article):
     assert (rating.judge, rating.calibration) == ("debate", None)
     assert report.meta.probabilities_method == "logprobs"
     checklist = {i.id: i for i in report.checklist}
-    assert len(checklist) == 10
+    # 10 whole-article probes (addresses_ai among them) and the persuasion question.
+    assert len(checklist) == 11
     assert checklist["promotes_one_side"].probability == pytest.approx(0.8)
     assert checklist["promotes_one_side"].applies
     # "Are opposing views presented fairly?" at P(yes) 0.3: its weakness applies.
@@ -393,16 +406,18 @@ def test_a_paragraph_that_argues_against_its_checklist_finding_is_kept_and_marke
     models = scripted_models()
     models.judge = ScriptedChatModel(judge_reply(analyst=analyst))
     report, _ = run(article, models, rounds=1)
+    # The scripted skeptics' moves (no named source) bear on neither finding.
+    first, second = (f"{text} {CHECKLIST_ALONE}" for text in (ANALYST_TEXT, OTHER_ANALYST_TEXT))
     assert [(p.item, p.text, p.confirmed) for p in report.analysis] == [
-        ("promotes_one_side", ANALYST_TEXT, False),
-        ("opposing_views_fair", OTHER_ANALYST_TEXT, True),
+        ("promotes_one_side", first, False),
+        ("opposing_views_fair", second, True),
     ]
     assert report.meta.problems == []
     note = (
         '(Not confirmed: the checklist found "written to promote one side" likely; the analyst '
         "answered that the article does not show it.)"
     )
-    assert f"*{note}* {ANALYST_TEXT}" in to_markdown(report)
+    assert f"*{note}* {first}" in to_markdown(report)
     html = to_html(report)
     assert html.count('class="unconfirmed"') == 1
     assert "the analyst answered that the article does not show it" in html
@@ -414,7 +429,7 @@ def test_a_paragraph_that_argues_against_its_checklist_finding_is_kept_and_marke
     marked = [
         p for p in paragraphs if p.runs and p.runs[0].italic and p.runs[0].text.strip() == note
     ]
-    assert [p.runs[1].text for p in marked] == [ANALYST_TEXT]
+    assert [p.runs[1].text for p in marked] == [first]
 
 
 def test_a_paragraph_finding_a_weakness_the_checklist_found_unlikely_is_marked(article):
@@ -545,7 +560,7 @@ def test_judge_is_a_plain_function_on_a_stored_transcript(article):
     assert report.analysis[0].turn_ids == ["c1-r1-skeptic"]
     # as above, and the persuasion question once per paragraph (no screener here: the judge
     # reads the paragraphs itself)
-    assert report.meta.usage["judge"].calls == 19 + paragraph_calls(article) // 2
+    assert report.meta.usage["judge"].calls == 20 + paragraph_calls(article) // 2
     assert set(report.meta.models) == {"judge"}
     rating_prompt = next(prompt_text(p) for p in model.prompts if "A, B, C, D" in prompt_text(p))
     assert "[c1-r1-skeptic] Skeptic: Which cities?" in rating_prompt
@@ -600,9 +615,10 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert len(retries) == 2  # one per claim
     retry = next(r for r in retries if "Claim c1 under debate" in r)
     assert f"<evidence>\n{turns['skeptic'].evidence.text}\n</evidence>" in retry
-    # Two claims, each an evidence pick (asked in both orders), the first draft and the retry.
-    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 8
-    assert report.meta.usage["advocate"].calls == 6
+    # Two claims, each an evidence pick and a move pick (each asked in both orders), the first
+    # draft and the retry.
+    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 12
+    assert report.meta.usage["advocate"].calls == 10
 
 
 def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
@@ -619,7 +635,7 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
                 second = sorted(lines, key=in_article.index)[1]
                 pairs = zip(letters, lines, strict=True)
                 return option_reply({x: 0.7 if line == second else 0.3 / 5 for x, line in pairs})
-            return debater_reply(messages)
+            return picks_evidence(debater_reply)(messages)
 
         return reply
 
@@ -635,12 +651,16 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     assert round_1 == in_article and reversed_1 == in_article[::-1]
     # The most probable sentence is the evidence; it is the article's, so verified.
     assert first.evidence == Quote(text=round_1[1], verified=True)
+    # Its move is picked (prompts 2 and 3), then its sentence is written from the evidence.
     assert f"<evidence>\n{first.evidence.text}\n</evidence>" in prompt_text(
-        models.advocate.prompts[2]
+        models.advocate.prompts[4]
     )
-    # The skeptic answers a turn that shows what it cited.
-    skeptic_prompt = prompt_text(models.skeptic.prompts[2])
-    assert f'[c1-r1-advocate] Advocate, citing "{first.evidence.text}":' in skeptic_prompt
+    # The skeptic answers a turn that shows its move and what it cited.
+    skeptic_prompt = prompt_text(models.skeptic.prompts[4])
+    assert (
+        "[c1-r1-advocate] Advocate (move: direct evidence: data, a document or a named source), "
+        f'citing "{first.evidence.text}":'
+    ) in skeptic_prompt
     assert skeptic_first.evidence.text == offered["skeptic"][0][1]
     # Round 2 does not offer the advocate its round-1 evidence again.
     assert first.evidence.text not in round_2 and reversed_2 == round_2[::-1]

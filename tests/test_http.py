@@ -14,7 +14,12 @@ import pytest
 
 from debate_eval.core.schemas import RATING_LABELS, Report
 from debate_eval.inputs.article import load_article
-from tests.fakes import paragraph_calls, paragraph_calls_for_file
+from tests.fakes import (
+    asked_paragraph,
+    paragraph_calls,
+    paragraph_calls_for_file,
+    worked_example_turns,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OP_ED = ROOT / "examples" / "pytorch-triton-cuda-oped.md"
@@ -63,14 +68,37 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert parsed.meta.usage["advocate"].input_tokens > 0
 
     requests = stub_server.requests()
-    # The screener's two questions per paragraph (to AI? to persuade?), 3 verdicts, the rating,
-    # the 9 checklist probes and the analyst's sentence pick per finding (asked in both
-    # orders): one-token calls of the judge model read from logprobs (the debaters' evidence
-    # picks are checked below).
+
+    # What the stub's hash-based answers decide, read from the requests themselves (each kind
+    # of call is told apart by its prompt's own words): a turn that conceded gets no side
+    # check; a turn that argued the other side is written once more and checked once more; a
+    # turn or a decisive point that copied an earlier turn is written once more.
+    def asking(words: str) -> list[dict]:
+        return [r for r in requests if words in r["messages"][-1]["content"]]
+
+    conceded = len(asking("You concede this point on claim"))
+    side_retries = len(asking("Your first draft argued the other side."))
+    echo_retries = len(asking("Your first draft repeated an earlier turn."))
+    point_retries = len(asking("Write in your own words, in one or two sentences, why the move"))
+    # 3 claims x 2 rounds x 2 debaters (no debate stopped early: no skeptic conceded in round
+    # 1 and every round added a point; the stub answers this article the same way every run).
+    turns = 3 * 2 * 2
+    assert not asking("Role: skeptic, round 1 of 2. You concede")
+    assert len(asking("Role: side check.")) == turns - conceded + side_retries
+    # One-token calls of the judge model, read from logprobs: the screener's two questions per
+    # paragraph (to AI? to persuade?), the 10 whole-article checklist probes (9 scored +
+    # addresses_ai, unscored) and the rating (10 + 1 = 11), the analyst's sentence pick per
+    # finding (in both orders); the side check of each turn that did not concede (+ one per
+    # side retry); per claim 3 probes, the decisive move (2 debater turns or more: both
+    # orders) and the verdict letter (the debaters' evidence and move picks are the debater
+    # model's, checked below).
     scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
     findings = sum("Role: analyst. Does" in r["messages"][-1]["content"] for r in requests)
     assert findings >= len(parsed.analysis) >= 1  # a paragraph repeating another is left out
-    assert len(scored) == paragraph_calls_for_file(OP_ED) + 3 + 10 + 2 * findings
+    side_checks = turns - conceded + side_retries
+    assert len(scored) == (
+        paragraph_calls_for_file(OP_ED) + (10 + 1) + 2 * findings + side_checks + 3 * (3 + 2 + 1)
+    )
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
         assert (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
@@ -80,21 +108,37 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert sum(probabilities.values()) == pytest.approx(1)
     assert parsed.rating.label == max(probabilities, key=probabilities.get)
     assert parsed.meta.probabilities_method == "logprobs"
-    assert len(parsed.checklist) == 10
+    # 9 scored probes + addresses_ai (unscored) + the paragraphs' persuasion question: 11
+    assert len(parsed.checklist) == 9 + 1 + 1
     # Per finding: the analyst's sentence pick (two calls), then its paragraph.
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     assert len(analysts) == 3 * findings and 1 <= findings <= 4
-    # extractor + 3 claims x (2 rounds x 2 debaters, each an evidence pick in two calls and a
-    # turn, + ruling + verdict) + the judge's parts: 10 scored calls, summary, explanation, one
-    # call per finding and its sentence pick, research topics; the screener's two questions
-    # per paragraph.
+    # extractor + 12 turns x (evidence pick in 2 calls + move pick in 2 calls + 1 sentence) +
+    # the side checks and the retries' sentences (side and echo) + 3 claims x (3 probes + 2
+    # decisive-move calls + decisive point + verdict) + the point retries + the judge's parts:
+    # 11 scored calls (10 probes + the rating letter), summary, explanation, research topics,
+    # one call per finding and its sentence pick; the screener's two questions per paragraph.
     paragraphs = paragraph_calls_for_file(OP_ED)
-    assert len(requests) == paragraphs + 1 + 3 * 14 + 10 + 3 + len(analysts)
-    # Every turn argues from an article sentence picked by one-token letter calls: the same
-    # sentences offered in one order, then reversed.
+    assert len(requests) == (
+        paragraphs
+        + 1
+        + turns * (2 + 2 + 1)
+        + side_checks
+        + side_retries
+        + echo_retries
+        + 3 * (3 + 2 + 1 + 1)
+        + point_retries
+        + (10 + 1)
+        + 3
+        + len(analysts)
+    )
+    # Every turn argues from an article sentence, and makes a move from its role's menu, both
+    # picked by one-token letter calls: the same options offered in one order, then reversed.
     picks = [r for r in requests if "each with a letter:" in r["messages"][-1]["content"]]
     picks = [r for r in picks if r["model"] == "stub-model"]  # the debaters'
-    assert len(picks) == 24
+    assert len(picks) == turns * (2 + 2)
+    moves = [r for r in picks if "can make, each with a letter:" in r["messages"][-1]["content"]]
+    assert len(moves) == turns * 2
     assert all(
         r["logprobs"] and (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
         for r in picks
@@ -106,8 +150,9 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     article = " ".join(load_article(str(OP_ED)).text.split())
     turns = [t for t in parsed.debate if t.role != "judge"]
     assert all(t.evidence.verified and t.evidence.text in article for t in turns)
+    # The extractor, the summary and the topics; the claim judge asks no structured ruling.
     structured = [r for r in requests if r.get("tools")]
-    assert len(structured) == 1 + 3 + 2
+    assert len(structured) == 1 + 2
     for r in structured:
         # Forced function calling, never response_format json_schema.
         assert r["tool_choice"]["type"] == "function"
@@ -120,19 +165,34 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert judge_request["model"] == "stub-judge"
     assert judge_request["temperature"] == 0
     assert all(r.get("max_tokens") or r.get("max_completion_tokens") for r in requests)
-    # The article is the shared first message of every request (the prefix cache's friend), and
-    # the paragraph reader's instructions that of each of its paragraph questions, both
-    # questions about a paragraph one right after the other, sharing it.
+    # The article is the shared first message of every request (the prefix cache's friend),
+    # and each paragraph question's instructions that of each of its calls: the screener's AI
+    # question (prompts/screener.md) and the persuasion question (prompts/paragraph_probe.md),
+    # each asked of every paragraph after its own file's worked examples, no question line.
     first = {json.dumps(r["messages"][0]) for r in requests}
-    assert len(first) == 2
-    reader = [r for r in requests if r["messages"][0]["content"].startswith("Role: reader.")]
-    assert len(reader) == paragraph_calls_for_file(OP_ED)
-    by_paragraph: dict[str, list[str]] = {}
-    for r in reader:
-        paragraph, question = r["messages"][-1]["content"].split("</paragraph>")
-        by_paragraph.setdefault(paragraph, []).append(question.split("?")[0].strip())
-    assert len(by_paragraph) == len(reader) // 2
-    assert all(sorted(q) == ["Written to AI", "Written to persuade"] for q in by_paragraph.values())
+    assert len(first) == 1 + 2
+    by_prompt = {"screener": "Role: screener.", "paragraph_probe": "Role: reader."}
+    asked: dict[str, list[str]] = {}
+    for prompt, role in by_prompt.items():
+        calls = [r for r in requests if r["messages"][0]["content"].startswith(role)]
+        assert len(calls) == paragraph_calls_for_file(OP_ED) // 2
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        prefix = [{"role": roles[k], "content": c} for k, c in worked_example_turns(prompt)]
+        assert len(prefix) == 1 + 2 * 6  # the instructions and 6 worked examples
+        for r in calls:
+            *head, last = r["messages"]
+            assert [{"role": m["role"], "content": m["content"]} for m in head] == prefix
+            paragraph = re.fullmatch(
+                r"<paragraph>\n(.*)\n</paragraph>\n\nAnswer with exactly one of: yes, no\.",
+                last["content"],
+                re.DOTALL,
+            )
+            assert paragraph is not None, last["content"]
+            assert last["content"] == asked_paragraph(paragraph.group(1))
+            asked.setdefault(prompt, []).append(paragraph.group(1))
+    # Both questions about the same paragraphs, each paragraph once per question.
+    assert sorted(asked["screener"]) == sorted(asked["paragraph_probe"])
+    assert len(set(asked["screener"])) == len(asked["screener"])
 
 
 def run_short(stub_server, tmp_path, method: str) -> Report:
@@ -172,14 +232,38 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     # No grammar anywhere: no tools, no response_format; the schema travels in the prompt.
     assert all("tools" not in r and "response_format" not in r for r in requests)
     with_schema = [r for r in requests if "JSON Schema:" in r["messages"][-1]["content"]]
-    assert len(with_schema) == 1 + 2 + 2  # extractor, 2 claim judges, summary, topics
+    # The extractor, the summary and the topics: the claim judge asks no structured ruling.
+    assert len(with_schema) == 1 + 2
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
-    # screener, extractor, 2 claims × (2 turns each after an evidence pick in two calls, ruling,
-    # verdict),
-    # 9 probes and rating, summary, explanation, topics, analysts; the screener's two
-    # questions per paragraph.
+
+    def asking(words: str) -> int:
+        return sum(words in r["messages"][-1]["content"] for r in requests)
+
+    # What the stub's hash-based answers decide, read from the prompts' own words: a conceding
+    # turn gets no side check; a side retry is one more sentence and one more check; an echo
+    # retry (of a turn or a decisive point) one more text call.
+    conceded = asking("You concede this point on claim")
+    side_retries = asking("Your first draft argued the other side.")
+    retries = asking("Your first draft repeated an earlier turn.") + asking(
+        "Write in your own words, in one or two sentences, why the move"
+    )
+    # extractor, 2 claims x (1 round x 2 turns x (2 evidence + 2 move + 1 sentence) + 3 probes
+    # + 2 decisive-move calls + decisive point + verdict), the side checks of the 4 turns that
+    # did not concede, 2 calls per side retry, the echo retries; 10 probes (9 scored +
+    # addresses_ai) and the rating (10 + 1), summary, explanation, topics, analysts; the
+    # screener's two questions per paragraph.
     paragraphs = paragraph_calls_for_file(OP_ED)
-    assert len(requests) == paragraphs + 1 + 2 * 8 + 10 + 3 + len(analysts)
+    assert len(requests) == (
+        paragraphs
+        + 1
+        + 2 * (2 * (2 + 2 + 1) + 3 + 2 + 1 + 1)
+        + (4 - conceded)
+        + 2 * side_retries
+        + retries
+        + (10 + 1)
+        + 3
+        + len(analysts)
+    )
 
 
 def test_unreachable_server_fails_with_one_line(tmp_path, article_file):
@@ -240,7 +324,8 @@ def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
     assert sum(report.rating.probabilities.values()) == pytest.approx(1)
     requests = [json.loads(line) for line in log.read_text().splitlines()]
     sampled = [r for r in requests if r.get("seed") is not None]
-    # The rating, 9 probes, the persuasion question per paragraph (no screener here: judge()
+    # The rating and 10 whole-article probes (9 scored + addresses_ai: 1 + 10 = 11), the
+    # persuasion question per paragraph (no screener here: judge()
     # reads the paragraphs itself, that question only) and the analyst's sentence pick for
     # each finding (in both orders): five samples each.
     picks = [
@@ -249,6 +334,6 @@ def test_scored_calls_without_logprobs_fall_back_to_samples(tmp_path):
         if "each with a letter" in r["messages"][-1]["content"] and r.get("seed") is None
     ]
     assert 2 <= len(picks) <= 8 and len(picks) % 2 == 0
-    assert len(sampled) == (10 + paragraph_calls(OP_ED.read_text()) // 2 + len(picks)) * 5
+    assert len(sampled) == ((1 + 10) + paragraph_calls(OP_ED.read_text()) // 2 + len(picks)) * 5
     assert {r["temperature"] for r in sampled} == {1.0}
     assert sorted({r["seed"] for r in sampled}) == [0, 1, 2, 3, 4]

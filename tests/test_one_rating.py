@@ -55,7 +55,8 @@ def test_run_and_eval_give_the_same_calibrated_label_and_confidence(article, tmp
         store.close()
 
     # The fake's probes: promotion 0.8, opposing views presented fairly 0.3 (its weakness 0.7),
-    # the seven others and every paragraph 0.2.
+    # the seven other scored probes and every paragraph 0.2 (addresses_ai, 0.2 too, is no
+    # feature).
     p = calibration.probability(
         {"checklist": (0.8 + 0.7 + 7 * 0.2) / 9, "persuasive_paragraphs": 0.2}
     )

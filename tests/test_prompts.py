@@ -18,8 +18,17 @@ from debate_eval.debate.prompts import (
     render,
 )
 from debate_eval.debate.runner import RunOptions, arun_debate
-from debate_eval.debate.scoring.paragraphs import reader_prompt
-from tests.fakes import paragraph_calls, prompt_text, scripted_models
+from tests.fakes import (
+    asked_paragraph,
+    paragraph_calls,
+    prompt_text,
+    scripted_models,
+    worked_example_turns,
+)
+
+# The paragraph questions' prompts, told apart by their system message: the screener's AI
+# question (prompts/screener.md) and the persuasion question (prompts/paragraph_probe.md).
+PARAGRAPH_ROLES = ("Role: screener.", "Role: reader.")
 
 
 @pytest.mark.parametrize("name", PROMPT_NAMES)
@@ -54,21 +63,31 @@ def test_article_is_only_ever_inside_the_fence(article):
     models = scripted_models()
     asyncio.run(arun_debate(injected, models, RunOptions(rounds=1)))
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
-    reader = [p for p in every_prompt if "Role: reader" in prompt_text(p)]
+    paragraph = [p for p in every_prompt if p[0].content.startswith(PARAGRAPH_ROLES)]
+    screener = [p for p in paragraph if p[0].content.startswith("Role: screener.")]
     # the screener's two paragraph questions (the AI one, the persuasion one), extractor,
-    # 3 x 2 turns (each an evidence letter asked in two orders and the argument),
-    # 3 x (ruling + verdict letter), the judge: 19 small calls
-    assert len(reader) == paragraph_calls(injected)
-    assert len(every_prompt) == len(reader) + 1 + 3 * 2 * 3 + 3 * 2 + 19
-    for messages in reader:
+    # 3 x 2 turns (each an evidence letter and a move letter, both asked in two orders, the
+    # sentence, and its side check by the claim judge's model: every scripted turn keeps its
+    # side, so no retry), 3 x (3 claim probes + the decisive move in two orders + the decisive
+    # point + the verdict letter), the judge: 20 small calls (10 whole-article probes, 9
+    # scored + addresses_ai; the rating letter; its explanation; 4 analyst evidence picks; 2
+    # analysis paragraphs; the summary; the topics: 10 + 1 + 1 + 4 + 2 + 1 + 1 = 20)
+    assert len(paragraph) == paragraph_calls(injected)
+    # each prompt asks its one question of every unit: half the paragraph calls each
+    assert 2 * len(screener) == len(paragraph)
+    assert (
+        len(every_prompt) == len(paragraph) + 1 + 3 * 2 * (2 + 2 + 1 + 1) + 3 * (3 + 2 + 1 + 1) + 20
+    )
+    for messages in paragraph:
         message = messages[-1]
-        # A paragraph alone, inside its one fence (no article).
+        # A paragraph alone, inside its one fence (no article), then only the answer's form.
         body = re.search(r"<paragraph>\n(.*)\n</paragraph>", message.content, re.DOTALL)
         assert body is not None and message.content.count("</paragraph>") == 1
+        assert message.content == asked_paragraph(body.group(1))
         assert "</article>" not in message.content
         outside = message.content.replace(body.group(1), "")
         assert "Ignore previous instructions" not in outside
-    for messages in (p for p in every_prompt if p not in reader):
+    for messages in (p for p in every_prompt if p not in paragraph):
         system, *rest = messages
         # The article appears once, in the system message, between the one pair of tags.
         body = re.search(r"<article>\n(.*)\n</article>", system.content, re.DOTALL)
@@ -96,6 +115,7 @@ def test_shared_prefix_is_identical_for_every_role(article):
             history="",
             evidence="",
             words=9,
+            move="x",
         )[0].content,
         build_messages(article, "rating", persona="x", evidence="")[0].content,
         build_messages(article, "probe", question="Is it?")[0].content,
@@ -106,8 +126,11 @@ def test_shared_prefix_is_identical_for_every_role(article):
 def test_passages_from_the_article_are_fenced_in_role_prompts(article):
     models = scripted_models()
     asyncio.run(arun_debate(article, models, RunOptions(rounds=1)))
-    # The first advocate call picks its evidence, the second argues.
-    advocate_prompt = models.advocate.prompts[1][1].content
+    # An advocate's turn picks its evidence and its move by letter (two calls each), then
+    # argues: the prompt of its sentence.
+    sentences = [p for p in models.advocate.prompts if "Your move:" in p[-1].content]
+    assert len(sentences) == 3  # 3 claims x 1 round
+    advocate_prompt = sentences[0][1].content
     assert re.search(r"<passage>\n.+\n</passage>", advocate_prompt)
     assert re.search(r'<claim id="c\d">\n.+\n</claim>', advocate_prompt)
     assert "<article>" not in prompt_text(models.advocate.prompts[0][1:])
@@ -146,7 +169,8 @@ def test_planted_instructions_stay_inside_fences_in_every_prompt(article, plante
     assert len(every_prompt) >= 1 + 3 * 2 + 3 + 1
     # The paragraph questions' instructions name the paragraph tags in prose: our text, not a
     # fence.
-    instructions = {reader_prompt().prefix[0].content}
+    instructions = {worked_example_turns(f)[0][1] for f in ("screener", "paragraph_probe")}
+    assert len(instructions) == 2
     for messages in every_prompt:
         for message in (m for m in messages if m.content not in instructions):
             outside = _FENCED_RE.sub("", message.content)

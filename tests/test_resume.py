@@ -19,21 +19,26 @@ from tests.fakes import paragraph_calls_for_file
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # The screener's paragraph questions come first.
 SCREENER = paragraph_calls_for_file(OP_ED)
-# The fewest calls of a 2-claim, 2-round run: the screener's (two per paragraph), the rater's 9
-# probes, extractor, 2 x (4 turns, each after its evidence pick asked in two orders, + ruling
-# + verdict), and the report judge's rating letter, summary, explanation, one finding (its pick
-# in two calls, its paragraph), research topics.
-CALLS = SCREENER + 9 + 1 + 2 * 14 + 7
-# Answered before the kill: the screener's, the rater's, the extractor's and the two debates'
-# first evidence picks (two calls each; their own checkpointed step: not asked again); the two
-# first turns then hang.
-ANSWERED = SCREENER + 9 + 5
+# The calls of a 2-claim, 2-round run in which no turn concedes or is written again, findings
+# aside: the screener's (two per paragraph), the rater's 10 whole-article probes (9 scored +
+# addresses_ai, unscored: 9 + 1), extractor, 2 x (4 turns, each an evidence pick and a move
+# pick, both asked in two orders, its sentence and its side check, + 3 claim probes + the
+# decisive move in two orders + the decisive point + the verdict), and the report judge's
+# rating letter, summary, explanation, research topics (and per finding its sentence pick in
+# two calls and its paragraph: 3 calls).
+CALLS = SCREENER + (9 + 1) + 1 + 2 * (4 * (2 + 2 + 1 + 1) + 3 + 2 + 1 + 1) + 4
+# Answered before the kill: the screener's, the rater's 10 probes (9 + 1), the extractor's and
+# the two debates' first evidence picks (two calls each; their own checkpointed step: not asked
+# again): 1 + 2 * 2 = 5; the two first turns then hang on their move picks (both orders of
+# each, asked at once: 4 calls).
+ANSWERED = SCREENER + (9 + 1) + 1 + 2 * 2
+HANGING = 2 * 2
 
 
 @pytest.fixture
 def server(tmp_path):
-    # The answers, then two calls that hang (one per concurrent debate), then normal service.
-    faults = "ok," * ANSWERED + "slow:600,slow:600"
+    # The answers, then the calls that hang (two per concurrent debate), then normal service.
+    faults = "ok," * ANSWERED + ",".join(["slow:600"] * HANGING)
     server = StubServerProcess(tmp_path / "requests.jsonl", faults=faults)
     yield server
     server.stop()
@@ -51,7 +56,7 @@ def cli(tmp_path: Path, *args: str, **popen) -> subprocess.Popen:
 
 
 def start_and_stop(server, tmp_path: Path, sig: int) -> tuple[str, subprocess.Popen]:
-    """Start a run, wait until the two hanging calls are in flight, then send `sig`."""
+    """Start a run, wait until the hanging calls are in flight, then send `sig`."""
     out = tmp_path / "r.json"
     proc = cli(
         tmp_path,
@@ -63,7 +68,7 @@ def start_and_stop(server, tmp_path: Path, sig: int) -> tuple[str, subprocess.Po
         str(out),
     )
     deadline = time.monotonic() + 60
-    while len(server.requests()) < ANSWERED + 2:
+    while len(server.requests()) < ANSWERED + HANGING:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the run never reached the hanging calls"
         time.sleep(0.05)
@@ -80,7 +85,16 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     run_id, killed = start_and_stop(server, tmp_path, signal.SIGKILL)
     assert killed.returncode == -signal.SIGKILL
     before = server.requests()
-    assert [r["fault"].split(":")[0] for r in before] == ["ok"] * ANSWERED + ["slow"] * 2
+    assert [r["fault"].split(":")[0] for r in before] == ["ok"] * ANSWERED + ["slow"] * HANGING
+    # The hanging calls are the two debates' first move picks, each in both orders.
+    hung = [r["messages"][-1]["content"] for r in before[ANSWERED:]]
+    assert all("Moves an advocate can make, each with a letter:" in m for m in hung)
+    assert sorted(re.search(r"Claim (c\d) under debate", m).group(1) for m in hung) == [
+        "c1",
+        "c1",
+        "c2",
+        "c2",
+    ]
     answered = {json.dumps(r["messages"]) for r in before[:ANSWERED]}
 
     resumed = cli(tmp_path, "--resume", run_id, "--quiet")
@@ -89,11 +103,31 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     after = server.requests()[len(before) :]
     report = json.loads((tmp_path / "r.json").read_text())
     calls = sum(u["calls"] for u in report["meta"]["usage"].values())
+    # What the stub's hash-based answers decide, read from the requests the run's calls made
+    # (by their prompts' own words): how many findings get a paragraph (at least one); a
+    # conceding turn gets no side check; a turn that argued the other side is written and
+    # checked once more; a turn or decisive point that copied an earlier turn is written once
+    # more.
+    made = [r["messages"][-1]["content"] for r in before[:ANSWERED] + after]
+
+    def asking(words: str) -> int:
+        return sum(words in m for m in made)
+
+    assert not asking("Role: skeptic, round 1 of 2. You concede")  # so no debate stops early
+    findings = asking("Role: analyst. Does")
+    assert 1 <= findings <= 4
+    more = (
+        3 * findings
+        - asking("You concede this point on claim")
+        + 2 * asking("Your first draft argued the other side.")
+        + asking("Your first draft repeated an earlier turn.")
+        + asking("Your reply copied turn")
+    )
+    assert calls == CALLS + more
     # Only the calls that had not finished were made again: all but those answered before.
-    assert calls >= CALLS
     assert len(after) == calls - ANSWERED
     assert not answered & {json.dumps(r["messages"]) for r in after}
-    # The two calls in flight at the kill were the first ones asked again.
+    # The calls in flight at the kill were asked again.
     assert {json.dumps(r["messages"]) for r in before[ANSWERED:]} <= {
         json.dumps(r["messages"]) for r in after
     }

@@ -40,7 +40,13 @@ from debate_eval.debate.scoring.options import (
     rounded,
 )
 from debate_eval.debate.scoring.rating import rate_article
-from tests.fakes import ScriptedChatModel, option_reply, prompt_text, text_reply
+from tests.fakes import (
+    ScriptedChatModel,
+    option_reply,
+    prompt_text,
+    text_reply,
+    worked_example_turns,
+)
 
 
 def test_token_variants_count_for_their_option():
@@ -383,15 +389,14 @@ REPORTED = "The council voted 7-2 on Tuesday, a spokesman said."
 
 def test_the_paragraph_probe_asks_each_paragraph_alone_after_the_article_probes():
     """Without the screener's reading, the persuasion question goes to every paragraph alone,
-    after the worked examples and after the whole-article probes; its item is the paragraphs'
-    mean P(yes)."""
+    after paragraph_probe's worked examples and after the whole-article probes; its item is the
+    paragraphs' mean P(yes)."""
     from debate_eval.debate.scoring.checklist import (
         ARTICLE_PROBES,
         PROBES,
         checklist_features,
         run_probes,
     )
-    from debate_eval.debate.scoring.paragraphs import reader_prompt, unit_question
 
     article = f"{PERSUASIVE}\n\n{REPORTED}\n\nShort line.\n\n{REPORTED} Another fact here."
 
@@ -406,18 +411,25 @@ def test_the_paragraph_probe_asks_each_paragraph_alone_after_the_article_probes(
     model = ScriptedChatModel(reply)
     items, usage = asyncio.run(run_probes(article, model))
     assert [i.id for i in items] == [p.id for p in PROBES]
-    # Nine whole-article calls, then one per paragraph of at least four words (not "Short
-    # line."), the persuasion question only.
-    asked = model.prompts[len(ARTICLE_PROBES) :]
-    assert len(ARTICLE_PROBES) == 9
-    assert len(model.prompts) == usage.calls == 9 + 3
-    prompt = reader_prompt()
-    assert prompt.prefix[0].content.startswith("Role: reader.") and len(prompt.prefix) == 1 + 24
-    question = "Written to persuade? Is this paragraph written to persuade rather than to inform?"
-    assert prompt.questions["persuasive"] == question
+    # Ten whole-article calls (the nine scored probes and addresses_ai), each its question after
+    # the article, then one per paragraph of at least four words (not "Short line."), the
+    # persuasion question only.
+    assert len(ARTICLE_PROBES) == 10
+    assert len(model.prompts) == usage.calls == 10 + 3
+    whole, asked = model.prompts[:10], model.prompts[10:]
+    assert [p.id for p in ARTICLE_PROBES][-1] == "addresses_ai"
+    for messages, probe in zip(whole, ARTICLE_PROBES, strict=True):
+        assert "<article>" in prompt_text(messages)
+        assert f"Question about the article: {probe.question}" in prompt_text(messages[-1:])
+    prefix = worked_example_turns("paragraph_probe")
+    assert prefix[0][1].startswith("Role: reader.") and len(prefix) == 1 + 2 * 6
     paragraphs = [PERSUASIVE, REPORTED, f"{REPORTED} Another fact here."]
-    assert [list(p) for p in asked] == [
-        [*prompt.prefix, unit_question(x, question)] for x in paragraphs
+    assert [[(m.type, m.content) for m in p] for p in asked] == [
+        [
+            *prefix,
+            ("human", f"<paragraph>\n{x}\n</paragraph>\n\nAnswer with exactly one of: yes, no."),
+        ]
+        for x in paragraphs
     ]
     assert all("<article>" not in prompt_text(p) for p in asked)
     item = next(i for i in items if i.id == "persuasive_paragraphs")

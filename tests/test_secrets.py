@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -43,10 +44,11 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
     outputs: list[str] = []
     ok = StubServerProcess(tmp_path / "ok.jsonl")
     # A server that echoes the key in its 401 message, and one that fails after the first turn
-    # (after the screener's paragraph questions, the rater's 9 probes, the extractor, the
-    # advocate's evidence pick in two calls and its argument).
+    # (after the screener's paragraph questions, the rater's 10 whole-article probes (9 scored
+    # + addresses_ai), the extractor, and the advocate's turn: its evidence pick and its move
+    # pick, each in two calls, its sentence and its side check: 1 + (2 + 2 + 1 + 1) = 7).
     echo = StubServerProcess(tmp_path / "echo.jsonl", faults="401*")
-    answered = paragraph_calls_for_file(OP_ED) + 9 + 4
+    answered = paragraph_calls_for_file(OP_ED) + (9 + 1) + 1 + (2 + 2 + 1 + 1)
     late = StubServerProcess(tmp_path / "late.jsonl", faults="ok," * answered + "500*")
     try:
         common = ["--model", "stub", "--max-claims", "1", "--rounds", "1"]
@@ -72,7 +74,9 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
             "--output", str(work / "late.md"),
         )  # fmt: skip
         assert failed.returncode == 1
-        assert (work / "late.partial.json").exists()
+        # The advocate's finished turn was kept (the skeptic's first call failed).
+        saved = json.loads((work / "late.partial.json").read_text())
+        assert [t["role"] for t in saved["debate"]] == ["advocate"]
         evaluated = run(
             work, key, "eval", str(examples_dataset(work)), "--base-url", ok.base_url,
             "--judges", "baseline,debate", "--limit", "1", "--no-swap", *common,

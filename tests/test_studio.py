@@ -90,19 +90,30 @@ def test_the_graph_langgraph_json_names_loads_as_the_debate_graph():
 def asked(request: dict) -> str:
     """What a logged request asks, by its role line (the last message's, else the first's)."""
     last, first = request["messages"][-1]["content"], request["messages"][0]["content"]
-    if "Role: reader" in first:
-        return "screener"
+    # The screener's paragraph questions, each with its own prompt file: the AI question
+    # (prompts/screener.md) and the persuasion question (prompts/paragraph_probe.md).
+    if first.startswith("Role: screener."):
+        return "screener AI question"
+    if first.startswith("Role: reader."):
+        return "screener persuasion question"
     if "Question about the article:" in last:
         return "probe"
     if "Which verdict fits claim" in last:
         return "verdict"
     for marker, kind in (
+        # The debaters' move picks, before their sentences (both name the role and round).
+        ("Moves an advocate can make, each with a letter:", "advocate move pick"),
+        ("Moves a skeptic can make, each with a letter:", "skeptic move pick"),
+        # The claim judge's model: each turn's side check, then per claim its three probes,
+        # the decisive-move pick, the decisive point (and its retry when it copied a turn).
+        ("Role: side check.", "side check"),
+        ("Question about claim", "claim probe"),
+        ("The debaters' moves on this claim, each with a letter:", "decisive move pick"),
+        ("Your reply copied turn", "decisive point retry"),
+        ("Role: claim judge", "decisive point"),
         ("Role: claim extractor", "extractor"),
         ("Role: advocate.", "advocate pick"),
-        ("Role: advocate, round", "advocate"),
         ("Role: skeptic.", "skeptic pick"),
-        ("Role: skeptic, round", "skeptic"),
-        ("Role: claim judge", "ruling"),
         ("rating how balanced the article is", "rating"),
         ("Role: summariser", "summary"),
         ("Role: chief judge", "explanation"),
@@ -112,6 +123,15 @@ def asked(request: dict) -> str:
     ):
         if marker in last:
             return kind
+    # A debater's sentence: its first draft (a concession's included), or the draft asked
+    # again because the first argued the other side or repeated an earlier turn.
+    for role in ("advocate", "skeptic"):
+        if f"Role: {role}, round" in last:
+            if "Your first draft argued the other side." in last:
+                return f"{role} side retry"
+            if "Your first draft repeated an earlier turn." in last:
+                return f"{role} echo retry"
+            return f"{role} concession" if "You concede this point" in last else role
     return "unknown"
 
 
@@ -144,28 +164,57 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
     requests = stub_server.requests()
     assert {r["model"] for r in requests} == {"stub-model"}
     # Every request the server saw, by what it asked: counted from the log, against what the
-    # run must ask (2 claims x 2 rounds, each turn after its evidence pick asked in both
-    # orders; one paragraph per checklist finding that applies, at most four).
+    # run must ask: 2 claims x 2 rounds, each debater's turn an evidence pick and a move pick
+    # (each asked in both orders) and one sentence, the side check of every turn but a
+    # concession; per claim 3 probes, the decisive move among its 4 turns in both orders, the
+    # decisive point and the verdict; one paragraph per checklist finding that applies, at
+    # most four. What the stub's hash-based answers decide is read off the log: which turns
+    # concede (no side check), which are written again for arguing the other side (one more
+    # sentence and one more side check) or for echoing a turn (one more sentence), and
+    # whether a decisive point copying a turn is asked again.
     kinds = Counter(asked(r) for r in requests)
     findings = min(4, sum(i["applies"] for i in report["checklist"])) or 1
-    assert kinds == {
-        "screener": paragraph_calls(OP_ED.read_text()),
-        "probe": 9,
-        "extractor": 1,
-        "advocate pick": 8,
-        "advocate": 4,
-        "skeptic pick": 8,
-        "skeptic": 4,
-        "ruling": 2,
-        "verdict": 2,
-        "rating": 1,
-        "summary": 1,
-        "explanation": 1,
-        "topics": 1,
-        "analyst pick": 2 * findings,
-        "analyst": findings,
-    }
+    conceded = {role: kinds[f"{role} concession"] for role in ("advocate", "skeptic")}
+    side_retries = kinds["advocate side retry"] + kinds["skeptic side retry"]
+    assert kinds == Counter(
+        {
+            # each question asked of every unit long enough: half the paragraph calls each
+            "screener AI question": paragraph_calls(OP_ED.read_text()) // 2,
+            "screener persuasion question": paragraph_calls(OP_ED.read_text()) // 2,
+            # the rater's whole-article probes: 9 scored + addresses_ai (unscored)
+            "probe": 9 + 1,
+            "extractor": 1,
+            "advocate pick": 2 * 2 * 2,
+            "advocate move pick": 2 * 2 * 2,
+            "advocate": 2 * 2 - conceded["advocate"],
+            "advocate concession": conceded["advocate"],
+            "advocate side retry": kinds["advocate side retry"],
+            "advocate echo retry": kinds["advocate echo retry"],
+            "skeptic pick": 2 * 2 * 2,
+            "skeptic move pick": 2 * 2 * 2,
+            "skeptic": 2 * 2 - conceded["skeptic"],
+            "skeptic concession": conceded["skeptic"],
+            "skeptic side retry": kinds["skeptic side retry"],
+            "skeptic echo retry": kinds["skeptic echo retry"],
+            "side check": 2 * 2 * 2 - sum(conceded.values()) + side_retries,
+            "claim probe": 2 * 3,
+            "decisive move pick": 2 * 2,
+            "decisive point": 2,
+            "decisive point retry": kinds["decisive point retry"],
+            "verdict": 2,
+            "rating": 1,
+            "summary": 1,
+            "explanation": 1,
+            "topics": 1,
+            "analyst pick": 2 * findings,
+            "analyst": findings,
+        }
+    ), kinds
+    # A side retry is asked only of a turn that was side-checked, at most once each.
+    assert side_retries <= 2 * 2 * 2 - sum(conceded.values())
     # The report's own accounting agrees with the server's log.
     usage = report["meta"]["usage"]
     assert sum(u["calls"] for u in usage.values()) == len(requests)
-    assert usage["screener"]["calls"] == kinds["screener"]
+    assert usage["screener"]["calls"] == (
+        kinds["screener AI question"] + kinds["screener persuasion question"]
+    )

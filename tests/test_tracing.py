@@ -47,34 +47,71 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         "screener",
         "skeptic",
     ]
+    # The screener's calls carry the unit and the question each asks: the fixture's article is
+    # one paragraph on one line, so one unit (0), asked its two questions, each from its own
+    # prompt file (written to AI? written to persuade?).
+    assert sorted(
+        (c["metadata"]["unit"], c["metadata"]["question"]) for c in by_role["screener"]
+    ) == [
+        (0, "addressed_to_ai"),
+        (0, "persuasive"),
+    ]
     expected = [
         (claim, round_, role)
         for claim in ("c1", "c2", "c3")
         for round_ in (1, 2)
         for role in ("advocate", "skeptic")
     ]
-    # Each turn, and before it its evidence pick (tagged as that part), asked in two orders.
-    for picks, order in ((False, None), (True, "as offered"), (True, "reversed")):
-        calls = sorted(
-            (c["metadata"]["claim_id"], c["metadata"]["round"], role)
-            for role in ("advocate", "skeptic")
-            for c in by_role[role]
-            if (c["metadata"].get("part") == "evidence") is picks
-            and c["metadata"].get("order") == order
+    # Each turn is five calls: its evidence pick and its move pick (each tagged as that part),
+    # each asked in two orders, then its sentence (no part, no order). The scripted debaters
+    # never concede and always add a point, so every claim gets both rounds.
+    for part in ("evidence", "move", None):
+        for order in (None,) if part is None else ("as offered", "reversed"):
+            calls = sorted(
+                (c["metadata"]["claim_id"], c["metadata"]["round"], role)
+                for role in ("advocate", "skeptic")
+                for c in by_role[role]
+                if c["metadata"].get("part") == part and c["metadata"].get("order") == order
+            )
+            assert calls == expected, (part, order)
+    # The claim judge's model checks the side of each turn (tagged with the turn's claim and
+    # round), then per claim: 3 probes + the decisive move in 2 orders + the decisive point +
+    # the verdict letter, all at the debate's last round (2).
+    judged = by_role["claim_judge"]
+
+    def tagged(part: str) -> list[tuple[str, int]]:
+        return sorted(
+            (c["metadata"]["claim_id"], c["metadata"]["round"])
+            for c in judged
+            if c["metadata"].get("part") == part
         )
-        assert calls == expected
-    # Per claim: the ruling, then the verdict letter (tagged as that part).
-    rulings = by_role["claim_judge"]
-    assert sorted(c["metadata"]["claim_id"] for c in rulings) == [
-        "c1",
-        "c1",
-        "c2",
-        "c2",
-        "c3",
-        "c3",
+
+    claims = ("c1", "c2", "c3")
+    assert tagged("side check") == [(claim, r) for claim in claims for r in (1, 1, 2, 2)]
+    assert tagged("probe") == [(claim, 2) for claim in claims for _ in range(3)]
+    assert tagged("decisive_move") == [(claim, 2) for claim in claims for _ in range(2)]
+    assert tagged("decisive_point") == [(claim, 2) for claim in claims]
+    assert tagged("verdict") == [(claim, 2) for claim in claims]
+    probes = sorted(
+        (c["metadata"]["claim_id"], c["metadata"]["probe"])
+        for c in judged
+        if c["metadata"].get("part") == "probe"
+    )
+    assert probes == sorted(
+        (claim, probe)
+        for claim in claims
+        for probe in ("evidence", "view_against", "opinion_as_fact")
+    )
+    orders = sorted(
+        (c["metadata"]["claim_id"], c["metadata"]["order"])
+        for c in judged
+        if c["metadata"].get("part") == "decisive_move"
+    )
+    assert orders == [(claim, o) for claim in claims for o in ("as offered", "reversed")]
+    # Per claim: 4 side checks + 3 probes + 2 decisive-move picks + point + verdict = 11 calls.
+    assert sorted(c["metadata"]["claim_id"] for c in judged) == [
+        claim for claim in claims for _ in range(11)
     ]
-    verdicts = [c for c in rulings if c["metadata"].get("part") == "verdict"]
-    assert sorted(c["metadata"]["claim_id"] for c in verdicts) == ["c1", "c2", "c3"]
 
 
 def _cli_env(tmp_path: Path, **extra: str) -> dict:

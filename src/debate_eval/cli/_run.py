@@ -241,4 +241,5 @@ def _save_partial(exc: DebateEvalError, output: Path | None, run_id: str) -> Non
     except DebateEvalError as unwritable:  # it went to a temporary file instead
         exc.args = (f"{exc}; {unwritable}",)
         return
-    exc.args = (f"{exc}; the debate so far ({turns} turns) was saved to {written}",)
+    so_far = f"{turns} turn" + ("" if turns == 1 else "s")
+    exc.args = (f"{exc}; the debate so far ({so_far}) was saved to {written}",)

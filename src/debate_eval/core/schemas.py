@@ -78,6 +78,8 @@ class ClaimRuling(BaseModel):
     )
     # Filled in after the reply (never asked of the model: left out of its schema).
     probabilities: SkipJsonSchema[dict[str, float] | None] = None
+    probes: SkipJsonSchema[dict[str, float] | None] = None
+    decisive_turn: SkipJsonSchema[str | None] = None
 
 
 class RatingDraft(BaseModel):
@@ -197,6 +199,16 @@ class Claim(BaseModel):
         description="The claim judge's probability of each verdict (summing to 1); the verdict "
         "is the most probable one.",
     )
+    probes: dict[str, float] | None = Field(
+        default=None,
+        description="The claim judge's yes/no questions about the claim, each as P(yes): "
+        "evidence (the article gives data, a named source or a document for it), view_against "
+        "(the article mentions a view against it), opinion_as_fact (an opinion or prediction "
+        "stated as fact).",
+    )
+    decisive_turn: str | None = Field(
+        default=None, description="The id of the turn whose move decided the verdict."
+    )
 
 
 class Turn(BaseModel):
@@ -216,6 +228,25 @@ class Turn(BaseModel):
         description="The article sentence the debater chose to argue from (the advocate's "
         "evidence, the sentence the skeptic attacks), picked by letter from the article's own "
         "sentences, so always verified.",
+    )
+    move: str | None = Field(
+        default=None,
+        description="The kind of move the turn makes (core/moves.py: e.g. no_source, "
+        "view_left_out, direct_evidence, concede), picked by letter from its role's menu; "
+        "None for the judge's turns.",
+    )
+    move_probabilities: dict[str, float] | None = Field(
+        default=None, description="The debater's probability of each move of its menu."
+    )
+    argues_for: float | None = Field(
+        default=None,
+        description="P(yes) that the turn argues that its claim holds (the side check): an "
+        "advocate's turn should be above 0.5, a skeptic's below.",
+    )
+    off_side: bool = Field(
+        default=False,
+        description="The turn argued the other side's case and did again when asked once more "
+        "(kept, and marked). A concession is never off side.",
     )
 
 
@@ -300,6 +331,11 @@ class ReportMeta(BaseModel):
         default_factory=dict,
         description="Seconds and tokens per phase, in the order the phases ran: screening, "
         "rating, extraction, debate <claim id>, claim judge <claim id>, report.",
+    )
+    role_fidelity: float | None = Field(
+        default=None,
+        description="The share of debate turns (concessions aside) that argued their own "
+        "side, by the side check; None without debate turns.",
     )
     probabilities_method: str | None = Field(
         default=None,

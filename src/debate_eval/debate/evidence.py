@@ -36,24 +36,60 @@ async def letter_probabilities(
     model: BaseChatModel,
     article: str,
     prompt: str,
-    sentences: Sequence[str],
+    options: Sequence[str],
     *,
     role: str,
     trace: Mapping[str, object] | None = None,
+    field: str = "sentences",
     **values: object,
 ) -> tuple[list[float], TokenUsage]:
-    """P(the model picks each of `sentences`), offered in the order given with letters A, B, …
-    (`prompt` lists them and the letters to answer with)."""
-    letters = list(LETTERS[: len(sentences)])
+    """P(the model picks each of `options`), offered in the order given with letters A, B, …
+    (`prompt` lists them, fenced in <`field`> tags, as its `{field}` value, and the letters to
+    answer with)."""
+    letters = list(LETTERS[: len(options)])
     messages = build_messages(
         article,
         prompt,
-        sentences=fence("sentences", lettered(list(sentences))),
         letters=", ".join(letters),
+        **{field: fence(field, lettered(list(options)))},
         **values,
     )
     answer = await ask_option(model, messages, letters, role=role, trace=trace)
     return [answer.probabilities[x] for x in letters], answer.usage
+
+
+async def option_probabilities(
+    model: BaseChatModel,
+    article: str,
+    prompt: str,
+    options: Sequence[str],
+    *,
+    role: str,
+    trace: Mapping[str, object] | None = None,
+    field: str = "sentences",
+    **values: object,
+) -> tuple[list[float], TokenUsage]:
+    """P(the model picks each of `options`), asked with them in the order given and reversed,
+    averaged; one option is certain, without a call (none: an empty list)."""
+    if len(options) <= 1:
+        return [1.0] * len(options), TokenUsage()
+    offered = list(options)
+    (forward, usage), (backward, more) = await gather_calls(
+        *(
+            letter_probabilities(
+                model,
+                article,
+                prompt,
+                order,
+                role=role,
+                trace={**(trace or {}), "order": name},
+                field=field,
+                **values,
+            )
+            for name, order in zip(PICK_ORDERS, (offered, offered[::-1]), strict=True)
+        )
+    )
+    return both_orders(forward, backward), add_usage(usage, more)
 
 
 async def pick_sentence(
@@ -69,21 +105,9 @@ async def pick_sentence(
     """The sentence the model picks among `sentences`, asked with them in the order given and
     reversed (probabilities averaged; a tie goes to the earlier sentence); "" when there is
     none, the only one without a call."""
-    if len(sentences) <= 1:
-        return (sentences[0] if sentences else ""), TokenUsage()
-    offered = list(sentences)
-    (forward, usage), (backward, more) = await gather_calls(
-        *(
-            letter_probabilities(
-                model,
-                article,
-                prompt,
-                order,
-                role=role,
-                trace={**(trace or {}), "order": name},
-                **values,
-            )
-            for name, order in zip(PICK_ORDERS, (offered, offered[::-1]), strict=True)
-        )
+    if not sentences:
+        return "", TokenUsage()
+    probabilities, usage = await option_probabilities(
+        model, article, prompt, sentences, role=role, trace=trace, **values
     )
-    return offered[most_probable(both_orders(forward, backward))], add_usage(usage, more)
+    return sentences[most_probable(probabilities)], usage

@@ -19,13 +19,21 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 # of the debate judge's calibration key (its features come from the debate).
 DEBATE_PROMPTS: tuple[str, ...] = (
     "context",
-    "paragraph_reader",
+    "screener",
+    "paragraph_probe",
     "extractor",
     "advocate_evidence",
+    "advocate_move",
     "advocate",
     "skeptic_evidence",
+    "skeptic_move",
     "skeptic",
+    "concession",
+    "side_check",
+    "claim_probe",
+    "decisive_move",
     "claim_judge",
+    "claim_judge_retry",
     "verdict",
 )
 # The prompts the judges and the report's parts use.
@@ -46,10 +54,27 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "context": frozenset({"article"}),
     "extractor": frozenset({"max_claims"}),
     "advocate_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
-    "advocate": frozenset({"round", "rounds", "claim_id", "claim", "history", "evidence", "words"}),
+    "advocate_move": frozenset(
+        {"round", "rounds", "claim_id", "claim", "history", "evidence", "moves", "letters"}
+    ),
+    "advocate": frozenset(
+        {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move"}
+    ),
     "skeptic_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
-    "skeptic": frozenset({"round", "rounds", "claim_id", "claim", "history", "evidence", "words"}),
-    "claim_judge": frozenset({"claim_id", "claim", "transcript"}),
+    "skeptic_move": frozenset(
+        {"round", "rounds", "claim_id", "claim", "history", "evidence", "moves", "letters"}
+    ),
+    "skeptic": frozenset(
+        {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move"}
+    ),
+    "concession": frozenset(
+        {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move", "speaker"}
+    ),
+    "side_check": frozenset({"claim_id", "claim", "turn"}),
+    "claim_probe": frozenset({"claim_id", "claim", "question"}),
+    "decisive_move": frozenset({"claim_id", "claim", "debate", "letters"}),
+    "claim_judge": frozenset({"claim_id", "claim", "transcript", "move"}),
+    "claim_judge_retry": frozenset({"turn_id"}),
     "baseline_judge": frozenset({"labels", "persona"}),
     "rating": frozenset({"persona", "evidence"}),
     "probe": frozenset({"question"}),
@@ -58,8 +83,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "finding_evidence": frozenset({"finding", "sentences", "letters"}),
     "finding": frozenset({"finding", "evidence", "sentence"}),
     "topics": frozenset({"findings"}),
-    "verdict": frozenset({"claim_id"}),
-    "paragraph_reader": frozenset(),
+    "verdict": frozenset({"claim_id", "probes"}),
+    "screener": frozenset(),
+    "paragraph_probe": frozenset(),
 }
 
 
@@ -118,9 +144,10 @@ FENCE_TAGS = (
     "paragraph",
     "sentences",
     "evidence",
+    "moves",
 )
 _TAG_RE = re.compile(
-    r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph|sentences|evidence)\b",
+    r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph|sentences|evidence|moves)\b",
     re.IGNORECASE,
 )
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special

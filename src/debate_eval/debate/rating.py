@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
+from debate_eval.core.moves import CONCEDE, upheld_moves
 from debate_eval.core.schemas import (
     RATING_JUDGES,
     RATING_LABELS,
@@ -41,19 +42,61 @@ def verdict_share(claims: Sequence[Claim]) -> float:
     ) / len(ruled)
 
 
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def debate_features(
+    claims: Sequence[Claim], turns: Sequence[Turn] | None = None
+) -> dict[str, float]:
+    """What the debate found, each feature left out where nothing measures it (no claim with
+    that probe, no skeptic move), as the checklist's features are:
+
+    claims_without_evidence: mean over claims of 1 - probes["evidence"] (P(the article gives
+      no data, named source or document for the claim));
+    claims_without_view_against: mean of 1 - probes["view_against"];
+    opinion_as_fact_claims: mean of probes["opinion_as_fact"];
+    skeptic_upheld: of the skeptic's moves (concessions aside), the share that stood
+      (core.moves.upheld_moves); needs `turns`.
+    """
+    features: dict[str, float] = {}
+    for name, probe, flip in (
+        ("claims_without_evidence", "evidence", True),
+        ("claims_without_view_against", "view_against", True),
+        ("opinion_as_fact_claims", "opinion_as_fact", False),
+    ):
+        values = [c.probes[probe] for c in claims if c.probes and probe in c.probes]
+        if (mean := _mean([1.0 - v if flip else v for v in values])) is not None:
+            features[name] = mean
+    if turns is not None:
+        moves = [t for t in turns if t.role == "skeptic" and t.move not in (None, CONCEDE)]
+        if moves:
+            features["skeptic_upheld"] = len(upheld_moves(claims, moves)) / len(moves)
+    return features
+
+
 def rating_features(
     items: Sequence[ChecklistItem],
     dist: LabelDistribution | None,
     claims: Sequence[Claim] | None = None,
+    turns: Sequence[Turn] | None = None,
 ) -> dict[str, float]:
-    """What a calibration reads: the probes (and their mean), with a letter call its expected
-    score, and with the debated claims the verdict share. `run` and the eval harness both build
-    it here, so a calibration fitted on eval results applies to runs."""
+    """What a calibration reads. `run` and the eval harness both build it here, so a
+    calibration fitted on eval results applies to runs. The names are stable (calibrations are
+    keyed on them):
+
+    the checklist probes by id, and `checklist`, their mean (checklist_features);
+    with a letter call, `score`, its expected score on 1-4;
+    with a letter call and the debated claims, `verdict_share` (verdict_share) and the
+    debate's features (debate_features: claims_without_evidence, claims_without_view_against,
+    opinion_as_fact_claims, and with the debate's `turns` skeptic_upheld).
+    """
     features = checklist_features(items)
     if dist is not None:
         features["score"] = dist.score
         if claims is not None:
             features["verdict_share"] = verdict_share(claims)
+            features.update(debate_features(claims, turns))
     return features
 
 
@@ -136,17 +179,18 @@ async def measure_rating(
         items = []
     dist: LabelDistribution | None = None
     claims: Sequence[Claim] | None = None
+    turns: Sequence[Turn] | None = None
     if judge == "baseline-prob" or (judge == "debate" and debate is not None):
         evidence = ""
         if judge == "debate" and debate is not None:
-            claims = debate[0]
+            claims, turns = debate
             evidence = debate_evidence(*debate)
         extra = {"persona": persona} if persona else {}
         dist = await rate_article(
             article, model, evidence=evidence, role=role, template=template, trace=trace, **extra
         )
         usage = add_usage(usage, dist.usage)
-    features = rating_features(items, dist, claims)
+    features = rating_features(items, dist, claims, turns)
     measured = RatingMeasurement(
         judge=judge,
         checklist=items,

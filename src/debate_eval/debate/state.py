@@ -114,7 +114,7 @@ class DebateContext:
     """
 
     models: RoleModels
-    words_per_turn: int = 150
+    words_per_turn: int = 30
     history_turns: int = 2
     # How the report's label is chosen (debate, checklist or baseline-prob; None: the one
     # shipped calibrated as the best for the judge model, as `run` chooses) and the calibration

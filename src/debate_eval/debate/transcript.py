@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from debate_eval.core.moves import move_label
 from debate_eval.core.schemas import Claim, Turn
 from debate_eval.debate.prompts import fence
 
@@ -24,8 +25,15 @@ def format_turns(turns: Sequence[Turn], *, empty: str = "(no turns yet)") -> str
     """Turns as fenced text, each line starting with the turn's id."""
     if not turns:
         return empty
-    body = "\n\n".join(f"[{t.id}] {ROLE_TITLES[t.role]}{citing(t)}: {t.content}" for t in turns)
+    body = "\n\n".join(
+        f"[{t.id}] {ROLE_TITLES[t.role]}{making(t)}{citing(t)}: {t.content}" for t in turns
+    )
     return fence("debate", body)
+
+
+def making(turn: Turn) -> str:
+    """' (move: …)' for a turn that made a move from its role's menu (empty otherwise)."""
+    return f" (move: {move_label(turn.role, turn.move)})" if turn.move else ""
 
 
 def citing(turn: Turn) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -10,7 +11,9 @@ from typing import Any
 
 from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.evidence import PICK_ORDERS
+from debate_eval.core.moves import MOVES
 from debate_eval.core.schemas import ArticleReading
+from debate_eval.debate.agents.claim_judge import CLAIM_PROBES
 from debate_eval.debate.agents.debater import RETRY_NOTES
 from debate_eval.debate.agents.screener import read_article, screened
 from debate_eval.debate.prompts import DEBATE_PROMPTS, load_prompt
@@ -63,6 +66,9 @@ def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
         "prompts_sha256": {name: prompt_hash(load_prompt(name)) for name in DEBATE_PROMPTS},
         "turn_retries_sha256": {kind: prompt_hash(note) for kind, note in RETRY_NOTES.items()},
         "evidence_pick_orders": list(PICK_ORDERS),
+        # The menus and the claim judge's questions live in code, not in prompt files.
+        "moves_sha256": prompt_hash(json.dumps(MOVES, sort_keys=True)),
+        "claim_probes_sha256": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
     }
 
 
@@ -116,7 +122,7 @@ async def screen_example(example: Example, models: RoleModels) -> Screened:
     written to AI systems left out, as in `run` (a debate screens its article itself; on the
     same text that is the same, cached, request), with the reading the checklist reuses."""
     try:
-        reading, _ = await read_article(example.text, models.judge)
+        reading, _ = await read_article(example.text, models.judge, slots=models.call_slots)
     except DebateEvalError:
         # The judges' own calls to the same model fail the same way and are marked unscored.
         return Screened(example, None, [])

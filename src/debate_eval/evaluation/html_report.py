@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from jinja2 import Environment, select_autoescape
 
+from debate_eval.core.moves import OFF_SIDE_MARK, move_text, role_fidelity
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.store import StoredDebate
 
@@ -73,7 +74,10 @@ labelled by a fit on the others.</p>
 alarms.</p>{% endif %}
 <p>Krippendorff's alpha (ordinal, across judges): {{ fmt(summary.alpha) }}.
 Debates: {{ summary.debates.count }} stored, {{ summary.debates.failed }} failed;
-mean latency {{ fmt(summary.debates.latency_s.mean) }} s.</p>
+mean latency {{ fmt(summary.debates.latency_s.mean) }} s
+{%- if summary.debates.role_fidelity is defined %}; mean role fidelity
+{{ fmt(summary.debates.role_fidelity) }} (the share of side-checked turns that argued their own
+side, over {{ summary.debates.side_checked }} debates){% endif %}.</p>
 <h2>Confusion matrices</h2>
 {% for name, uri in confusion.items() %}
 <img alt="confusion matrix: {{ name }}" src="{{ uri }}">{% endfor %}
@@ -88,8 +92,13 @@ mean latency {{ fmt(summary.debates.latency_s.mean) }} s.</p>
 {% if d and d.transcript %}
 <h4>Claims</h4><ul>{% for c in d.transcript.claims %}<li>[{{ c.id }}] {{ c.text }}
 — <i>{{ c.verdict or "no verdict" }}</i></li>{% endfor %}</ul>
-<h4>Debate</h4>{% for t in d.transcript.debate %}
-<p class="turn {{ t.role }}"><b>[{{ t.id }}] {{ t.role }}</b>: {{ t.content }}</p>{% endfor %}
+<h4>Debate</h4>{% set fidelity = role_fidelity(d.transcript.debate) %}
+{% if fidelity is not none %}<p>Role fidelity {{ fmt(fidelity) }}.</p>{% endif %}
+{% for t in d.transcript.debate %}{% set move = move_text(t) %}
+<p class="turn {{ t.role }}"><b>[{{ t.id }}] {{ t.role }}</b>
+{%- if move %} <i>(move: {{ move }})</i>{% endif %}
+{%- if t.off_side %} <b class="bad">{{ off_side }}</b>{% endif %}: {{ t.content }}</p>
+{% endfor %}
 {% elif d and d.error %}<p class="bad">The debate failed: {{ d.error }}</p>{% endif %}
 </details>
 {% endfor %}
@@ -161,6 +170,9 @@ def render_html(
         ci=lambda v: "–" if not v else f"{v[0]:.2f}–{v[1]:.2f}",
         severe=_severe,
         calibrated=[(n, m) for n, m in summary["judges"].items() if "cross_validated" in m],
+        role_fidelity=role_fidelity,
+        move_text=move_text,
+        off_side=OFF_SIDE_MARK,
     )
 
 

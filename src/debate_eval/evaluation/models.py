@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -50,7 +50,10 @@ def open_eval_models(backend: Backend, cache: StoreCache, concurrency: int) -> I
         yield EvalModels(
             debate=with_prompt_sharing(
                 backend,
-                build_role_models(settings, method, cache=cache, http_async_client=client),
+                replace(
+                    build_role_models(settings, method, cache=cache, http_async_client=client),
+                    call_slots=backend.local_model.slots if embedded else None,
+                ),
                 base_url,
             ),
             judge_base=settings["judge"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from debate_eval.core.moves import role_fidelity
 from debate_eval.core.schemas import RATING_LABELS
 from debate_eval.debate.rating import choose_label
 from debate_eval.debate.scoring.calibration import (
@@ -55,6 +56,30 @@ def result_rows(
             }
         )
     return rows
+
+
+def debate_rows(debates: Mapping[tuple[str, str], StoredDebate]) -> list[dict]:
+    """One row per stored debate: its article and speaking order, the error of a failed one,
+    and its role fidelity (core.moves.role_fidelity; None when no turn was side-checked)."""
+    return [
+        {
+            "article_id": d.article_id,
+            "speaking_order": d.speaking_order,
+            "error": d.error,
+            "role_fidelity": role_fidelity(d.transcript.debate) if d.transcript else None,
+        }
+        for d in debates.values()
+    ]
+
+
+def comparable_features(
+    features: Sequence[Mapping[str, float]], needed: Sequence[str]
+) -> list[dict[str, float]]:
+    """Each row's features that every row has, and those in `needed` (what a calibration
+    reads): a debate feature is left out of a row where nothing measured it (no claim probes,
+    no skeptic move), and the raw scores are compared only on features all rows have."""
+    common = set.intersection(*(set(f) for f in features)) if features else set()
+    return [{k: v for k, v in f.items() if k in common or k in needed} for f in features]
 
 
 def _primary(judgments: Sequence[Judgment]) -> list[Judgment]:
@@ -199,7 +224,7 @@ def summarise(
             fitted = calibration.features if calibration else CALIBRATION_FEATURES[kind]
             judges[name]["probability_scored"] = metrics.probability_scored(
                 [j.article_id for j in scored],
-                [with_checklist_mean(j.features) for j in scored],
+                comparable_features([with_checklist_mean(j.features) for j in scored], fitted),
                 [positive[j.article_id] for j in scored],
                 fitted,
             )
@@ -210,6 +235,14 @@ def summarise(
                     scored, kind, calibration, positive, dataset
                 )
     done = [d for d in debates.values() if d.transcript is not None]
+    rows = debate_rows(debates)
+    fidelity = [r["role_fidelity"] for r in rows if r["role_fidelity"] is not None]
+    # Left out when no debate was side-checked (debates stored before the side check).
+    fidelity_summary = (
+        {"role_fidelity": round(sum(fidelity) / len(fidelity), 4), "side_checked": len(fidelity)}
+        if fidelity
+        else {}
+    )
     return {
         "articles": len(examples),
         "label_mapping": {
@@ -233,5 +266,7 @@ def summarise(
             "tokens_in": metrics.mean_p95([d.tokens_in for d in done]),
             "tokens_out": metrics.mean_p95([d.tokens_out for d in done]),
             "latency_s": metrics.mean_p95([d.latency_s for d in done]),
+            **fidelity_summary,
+            "rows": rows,
         },
     }

@@ -14,15 +14,16 @@ from debate_eval.models.settings import RunOptions, Settings
 # Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, as many calls in
 # flight as the server has slots (it batches them; more would only queue), generous timeouts.
 EMBEDDED_MAX_CLAIMS = 3
-EMBEDDED_WORDS_PER_TURN = 50
+EMBEDDED_WORDS_PER_TURN = 30
 # The whole debate of two rounds (at most 3 earlier turns): each prompt then extends the previous
 # one, so the server's prefix cache re-reads only the newest turn, not a sliding window.
 EMBEDDED_HISTORY_TURNS = 4
 EMBEDDED_TIMEOUT_S = 600.0
 EMBEDDED_MAX_TOKENS = {
     "extractor": 500,
-    "advocate": 110,
-    "skeptic": 110,
+    # One sentence of at most 30 words (a move's own words); trimmed to a sentence if cut.
+    "advocate": 60,
+    "skeptic": 60,
     # Room for the decisive point before the verdict (reasoning first): at 150 tokens a long
     # point cut the verdict off, twice, on a development article.
     "claim_judge": 220,
@@ -141,6 +142,8 @@ def open_models(backend: Backend, *, server_verbose: bool = False) -> Iterator[R
     """Chat models for every role; for the embedded backend, with its server running."""
     with open_endpoint(backend, server_verbose=server_verbose) as base_url:
         models = build_role_models(backend.role_settings(base_url), backend.structured_method)
+        if backend.local_model is not None:
+            models = replace(models, call_slots=backend.local_model.slots)
         yield with_prompt_sharing(backend, models, base_url)
 
 

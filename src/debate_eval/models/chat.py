@@ -61,6 +61,9 @@ class RoleModels:
     # For a server whose parallel slots keep separate prompt caches (the embedded one): copies
     # the article just read into every slot, before calls on it fan out. None: nothing to do.
     share_prompt_cache: Callable[[], Awaitable[None]] | None = None
+    # How many calls the server runs at once (the embedded server's slots), for callers whose
+    # calls must reach it in the order asked (the paragraph reader). None: no limit known.
+    call_slots: int | None = None
 
     def __post_init__(self) -> None:
         check_structured_method(self.structured_method)

@@ -344,7 +344,7 @@ class RunOptions:
     rounds: int = 2
     max_claims: int = 5
     skeptic_first: bool = False
-    words_per_turn: int = 150
+    words_per_turn: int = 30
     history_turns: int = 2
     # At most this many model calls in flight; None leaves every debate concurrent.
     max_concurrency: int | None = None

@@ -16,10 +16,15 @@ from debate_eval.report.html import (
     shade,
 )
 from debate_eval.report.markdown import (
+    OFF_SIDE_MARK,
     evidence_line,
     label_probabilities,
+    move_text,
     paragraph_note,
+    probes_text,
     rating_basis,
+    role_fidelity_text,
+    turns_cited,
     verdict_text,
 )
 
@@ -146,23 +151,28 @@ def to_docx(report: Report) -> bytes:
         written.add_run(paragraph.text)
         if cited := evidence_line(paragraph):
             document.add_paragraph().add_run(cited).italic = True
+        if turns := turns_cited(paragraph):
+            document.add_paragraph().add_run(turns).italic = True
     document.add_heading("Topics for further research", level=1)
     for topic in report.research_topics:
         document.add_paragraph(topic, style="List Bullet")
     document.add_heading("Claims and verdicts", level=1)
-    table = document.add_table(rows=1, cols=4)
+    columns = ("id", "claim", "verdict", "decisive point", "decisive turn", "probes, P(yes)")
+    table = document.add_table(rows=1, cols=len(columns))
     table.style = "Light Grid Accent 1"
-    for cell, title in zip(
-        table.rows[0].cells, ("id", "claim", "verdict", "decisive point"), strict=True
-    ):
+    for cell, title in zip(table.rows[0].cells, columns, strict=True):
         cell.text = title
     for claim in report.claims:
         cells = table.add_row().cells
-        for cell, value in zip(
-            cells,
-            (claim.id, claim.text, verdict_text(claim), claim.decisive_point or "—"),
-            strict=True,
-        ):
+        values = (
+            claim.id,
+            claim.text,
+            verdict_text(claim),
+            claim.decisive_point or "—",
+            claim.decisive_turn or "—",
+            probes_text(claim.probes),
+        )
+        for cell, value in zip(cells, values, strict=True):
             cell.text = value
     if report.reading is not None:
         document.add_page_break()
@@ -179,12 +189,21 @@ def to_docx(report: Report) -> bytes:
             document.add_paragraph().add_run(cited).italic = True
         paragraph = document.add_paragraph()
         paragraph.add_run(f"{ROLE_TITLES[turn.role]}, round {turn.round}: ").bold = True
+        if label := move_text(turn):
+            paragraph.add_run(f"(move: {label}) ").italic = True
+        if turn.off_side:
+            mark = paragraph.add_run(f"{OFF_SIDE_MARK} ")
+            mark.bold = True
+            mark.font.color.rgb = RGBColor(0x9A, 0x67, 0x00)
         paragraph.add_run(turn.content)
     meta = report.meta
+    fidelity = role_fidelity_text(meta)
     document.add_paragraph(
         f"{meta.rounds} round(s); models: "
         + ", ".join(f"{role} {name}" for role, name in meta.models.items())
-        + f"; {meta.duration_s:.1f} s."
+        + f"; {meta.duration_s:.1f} s"
+        + (f"; {fidelity}" if fidelity else "")
+        + "."
     )
     buffer = io.BytesIO()
     document.save(buffer)

@@ -14,10 +14,14 @@ from debate_eval.core.schemas import RATING_LABELS, ArticleReading, Report
 from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI, PERSUASIVE
 from debate_eval.debate.transcript import ROLE_TITLES
 from debate_eval.report.markdown import (
+    OFF_SIDE_MARK,
     evidence_line,
     label_probabilities,
+    move_text,
     paragraph_note,
+    probes_text,
     rating_basis,
+    role_fidelity_text,
     verdict_text,
 )
 
@@ -69,6 +73,9 @@ mark.pick.several{border-color:#57606a}
 text-decoration:none;border-radius:3px;padding:0 .25rem;margin-left:.2rem;vertical-align:super}
 .by.advocate{background:#1a7f37}.by.skeptic{background:#cf222e}.by.judge{background:#8250df}
 .by.analyst{background:#0969da}
+.move{font-family:system-ui,sans-serif;font-size:.8rem;color:#57606a;font-style:italic}
+.off-side{font-family:system-ui,sans-serif;font-size:.8rem;font-weight:700;color:#9a6700;
+background:#fff8c5;border-radius:4px;padding:0 .3rem}
 </style></head><body>
 <h1>Balance report</h1>
 {% for notice in report.meta.notices %}<p class="note"><b>Note:</b> {{ notice }}</p>{% endfor %}
@@ -87,6 +94,9 @@ text-decoration:none;border-radius:3px;padding:0 .25rem;margin-left:.2rem;vertic
 {%- if note %}<em class="unconfirmed">{{ note }}</em> {% endif -%}
 {{ p.text }}{{ quote_badges(p.quotes) }}</p>
 {{- cited_sentence(p) }}
+{%- if p.turn_ids %}<p class="basis">Debate turns:
+{% for t in p.turn_ids %}<a href="#turn-{{ t }}">{{ t }}</a>{% if not loop.last %}, {% endif %}
+{% endfor %}</p>{% endif %}
 {% endfor %}
 <h2 id="research">Topics for further research</h2>
 <ul>{% for topic in report.research_topics %}<li>{{ topic }}</li>{% endfor %}</ul>
@@ -96,11 +106,15 @@ text-decoration:none;border-radius:3px;padding:0 .25rem;margin-left:.2rem;vertic
 <td>{{ "%.2f"|format(i.probability) }}</td><td>{{ "yes" if i.applies else "no" }}</td></tr>
 {% endfor %}</table>{% endif %}
 <h2 id="claims">Claims and verdicts</h2>
-<table><tr><th>id</th><th>claim</th><th>verdict</th><th>decisive point</th></tr>
+<table><tr><th>id</th><th>claim</th><th>verdict</th><th>decisive point</th>
+<th>decisive turn</th><th>probes, P(yes)</th></tr>
 {% for c in report.claims %}<tr><td>{{ c.id }}</td><td>{{ c.text }}</td>
 <td class="verdict" style="color:{{ verdicts.get(c.verdict, '#57606a') }}">
 {{ verdict_text(c) }}</td>
-<td>{{ c.decisive_point or "—" }}</td></tr>{% endfor %}</table>
+<td>{{ c.decisive_point or "—" }}</td>
+<td>{% if c.decisive_turn %}<a href="#turn-{{ c.decisive_turn }}">{{ c.decisive_turn }}</a>
+{%- else %}—{% endif %}</td><td class="probes">{{ probes_text(c.probes) }}</td></tr>
+{% endfor %}</table>
 {% if annotated %}<h2 id="article">The article, annotated</h2>
 <p class="legend">Each paragraph is shaded by the probability that it is written to persuade
 rather than inform: 0<span class="scale"></span>1 (the value at its right; paragraphs too short
@@ -132,12 +146,15 @@ to AI systems rather than readers.</p>
 {% for t in turns.get(c.id, []) %}<div class="turn" id="turn-{{ t.id }}">
 {{- cited_sentence(t) }}
 <span class="who {{ t.role }}">
-{{ titles[t.role] }}, round {{ t.round }}:</span> {{ t.content }}
+{{ titles[t.role] }}, round {{ t.round }}:</span>
+{%- set move = move_text(t) %}{% if move %} <span class="move">move: {{ move }}</span>{% endif %}
+{%- if t.off_side %} <span class="off-side">{{ off_side }}</span>{% endif %} {{ t.content }}
 {{- quote_badges(t.quotes) }}</div>{% endfor %}
 </details>{% endfor %}
 <p class="meta">{{ report.meta.rounds }} round(s) · models: {{ models }}
 · {{ "%.1f"|format(report.meta.duration_s) }} s
-{% if report.meta.run_id %} · run {{ report.meta.run_id }}{% endif %}</p>
+{% if report.meta.run_id %} · run {{ report.meta.run_id }}{% endif %}
+{% if fidelity %} · {{ fidelity }}{% endif %}</p>
 </body></html>
 """
 
@@ -185,7 +202,8 @@ def article_picks(report: Report) -> dict[str, list[Pick]]:
                 f"turn-{t.id}",
                 t.role,
                 f"{t.claim_id}·r{t.round}",
-                f"{ROLE_TITLES[t.role]}, {t.claim_id} round {t.round}",
+                f"{ROLE_TITLES[t.role]}, {t.claim_id} round {t.round}"
+                + (f" ({label})" if (label := move_text(t)) else ""),
             ),
         )
         for t in report.debate
@@ -364,4 +382,8 @@ def to_html(report: Report) -> str:
         verdict_text=verdict_text,
         paragraph_note=paragraph_note,
         cited_sentence=cited_sentence,
+        move_text=move_text,
+        off_side=OFF_SIDE_MARK,
+        probes_text=probes_text,
+        fidelity=role_fidelity_text(report.meta),
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from debate_eval.core.schemas import RATING_LABELS, AnalysisParagraph, Report, Turn
+from debate_eval.core.moves import OFF_SIDE_MARK, move_text
+from debate_eval.core.schemas import RATING_LABELS, AnalysisParagraph, Report, ReportMeta, Turn
 from debate_eval.debate.transcript import ROLE_TITLES
 
 ROLE_STYLES = {"advocate": "green", "skeptic": "red", "judge": "magenta"}
@@ -62,6 +65,45 @@ def evidence_line(part: Turn | AnalysisParagraph) -> str | None:
     return f'{prefix}: "{part.evidence.text}"'
 
 
+# How a turn that argued the other side's case is marked, in every format.
+# The claim judge's probes (Claim.probes), in the order and words the claims table shows.
+PROBE_TITLES = {
+    "evidence": "evidence",
+    "view_against": "view against",
+    "opinion_as_fact": "opinion as fact",
+}
+
+
+def turn_tags(turn: Turn) -> list[str]:
+    """What a transcript shows beside a turn's speaker: its move, and the off-side mark."""
+    tags = [f"move: {label}"] if (label := move_text(turn)) else []
+    return tags + ([OFF_SIDE_MARK] if turn.off_side else [])
+
+
+def probes_text(probes: Mapping[str, float] | None, sep: str = " · ") -> str:
+    """The claim judge's probes (Claim.probes) as P(yes), e.g. "evidence 0.80 · view against
+    0.10" (`sep` between them); "—" without them."""
+    if not probes:
+        return "—"
+    known = [k for k in PROBE_TITLES if k in probes]
+    others = sorted(k for k in probes if k not in PROBE_TITLES)
+    return sep.join(
+        f"{PROBE_TITLES.get(k, k.replace('_', ' '))} {probes[k]:.2f}" for k in known + others
+    )
+
+
+def role_fidelity_text(meta: ReportMeta) -> str | None:
+    """The debaters' role fidelity in words; None when no turn was side-checked."""
+    if meta.role_fidelity is None:
+        return None
+    return f"role fidelity {meta.role_fidelity:.0%} (side-checked turns that argued their own side)"
+
+
+def turns_cited(paragraph: AnalysisParagraph) -> str | None:
+    """The debate turns an analysis paragraph rests on, e.g. "Debate turns: c1-r1-skeptic"."""
+    return "Debate turns: " + ", ".join(paragraph.turn_ids) if paragraph.turn_ids else None
+
+
 def paragraph_note(report: Report, paragraph) -> str:
     """For an analysis paragraph whose author disagreed with the checklist, what each said."""
     if paragraph.confirmed is not False:
@@ -105,6 +147,8 @@ def to_markdown(report: Report) -> str:
         lines += [(f"*{note}* " if note else "") + paragraph.text + quote_marks(paragraph.quotes)]
         if cited := evidence_line(paragraph):
             lines += ["", f"> {cited}"]
+        if turns := turns_cited(paragraph):
+            lines += ["", f"*{turns}*"]
         lines += [""]
     lines += ["## Topics for further research", ""]
     lines += [f"- {topic}" for topic in report.research_topics]
@@ -114,10 +158,18 @@ def to_markdown(report: Report) -> str:
             f"| {i.question} | {i.probability:.2f} | {'yes' if i.applies else 'no'} |"
             for i in report.checklist
         ]
-    lines += ["", "## Claims and verdicts", "", "| id | claim | verdict | decisive point |"]
-    lines += ["|---|---|---|---|"]
+    lines += ["", "## Claims and verdicts", ""]
+    lines += ["| id | claim | verdict | decisive point | decisive turn | probes, P(yes) |"]
+    lines += ["|---|---|---|---|---|---|"]
     for c in report.claims:
-        cells = [c.id, c.text, verdict_text(c), c.decisive_point or "—"]
+        cells = [
+            c.id,
+            c.text,
+            verdict_text(c),
+            c.decisive_point or "—",
+            c.decisive_turn or "—",
+            probes_text(c.probes),
+        ]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     lines += ["", "## Debate transcript", ""]
     claims = {c.id: c for c in report.claims}
@@ -129,17 +181,22 @@ def to_markdown(report: Report) -> str:
             lines += [f"### {current}: {title}", ""]
         if cited := evidence_line(turn):
             lines += [f"> {cited}", ""]
+        tags = "".join(f" *{tag}*" for tag in turn_tags(turn))
         lines += [
-            f"**[{turn.id}] {ROLE_TITLES[turn.role]}:** {turn.content}{quote_marks(turn.quotes)}",
+            f"**[{turn.id}] {ROLE_TITLES[turn.role]}:**{tags} {turn.content}"
+            f"{quote_marks(turn.quotes)}",
             "",
         ]
     meta = report.meta
+    fidelity = role_fidelity_text(meta)
     lines += [
         "---",
         "",
         f"*{meta.rounds} round(s); models: "
         + ", ".join(f"{role} {name}" for role, name in meta.models.items())
-        + f"; {meta.duration_s:.1f} s.*",
+        + f"; {meta.duration_s:.1f} s"
+        + (f"; {fidelity}" if fidelity else "")
+        + ".*",
         "",
     ]
     return "\n".join(lines)
@@ -148,7 +205,13 @@ def to_markdown(report: Report) -> str:
 def turn_panel(turn: Turn, claim_text: str | None = None) -> Panel:
     """One debate turn as a panel coloured by role."""
     style = ROLE_STYLES[turn.role]
-    title = f"[bold {style}]{ROLE_TITLES[turn.role]}[/] · {turn.claim_id} · round {turn.round}"
+    title = Text.assemble(
+        (ROLE_TITLES[turn.role], f"bold {style}"), f" · {turn.claim_id} · round {turn.round}"
+    )
+    if label := move_text(turn):
+        title.append(f" · {label}", "italic")
+    if turn.off_side:
+        title.append(f" {OFF_SIDE_MARK}", "bold yellow")
     body = Text(turn.content)
     if cited := evidence_line(turn):
         body = Text.assemble((cited, "italic"), "\n", body)
@@ -201,6 +264,8 @@ def report_renderable(report: Report) -> Group:
         parts += [Text(paragraph.text)]
         if cited := evidence_line(paragraph):
             parts += [Text(cited, style="italic dim")]
+        if turns := turns_cited(paragraph):
+            parts += [Text(turns, style="dim")]
         parts += [""]
     parts += [Rule("[bold]Topics for further research")]
     parts += [Text(f"• {topic}") for topic in report.research_topics]
@@ -209,12 +274,17 @@ def report_renderable(report: Report) -> Group:
     table.add_column("claim", ratio=3)
     table.add_column("verdict", no_wrap=True)
     table.add_column("decisive point", ratio=3)
+    table.add_column("decisive turn", ratio=1)
+    table.add_column("probes, P(yes)", ratio=2)
     for c in report.claims:
         table.add_row(
             c.id,
             c.text,
             f"[{VERDICT_STYLES.get(c.verdict or '—', 'white')}]{verdict_text(c)}",
             c.decisive_point or "—",
+            c.decisive_turn or "—",
+            # One probe a line: a narrow terminal column wraps them mid-phrase otherwise.
+            probes_text(c.probes, "\n"),
         )
     parts += ["", table]
     return Group(*parts)

@@ -18,7 +18,7 @@ from debate_eval.debate.runner import (
     TurnTaken,
 )
 from debate_eval.debate.scoring.checklist import problem_p, ranked_findings
-from debate_eval.report.markdown import VERDICT_STYLES, turn_panel
+from debate_eval.report.markdown import VERDICT_STYLES, probes_text, turn_panel
 
 # How many of the findings that apply the rating panel lists.
 SHOWN_FINDINGS = 5
@@ -83,10 +83,17 @@ class LiveView:
                 self._advance(turn.claim_id, f"round {turn.round}/{self.rounds} · {turn.role}")
             case ClaimRuled(claim_id=claim_id, ruling=ruling):
                 style = VERDICT_STYLES[ruling.verdict]
-                self.console.print(
-                    f"[bold magenta]Claim judge[/] · {claim_id}: [bold {style}]{ruling.verdict}[/]"
-                    f" — {ruling.decisive_point}"
+                line = Text.assemble(
+                    ("Claim judge", "bold magenta"),
+                    f" · {claim_id}: ",
+                    (ruling.verdict, f"bold {style}"),
+                    f" — {ruling.decisive_point}",
                 )
+                if ruling.decisive_turn:
+                    line.append(f" (decisive turn {ruling.decisive_turn})", "dim")
+                if ruling.probes:
+                    line.append(f"\n  probes, P(yes): {probes_text(ruling.probes)}", "dim")
+                self.console.print(line)
                 self._advance(claim_id, f"[{style}]{ruling.verdict}", done=True)
             case JudgeStarted():
                 self.progress.stop()

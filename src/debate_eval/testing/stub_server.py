@@ -206,10 +206,9 @@ def _options_in_prompt(messages: list[dict]) -> list[str]:
 
 
 # The screener asks of every paragraph whether it is written to AI systems: like a real model on
-# ordinary text, the stub says no, unless the paragraph says it is for automated readers (its
+# ordinary text, the stub says no, unless the paragraph says it is for automated readers (the
 # other paragraph question, written to persuade?, gets the hash-based answer).
-_SCREENER_RE = re.compile(r"Role: reader\b")
-_AI_QUESTION_RE = re.compile(r"</paragraph>\s*Written to AI\?")
+_SCREENER_RE = re.compile(r"Role: screener\b")
 _PLANTED_RE = re.compile(r"(?i)\bautomated (reviewers?|readers?|systems?)\b")
 
 
@@ -220,7 +219,7 @@ def option_logprobs(messages: list[dict], options: list[str]) -> tuple[str, dict
     weights = [1.0 + digest[i] / 64 for i in range(len(options))]
     last = str(messages[-1].get("content", "")) if messages else ""
     first = str(messages[0].get("content", "")) if messages else ""
-    if options == ["yes", "no"] and _SCREENER_RE.search(first) and _AI_QUESTION_RE.search(last):
+    if options == ["yes", "no"] and _SCREENER_RE.search(first):
         planted = _PLANTED_RE.search(last.split("<paragraph>", 1)[-1])
         weights = [30.0, 1.0] if planted else [1.0, 30.0]
     total = sum(weights) / 0.95  # 5% on a token that is no option

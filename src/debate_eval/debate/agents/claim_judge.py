@@ -1,69 +1,215 @@
-"""The claim judge: a verdict on one debated claim and the point that decided it."""
+"""The claim judge: three yes/no probes about a debated claim, the move that decided it, the
+point in the judge's own words, and a verdict read as probabilities."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from debate_eval.core.schemas import VERDICTS, ClaimRuling, Turn, turn_id
-from debate_eval.debate.prompts import build_messages, render
+from debate_eval.core.evidence import LETTERS
+from debate_eval.core.moves import move_label
+from debate_eval.core.novelty import echoes
+from debate_eval.core.schemas import VERDICTS, Claim, ClaimRuling, TokenUsage, Turn, turn_id
+from debate_eval.debate.evidence import most_probable, option_probabilities
+from debate_eval.debate.prompts import build_messages, fence, render
 from debate_eval.debate.scoring.options import ask_option, rounded
 from debate_eval.debate.state import DebateContext, DebateState, phase
-from debate_eval.debate.transcript import format_claim, format_turns
-from debate_eval.models.calls import add_usage, ask_structured
+from debate_eval.debate.transcript import ROLE_TITLES, format_claim, format_turns
+from debate_eval.models.calls import add_usage, ask_text, gather_calls
 
 VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
+
+# The yes/no questions asked about each claim (id -> question); the ids are Claim.probes' keys.
+CLAIM_PROBES: Mapping[str, str] = {
+    "evidence": "Does the article give evidence for this claim (data, a named source, a document)?",
+    "view_against": "Does the article mention a view against this claim?",
+    "opinion_as_fact": "Is this claim an opinion or a prediction stated as fact?",
+}
+# How each probe's answer reads in the verdict prompt.
+PROBE_FINDINGS: Mapping[str, str] = {
+    "evidence": "Evidence in the article",
+    "view_against": "A view against it in the article",
+    "opinion_as_fact": "An opinion or prediction stated as fact",
+}
+# ClaimRuling.decisive_point's minimum: a shorter reply ("Yes.") is replaced by the fixed form.
+MIN_POINT_CHARS = 8
+# The fixed form when no debater spoke (the graph always has turns; a caller may not).
+NO_MOVE = "No debater made a move on this claim."
+
+
+def move_name(turn: Turn) -> str:
+    """The turn's move as a reader sees it (the role's title for a turn without a move)."""
+    return move_label(turn.role, turn.move) if turn.move else ROLE_TITLES[turn.role]
+
+
+def move_option(turn: Turn) -> str:
+    """One debater turn on one line: id, role, move, evidence sentence and what it said."""
+    parts = [f"[{turn.id}] {ROLE_TITLES[turn.role]}"]
+    if turn.move:
+        parts.append(f"move: {move_name(turn)}")
+    if turn.evidence:
+        parts.append(f"evidence: “{turn.evidence.text}”")
+    parts.append(f"says: {turn.content}")
+    return " ".join("; ".join(parts).split())
+
+
+def fixed_point(turn: Turn) -> str:
+    """The decisive point built from the move alone, for a model that only copies turns."""
+    sentence = f": “{turn.evidence.text}”" if turn.evidence else ""
+    return f"{move_name(turn)} ({turn.id}){sentence}"
+
+
+def probe_lines(probes: Mapping[str, float]) -> str:
+    """The probe answers as plain lines, e.g. 'Evidence in the article: yes (P=0.82)'."""
+    return "\n".join(
+        f"{PROBE_FINDINGS[probe]}: {'yes' if p >= 0.5 else 'no'} (P={p:.2f})"
+        for probe, p in probes.items()
+    )
+
+
+def copied_turn(text: str, turns: Sequence[Turn]) -> Turn | None:
+    """The first turn `text` copies, if any."""
+    return next((t for t in turns if echoes(text, t.content)), None)
+
+
+async def ask_probes(
+    model: BaseChatModel, article: str, claim: Claim, trace: Mapping[str, object]
+) -> tuple[dict[str, float], TokenUsage]:
+    """P(yes) to each of CLAIM_PROBES about `claim`, asked concurrently."""
+    answers = await gather_calls(
+        *(
+            ask_option(
+                model,
+                build_messages(
+                    article,
+                    "claim_probe",
+                    claim_id=claim.id,
+                    claim=format_claim(claim),
+                    question=question,
+                ),
+                ("yes", "no"),
+                role="claim_judge",
+                trace={**trace, "part": "probe", "probe": probe},
+            )
+            for probe, question in CLAIM_PROBES.items()
+        )
+    )
+    usage = TokenUsage()
+    for answer in answers:
+        usage = add_usage(usage, answer.usage)
+    probes = {
+        probe: round(answer.probabilities["yes"], 4)
+        for probe, answer in zip(CLAIM_PROBES, answers, strict=True)
+    }
+    return probes, usage
+
+
+async def pick_decisive(
+    model: BaseChatModel,
+    article: str,
+    claim: Claim,
+    turns: Sequence[Turn],
+    trace: Mapping[str, object],
+) -> tuple[Turn | None, TokenUsage]:
+    """The debater turn that decided the claim, picked by letter in both orders (a single turn
+    without a call; None without any)."""
+    if not turns:
+        return None, TokenUsage()
+    probabilities, usage = await option_probabilities(
+        model,
+        article,
+        "decisive_move",
+        [move_option(t) for t in turns],
+        role="claim_judge",
+        trace={**trace, "part": "decisive_move"},
+        field="debate",
+        claim_id=claim.id,
+        claim=format_claim(claim),
+    )
+    return turns[most_probable(probabilities)], usage
+
+
+async def decisive_point(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    decisive: Turn | None,
+    turns: Sequence[Turn],
+    trace: Mapping[str, object],
+) -> tuple[str, TokenUsage]:
+    """The judge's own sentences on why the move decides the claim: asked once more when they
+    copy a turn, then replaced by the move's fixed form."""
+    trace = {**trace, "part": "decisive_point"}
+    point, usage = await ask_text(model, messages, role="claim_judge", trace=trace)
+    copied = copied_turn(point, turns)
+    if copied is not None:
+        retry = [
+            *messages,
+            AIMessage(content=point),
+            HumanMessage(content=render("claim_judge_retry", turn_id=copied.id)),
+        ]
+        point, more = await ask_text(model, retry, role="claim_judge", trace=trace)
+        usage = add_usage(usage, more)
+        copied = copied_turn(point, turns)
+    if copied is not None or len(point) < MIN_POINT_CHARS:
+        point = fixed_point(decisive) if decisive else NO_MOVE
+    return point, usage
 
 
 async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     t0 = time.perf_counter()
-    models = runtime.context.models
-    claim = state["claim"]
+    model = runtime.context.models.claim_judge
+    article, claim = state["article"], state["claim"]
     turns = state.get("turns", [])
+    last_round = max((t.round for t in turns), default=1)
+    trace = {"claim_id": claim.id, "round": last_round}
+    # Judge turns are rulings, not moves; past the letters, the latest turns are offered.
+    debaters = [t for t in turns if t.role != "judge"][-len(LETTERS) :]
+    (probes, usage), (decisive, more) = await gather_calls(
+        ask_probes(model, article, claim, trace),
+        pick_decisive(model, article, claim, debaters, trace),
+    )
+    usage = add_usage(usage, more)
     messages = build_messages(
-        state["article"],
+        article,
         "claim_judge",
         claim_id=claim.id,
         claim=format_claim(claim),
         transcript=format_turns(turns),
+        move=fence("debate", move_option(decisive)) if decisive else "(no debater spoke)",
     )
-    last_round = max((t.round for t in turns), default=1)
-    ruling, usage = await ask_structured(
-        models.claim_judge,
-        messages,
-        ClaimRuling,
-        role="claim_judge",
-        method=models.structured_method,
-        trace={"claim_id": claim.id, "round": last_round},
-    )
+    point, more = await decisive_point(model, messages, decisive, turns, trace)
+    usage = add_usage(usage, more)
     # The verdict is measured, not taken from the prose: one letter call after the decisive
-    # point, read as probabilities (the decisive point stays the model's own words).
+    # point and the probes' answers, read as probabilities.
     answer = await ask_option(
-        models.claim_judge,
+        model,
         [
             *messages,
-            AIMessage(content=ruling.decisive_point),
-            HumanMessage(content=render("verdict", claim_id=claim.id)),
+            AIMessage(content=point),
+            HumanMessage(content=render("verdict", claim_id=claim.id, probes=probe_lines(probes))),
         ],
         VERDICT_LETTERS,
         role="claim_judge",
-        trace={"claim_id": claim.id, "round": last_round, "part": "verdict"},
+        trace={**trace, "part": "verdict"},
     )
+    usage = add_usage(usage, answer.usage)
     probabilities = rounded(
         {
             verdict: answer.probabilities[letter]
             for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
         }
     )
-    ruling = ruling.model_copy(
-        update={
-            "verdict": max(VERDICTS, key=probabilities.__getitem__),
-            "probabilities": probabilities,
-        }
+    ruling = ClaimRuling(
+        decisive_point=point,
+        verdict=max(VERDICTS, key=probabilities.__getitem__),
+        probabilities=probabilities,
+        probes=probes,
+        decisive_turn=decisive.id if decisive else None,
     )
-    usage = add_usage(usage, answer.usage)
     verdict_turn = Turn(
         id=turn_id(claim.id, last_round, "judge"),
         claim_id=claim.id,

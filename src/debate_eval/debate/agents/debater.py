@@ -9,12 +9,15 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from debate_eval.core.evidence import candidate_sentences
+from debate_eval.core.moves import CONCEDE, MOVES, holds_side, move_label
 from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
-from debate_eval.debate.evidence import pick_sentence
+from debate_eval.debate.evidence import most_probable, option_probabilities, pick_sentence
 from debate_eval.debate.prompts import build_messages, fence
+from debate_eval.debate.scoring.options import ask_option
+from debate_eval.debate.scoring.paragraphs import YES_NO
 from debate_eval.debate.state import DebateContext, DebateState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_text
@@ -37,7 +40,10 @@ logger = logging.getLogger(__name__)
 RETRY_NOTES = {
     "echo": "Your first draft repeated an earlier turn. Make a point of your own that nobody "
     "has made yet.",
+    "side": "Your first draft argued the other side. You argue {side} claim {claim_id}: your "
+    "sentence must do that.",
 }
+SIDES = {"advocate": "FOR", "skeptic": "AGAINST"}
 
 
 def _gist(turn: Turn) -> Turn:
@@ -70,21 +76,74 @@ async def choose_evidence(
     )
 
 
-def _messages(
+def _values(
     state: DebateState, ctx: DebateContext, role: str, round_: int, history: str, evidence: str
 ):
+    """What every prompt of a turn is filled with."""
     claim = state["claim"]
-    return build_messages(
+    return {
+        "round": round_,
+        "rounds": state["rounds"],
+        "claim_id": claim.id,
+        "claim": format_claim(claim),
+        "history": history,
+        "evidence": fence("evidence", evidence) if evidence else "(none: argue from the claim)",
+        "words": ctx.words_per_turn,
+        "speaker": role,
+    }
+
+
+async def choose_move(
+    model: BaseChatModel, state: DebateState, values: dict, role: str, trace: dict[str, object]
+) -> tuple[str, dict[str, float], TokenUsage]:
+    """The kind of move `role` makes with its sentence: a letter from the role's menu, asked in
+    both orders (read from the letters' probabilities, one token each)."""
+    menu = MOVES[role]
+    probabilities, usage = await option_probabilities(
+        model,
         state["article"],
-        role,
-        round=round_,
-        rounds=state["rounds"],
+        f"{role}_move",
+        list(menu.values()),
+        role=role,
+        trace={**trace, "part": "move"},
+        field="moves",
+        **values,
+    )
+    kinds = list(menu)
+    chosen = kinds[most_probable(probabilities)]
+    return chosen, {k: round(p, 4) for k, p in zip(kinds, probabilities, strict=True)}, usage
+
+
+async def write_move(
+    model: BaseChatModel,
+    state: DebateState,
+    values: dict,
+    role: str,
+    move: str,
+    trace: dict[str, object],
+) -> tuple[str, TokenUsage]:
+    """The turn's one sentence of the debater's own: how its evidence makes the move."""
+    prompt = "concession" if move == CONCEDE else role
+    messages = build_messages(state["article"], prompt, move=move_label(role, move), **values)
+    return await ask_text(model, messages, role=role, trace=trace)
+
+
+async def check_side(
+    model: BaseChatModel, state: DebateState, turn: Turn, trace: dict[str, object]
+) -> tuple[float, TokenUsage]:
+    """P(yes) that `turn` argues its claim holds (the claim judge's model answers)."""
+    claim = state["claim"]
+    messages = build_messages(
+        state["article"],
+        "side_check",
         claim_id=claim.id,
         claim=format_claim(claim),
-        history=history,
-        evidence=fence("evidence", evidence) if evidence else "(none: argue from the claim)",
-        words=ctx.words_per_turn,
+        turn=format_turns([turn]),
     )
+    answer = await ask_option(
+        model, messages, YES_NO, role="claim_judge", trace={**trace, "part": "side check"}
+    )
+    return round(answer.probabilities["yes"], 4), answer.usage
 
 
 async def pick_evidence(
@@ -105,31 +164,31 @@ async def pick_evidence(
 
 
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
-    """One turn by `role` (advocate or skeptic) on the state's claim, arguing from the article
-    sentence picked for it."""
+    """One turn by `role` (advocate or skeptic) on the state's claim: the move its picked
+    sentence makes (by letter), one sentence of its own on how, and the side check; a turn that
+    argues the other side is written once more, then kept and marked."""
     t0 = time.perf_counter()
     ctx = runtime.context
     claim = state["claim"]
     turns = state.get("turns", [])
     round_ = next_round(turns, role)
+    # The turns this one answers: the last ones of the debate, the other side's included.
     window = turns[-ctx.history_turns :] if ctx.history_turns > 0 else []
     history = format_turns(window, empty="(nothing yet: you open the debate)")
     model = ctx.models.for_role(role)
     trace = {"claim_id": claim.id, "round": round_}
     evidence = state.get("evidence", {}).get(turn_id(claim.id, round_, role), "")
-    content, usage = await ask_text(
-        model, _messages(state, ctx, role, round_, history, evidence), role=role, trace=trace
-    )
+    values = _values(state, ctx, role, round_, history, evidence)
+    move, move_probabilities, usage = await choose_move(model, state, values, role, trace)
+    content, more = await write_move(model, state, values, role, move, trace)
+    usage = add_usage(usage, more)
     if copied := next((t for t in window if echoes(content, t.content)), None):
         logger.info("%s: turn %s-r%s repeated %s, asked again", role, claim.id, round_, copied.id)
         # Small models tend to copy a turn they were shown: the earlier turns are cut to their
         # first sentence, enough to answer them, too little to copy.
-        retry_history = format_turns([_gist(t) for t in window]) + "\n\n" + RETRY_NOTES["echo"]
-        content, more = await ask_text(
-            model,
-            _messages(state, ctx, role, round_, retry_history, evidence),
-            role=role,
-            trace={**trace, "retry": "echo"},
+        gist = format_turns([_gist(t) for t in window]) + "\n\n" + RETRY_NOTES["echo"]
+        content, more = await write_move(
+            model, state, {**values, "history": gist}, role, move, {**trace, "retry": "echo"}
         )
         usage = add_usage(usage, more)
     turn = Turn(
@@ -140,9 +199,47 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
         content=content,
         quotes=quotes_in(content, state["article"]),
         evidence=Quote(text=evidence, verified=True) if evidence else None,
+        move=move,
+        move_probabilities=move_probabilities,
     )
+    checked = TokenUsage()
+    if move != CONCEDE:
+        turn, checked = await keep_side(model, state, values, turn, trace, ctx)
+    spent = add_usage(usage, checked)
     return {
         "turns": [turn],
-        "usage": {role: usage},
-        "timing": phase(f"debate {claim.id}", t0, usage),
+        "usage": {role: usage, "claim_judge": checked},
+        "timing": phase(f"debate {claim.id}", t0, spent),
     }
+
+
+async def keep_side(
+    model: BaseChatModel,
+    state: DebateState,
+    values: dict,
+    turn: Turn,
+    trace: dict[str, object],
+    ctx: DebateContext,
+) -> tuple[Turn, TokenUsage]:
+    """`turn` with its side checked: written once more if it argued the other side (the side
+    check's model is the claim judge's), then kept, marked off side if it still does."""
+    judge = ctx.models.claim_judge
+    argues_for, usage = await check_side(judge, state, turn, trace)
+    turn = turn.model_copy(update={"argues_for": argues_for})
+    if holds_side(turn):
+        return turn, usage
+    logger.info(
+        "%s: turn %s argued the other side (P=%.2f), asked again", turn.role, turn.id, argues_for
+    )
+    note = RETRY_NOTES["side"].format(side=SIDES[turn.role], claim_id=turn.claim_id)
+    values = {**values, "history": values["history"] + "\n\n" + note}
+    content, more = await write_move(
+        model, state, values, turn.role, turn.move or "", {**trace, "retry": "side"}
+    )
+    usage = add_usage(usage, more)
+    again = turn.model_copy(
+        update={"content": content, "quotes": quotes_in(content, state["article"])}
+    )
+    argues_for, more = await check_side(judge, state, again, {**trace, "retry": "side"})
+    again = again.model_copy(update={"argues_for": argues_for})
+    return again.model_copy(update={"off_side": not holds_side(again)}), add_usage(usage, more)

@@ -33,10 +33,11 @@ def flagged(reading: ArticleReading) -> list[int]:
 
 
 async def read_article(
-    article: str, model: BaseChatModel, *, trace: dict | None = None
+    article: str, model: BaseChatModel, *, slots: int | None = None, trace: dict | None = None
 ) -> tuple[ArticleReading, TokenUsage]:
-    """Every paragraph question about every paragraph (or line) of `article`, on one reading."""
-    return await read_paragraphs(article, model, role="screener", trace=trace)
+    """Every paragraph question about every paragraph (or line) of `article`, on one reading
+    (slots: calls the server runs at once, as read_paragraphs takes it)."""
+    return await read_paragraphs(article, model, role="screener", trace=trace, slots=slots)
 
 
 def screened(
@@ -69,7 +70,8 @@ def screened(
 async def screen_article(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
     """The graph's first step: the article as the agents will read it, and its reading."""
     t0 = time.perf_counter()
-    reading, usage = await read_article(state["article"], runtime.context.models.judge)
+    models = runtime.context.models
+    reading, usage = await read_article(state["article"], models.judge, slots=models.call_slots)
     notices: list[str] = []
     text, reading = screened(state["article"], reading, notices)
     update: GraphState = {

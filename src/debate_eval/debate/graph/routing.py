@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from debate_eval.core.moves import CONCEDE
 from debate_eval.core.novelty import adds_new_point
 from debate_eval.core.schemas import Turn
 from debate_eval.debate.state import DebateState
@@ -32,6 +33,9 @@ def next_speaker(state: DebateState) -> str:
     if second not in spoken:
         return second
     if current >= state["rounds"]:
+        return "claim_judge"
+    # A skeptic who concedes has no gap left to argue.
+    if any(t.role == "skeptic" and t.move == CONCEDE for t in turns if t.round == current):
         return "claim_judge"
     if current >= 2 and not round_adds_new_point(turns, current):
         return "claim_judge"

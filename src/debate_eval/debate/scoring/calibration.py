@@ -54,14 +54,16 @@ PROMPT_OF_KIND = {
 
 def _extra_prompts(kind: str) -> tuple[str, ...]:
     from debate_eval.debate.prompts import DEBATE_PROMPTS
+    from debate_eval.debate.scoring.checklist import PROBES
+    from debate_eval.debate.scoring.paragraphs import QUESTION_PROMPTS
 
     # The debate judge's features (the verdict share) come from the debate: a calibration fitted
     # on debates made with other prompts does not match. The checklist judge also reads the
-    # questions asked of each paragraph (prompts/paragraph_reader.md).
+    # question asked of each paragraph (its own prompt file).
     if kind == "debate":
         return ("probe", *DEBATE_PROMPTS)
     if kind == "checklist":
-        return ("paragraph_reader",)
+        return tuple(QUESTION_PROMPTS[p.paragraph_question] for p in PROBES if p.paragraph_question)
     return ()
 
 

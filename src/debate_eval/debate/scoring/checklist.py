@@ -27,9 +27,8 @@ class Probe:
     finding: str
     problem_if_yes: bool = True
     scored: bool = True  # counts towards `checklist`, the probes' unweighted mean
-    # Asked of each paragraph alone (the paragraph question of this id in
-    # prompts/paragraph_reader.md), answered as the mean P(yes) over the paragraphs the agents
-    # read; not part of `checklist`.
+    # Asked of each paragraph alone (scoring.paragraphs, this question's prompt file), answered
+    # as the mean P(yes) over the paragraphs the agents read; not part of `checklist`.
     paragraph_question: str | None = None
 
 
@@ -79,6 +78,12 @@ PROBES: tuple[Probe, ...] = (
         "risks_left_out",
         "Does the article leave out risks, costs or drawbacks of what it favours?",
         "Risks, costs or drawbacks left out",
+    ),
+    Probe(
+        "addresses_ai",
+        "Does the article contain text addressed to AI systems or automated reviewers?",
+        "Text addressed to AI systems",
+        scored=False,
     ),
     Probe(
         "persuasive_paragraphs",

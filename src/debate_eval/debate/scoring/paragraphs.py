@@ -1,21 +1,27 @@
-"""The article read once, paragraph by paragraph: yes/no questions asked of each paragraph alone,
-after worked examples, every question on the same reading of the paragraph.
+"""The article read paragraph by paragraph: yes/no questions asked of each paragraph alone,
+after worked examples.
 
 A 1.5B model asked about a whole article gives nearly the same P(yes) to every article; asked
 about one short paragraph after a few worked examples it answers sharply (the screener's
 planted-instruction check and the checklist's persuasion question; docs/evaluation.md,
-docs/reliability.md). prompts/paragraph_reader.md holds the instructions, the questions
-("id: question" lines under "Questions:") and the worked examples ("id answer: paragraph"
-lines under "Examples:"). Each call is the shared prefix (instructions and examples), then the
-paragraph, then one question: the calls about one paragraph are asked one after the other, so
-a server's prefix cache evaluates the paragraph's tokens once and each further question costs
-only its own few tokens.
+docs/reliability.md). Each question has its own prompt file: the instructions, then "Examples:"
+and one "answer: paragraph" line per example. One file serving both questions was tried
+(2026-12-04): the 1.5B model then mixed them up, giving a promotional paragraph of the example
+op-ed P(written to AI) = 0.89 and the planted notes 0.69-0.89, where the screener's own prompt
+gives clean paragraphs at most 0.82 and the plants 0.80-0.93 (docs/reliability.md).
+
+The calls go question by question, each question's units in order: on a server with one slot
+the question's worked examples stay in its prefix cache from one call to the next, so each call
+evaluates only its paragraph. On a server that runs `slots` calls at once the calls wait here in
+the order asked: sent all together, the server's queue takes them as their connections arrive,
+and the two prompts take turns in the cache.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 
 from langchain_core.language_models import BaseChatModel
@@ -29,10 +35,10 @@ from debate_eval.models.calls import add_usage, gather_calls
 YES_NO = ("yes", "no")
 # Shorter units are not asked about: too little text to judge.
 MIN_WORDS = 4
-PROMPT = "paragraph_reader"
-# The questions, in the order each paragraph is asked them.
+# The questions, in the order they are asked, each with its prompt file.
 ADDRESSED_TO_AI = "addressed_to_ai"
 PERSUASIVE = "persuasive"
+QUESTION_PROMPTS: dict[str, str] = {ADDRESSED_TO_AI: "screener", PERSUASIVE: "paragraph_probe"}
 
 
 def split_units(text: str) -> tuple[str, list[str]]:
@@ -43,41 +49,30 @@ def split_units(text: str) -> tuple[str, list[str]]:
     return "\n", text.split("\n")
 
 
-@dataclass(frozen=True)
-class ReaderPrompt:
-    """prompts/paragraph_reader.md, parsed: the shared prefix and each question's wording."""
-
-    prefix: tuple[BaseMessage, ...]
-    questions: dict[str, str]
-
-
-def unit_question(paragraph: str, question: str) -> HumanMessage:
-    """One call's last message: the fenced paragraph, then the question (after the paragraph,
-    so that every question about it shares the paragraph's tokens)."""
+def paragraph_question(paragraph: str) -> HumanMessage:
+    """One call's last message: the fenced paragraph and the answer's form."""
     return HumanMessage(
-        content=f"{fence('paragraph', paragraph)}\n\n{question}\n"
-        "Answer with exactly one of: yes, no."
+        content=f"{fence('paragraph', paragraph)}\n\nAnswer with exactly one of: yes, no."
     )
 
 
 @cache
-def reader_prompt() -> ReaderPrompt:
-    """The prompt file as chat turns: its instructions, then each example asked and answered."""
-    head, _, examples = load_prompt(PROMPT).partition("\nExamples:\n")
-    instructions, _, listed = head.partition("\nQuestions:\n")
-    questions = dict(line.split(": ", 1) for line in listed.strip().splitlines())
-    prefix: list[BaseMessage] = [SystemMessage(content=instructions.strip())]
+def worked_examples(question: str) -> tuple[BaseMessage, ...]:
+    """`question`'s prompt file as chat turns: its instructions, then each example asked and
+    answered (the prefix every call about a paragraph shares)."""
+    text = load_prompt(QUESTION_PROMPTS[question])
+    instructions, _, examples = text.partition("\nExamples:\n")
+    messages: list[BaseMessage] = [SystemMessage(content=instructions.strip())]
     for line in examples.strip().splitlines():
-        asked, _, paragraph = line.partition(": ")
-        question, answer = asked.split()
-        prefix += [unit_question(paragraph, questions[question]), AIMessage(content=answer)]
-    return ReaderPrompt(tuple(prefix), questions)
+        answer, _, paragraph = line.partition(": ")
+        messages += [paragraph_question(paragraph), AIMessage(content=answer)]
+    return tuple(messages)
 
 
 def questions_asked(text: str) -> int:
-    """How many calls reading `text` makes: each question of each unit long enough to ask."""
+    """How many calls reading `text` makes: each question about each unit long enough to ask."""
     units = split_units(text)[1]
-    return len(reader_prompt().questions) * sum(len(u.split()) >= MIN_WORDS for u in units)
+    return len(QUESTION_PROMPTS) * sum(len(u.split()) >= MIN_WORDS for u in units)
 
 
 async def read_paragraphs(
@@ -87,25 +82,37 @@ async def read_paragraphs(
     role: str,
     trace: Mapping[str, object] | None = None,
     questions: Sequence[str] | None = None,
+    slots: int | None = None,
 ) -> tuple[ArticleReading, TokenUsage]:
-    """P(yes) for each question about each unit of `text` (split_units) of at least MIN_WORDS
-    words: unit by unit, every question about a unit right after the other (the embedded
-    backend's client queues calls in the order asked, so the unit stays in the prefix cache)."""
-    prompt = reader_prompt()
-    asked = list(questions or prompt.questions)
+    """P(yes) for each question (`questions`, default all of QUESTION_PROMPTS) about each unit
+    of `text` (split_units) of at least MIN_WORDS words, question by question.
+
+    slots: how many calls the server runs at once (None: send them all); more wait here in the
+    order asked."""
+    asked = list(questions or QUESTION_PROMPTS)
+    unknown = [q for q in asked if q not in QUESTION_PROMPTS]
+    if unknown:
+        raise ValueError(
+            f"unknown paragraph question {unknown[0]!r}; expected one of "
+            f"{', '.join(QUESTION_PROMPTS)}"
+        )
     separator, units = split_units(text)
     probed = [i for i, u in enumerate(units) if len(u.split()) >= MIN_WORDS]
-    pairs = [(i, q) for i in probed for q in asked]
+    pairs = [(i, q) for q in asked for i in probed]
+
+    # asyncio's semaphore wakes its waiters first come, first served: the order asked.
+    gate = asyncio.Semaphore(slots) if slots else contextlib.nullcontext()
 
     async def one(i: int, question: str):
-        messages = [*prompt.prefix, unit_question(units[i], prompt.questions[question])]
-        return await ask_option(
-            model,
-            messages,
-            YES_NO,
-            role=role,
-            trace={**(trace or {}), "unit": i, "question": question},
-        )
+        messages = [*worked_examples(question), paragraph_question(units[i])]
+        async with gate:
+            return await ask_option(
+                model,
+                messages,
+                YES_NO,
+                role=role,
+                trace={**(trace or {}), "unit": i, "question": question},
+            )
 
     answers = await gather_calls(*(one(i, q) for i, q in pairs))
     usage = TokenUsage()

@@ -1,5 +1,6 @@
 """The analysis: one paragraph per checklist finding, each resting on an article sentence the
-analyst picked, grounded in the claims and turns it cites."""
+analyst picked, grounded in the claims and turns it cites and in the skeptic's moves that stood
+in the debate and are signs of that finding (core/moves.py FINDING_MOVES)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from debate_eval.core.evidence import MAX_CANDIDATES, article_sentences, finding_sentences
+from debate_eval.core.moves import FINDING_MOVES, MOVES, move_label, upheld_moves
 from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import AnalysisParagraph, ChecklistItem, Claim, Turn
+from debate_eval.core.sentences import fit_length
 from debate_eval.debate.agents.judge.checks import ground, repeats, stance
 from debate_eval.debate.agents.judge.parts import Parts
 from debate_eval.debate.prompts import fence
@@ -20,6 +23,42 @@ from debate_eval.models.calls import describe_error, gather_calls
 
 # At most this many analysis paragraphs (one per checklist finding, strongest first).
 MAX_FINDINGS = 4
+
+
+# Added in code, never asked of the model, to a paragraph whose finding no upheld move of the
+# debate bears on: the reader learns the finding is the checklist's measurement alone.
+CHECKLIST_ALONE = (
+    "No upheld move of the debate bears on this finding: it rests on the checklist alone."
+)
+# AnalysisParagraph.text's limit: the paragraph is cut to leave room for CHECKLIST_ALONE.
+TEXT_LIMIT: int = AnalysisParagraph.model_json_schema()["properties"]["text"]["maxLength"]
+
+
+def finding_moves(item_id: str, upheld: Sequence[Turn]) -> list[Turn]:
+    """The upheld moves that are signs of the finding `item_id` (FINDING_MOVES), in order."""
+    kinds = FINDING_MOVES.get(item_id, ())
+    return [t for t in upheld if t.move in kinds]
+
+
+def moves_evidence(moves: Sequence[Turn]) -> str:
+    """The upheld moves as the analyst reads them, fenced (the sentences are the article's):
+    each turn's id, its move's label and the sentence it attacked; empty without moves."""
+    if not moves:
+        return ""
+    lines = [
+        f"[{t.id}] {move_label(t.role, t.move)}" + (f': "{t.evidence.text}"' if t.evidence else "")
+        for t in moves
+        if t.move is not None
+    ]
+    return (
+        "\nThe skeptic's points that stood in the debate and bear on this weakness (turn id, "
+        "the point, the sentence it attacked):\n" + fence("debate", "\n".join(lines)) + "\n"
+    )
+
+
+def rests_on_checklist(text: str) -> str:
+    """`text` with CHECKLIST_ALONE appended, cut first (at a sentence end) to leave it room."""
+    return f"{fit_length(text, TEXT_LIMIT - len(CHECKLIST_ALONE) - 1)} {CHECKLIST_ALONE}"
 
 
 COPY_RETRY = (
@@ -56,7 +95,12 @@ async def write_analysis(
 ) -> list[AnalysisParagraph]:
     """One paragraph per checklist finding that applies (strongest first; the most likely one
     when none applies), written concurrently, each grounded in its quotes, claims and turns;
-    a paragraph repeating an earlier one, or copying the article twice, is left out."""
+    a paragraph repeating an earlier one, or copying the article twice, is left out.
+
+    Each finding's upheld skeptic moves (FINDING_MOVES) are given to the analyst with its
+    evidence and cited by the paragraph (turn_ids); when the debate made moves and none that
+    stood bears on the finding, the paragraph says it rests on the checklist alone. A debate
+    without moves (made before them) says nothing either way."""
     ranked = ranked_findings(items)
     chosen = [i for i in ranked if i.applies][:MAX_FINDINGS] or ranked[:1]
     if not chosen:  # no checklist answers (no probes ran): nothing to write about
@@ -92,24 +136,31 @@ async def write_analysis(
             for item, sentences in zip(chosen, offered, strict=True)
         )
     )
+    upheld = upheld_moves(claims, transcript)
+    supporting = [finding_moves(item.id, upheld) for item in chosen]
+    debated = any(t.move is not None for t in transcript if t.role in MOVES)
     texts = await gather_calls(
         *(
-            write_finding(parts, item, evidence, sentence)
-            for item, sentence in zip(chosen, picked, strict=True)
+            write_finding(parts, item, evidence + moves_evidence(moves), sentence)
+            for item, sentence, moves in zip(chosen, picked, supporting, strict=True)
         )
     )
     turn_ids = [t.id for t in transcript]
     paragraphs: list[AnalysisParagraph] = []
-    for item, sentence, text in zip(chosen, picked, texts, strict=True):
+    written: list[str] = []  # the analyst's own words, without CHECKLIST_ALONE
+    for item, sentence, text, moves in zip(chosen, picked, texts, supporting, strict=True):
         if text is None:
             continue
         # The probe is the measurement; a paragraph arguing against it is kept (the analyst
         # may be right) but marked, so the report never contradicts itself silently.
         shows, text = stance(text)
-        if repeats(text, [p.text for p in paragraphs]):
+        if repeats(text, written):
             parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
             continue
         claim_ids, cited_turns = ground(text, claims, turn_ids)
+        # The upheld moves are cited whether or not the analyst named them.
+        cited_turns = list(dict.fromkeys([*cited_turns, *(t.id for t in moves)]))
+        claim_ids = list(dict.fromkeys([*claim_ids, *(t.claim_id for t in moves)]))
         try:
             paragraph = AnalysisParagraph(
                 text=text,
@@ -123,5 +174,10 @@ async def write_analysis(
         except ValidationError as exc:  # e.g. a one-word reply: left out, and said so
             parts.problems.append(f"analysis ({item.id}): {describe_error(exc)}")
             continue
+        written.append(paragraph.text)
+        if debated and not moves:
+            # Validated above on the analyst's words alone: the sentence never makes a one-word
+            # reply long enough to keep.
+            paragraph = paragraph.model_copy(update={"text": rests_on_checklist(paragraph.text)})
         paragraphs.append(paragraph)
     return paragraphs

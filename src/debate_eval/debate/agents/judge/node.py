@@ -23,6 +23,8 @@ def claims_with_rulings(state: GraphState) -> list[Claim]:
                 "verdict": rulings[c.id].verdict,
                 "decisive_point": rulings[c.id].decisive_point,
                 "verdict_probabilities": rulings[c.id].probabilities,
+                "probes": rulings[c.id].probes,
+                "decisive_turn": rulings[c.id].decisive_turn,
             }
         )
         if c.id in rulings

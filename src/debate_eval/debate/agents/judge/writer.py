@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from langchain_core.language_models import BaseChatModel
 
+from debate_eval.core.moves import role_fidelity
 from debate_eval.core.schemas import (
     ArticleReading,
     Claim,
@@ -106,6 +107,7 @@ async def ajudge(
             duration_s=round(time.perf_counter() - t0, 3),
             usage={"judge": add_usage(usage, parts.usage)},
             problems=parts.problems,
+            role_fidelity=role_fidelity(transcript),
             probabilities_method=measurement.method,
         ),
     )
