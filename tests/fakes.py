@@ -424,3 +424,20 @@ def paragraph_calls_for_file(path) -> int:
     from debate_eval.inputs.article import load_article
 
     return paragraph_calls(load_article(str(path)).text)
+
+
+def stub_debate_choices(requests: list[dict]) -> tuple[int, int, int]:
+    """What the stub server's hash-based answers decided in a logged run, read from the
+    prompts' own words: the conceding turns (no side check), the side retries (one more
+    sentence and one more check each) and the echo retries of a turn or a decisive point (one
+    more text call each)."""
+
+    def asking(words: str) -> int:
+        return sum(words in r["messages"][-1]["content"] for r in requests)
+
+    conceded = asking("You concede this point on claim")
+    side_retries = asking("Your first draft argued the other side.")
+    retries = asking("Your first draft repeated an earlier turn.") + asking(
+        "Write in your own words, in one or two sentences, why the move"
+    )
+    return conceded, side_retries, retries

@@ -11,7 +11,7 @@ import pytest
 
 from debate_eval.core.schemas import RATING_LABELS
 from debate_eval.debate.scoring.calibration import Calibration
-from tests.fakes import paragraph_calls
+from tests.fakes import paragraph_calls, stub_debate_choices
 from tests.test_http import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,17 +57,7 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     requests = stub_server.requests()
     seen = len(requests)
 
-    def asking(words: str) -> int:
-        return sum(words in r["messages"][-1]["content"] for r in requests)
-
-    # What the stub's hash-based answers decide, read from the prompts' own words (as in
-    # test_http): a conceding turn gets no side check; a side retry is one more sentence and
-    # one more check; an echo retry (of a turn or a decisive point) one more text call.
-    conceded = asking("You concede this point on claim")
-    side_retries = asking("Your first draft argued the other side.")
-    retries = asking("Your first draft repeated an earlier turn.") + asking(
-        "Write in your own words, in one or two sentences, why the move"
-    )
+    conceded, side_retries, retries = stub_debate_choices(requests)
     # Per article: the screener's two questions per paragraph and one extraction (the swapped
     # debate's are the same requests: cached; so are the judges' own screening); 2 debates x 2
     # claims x (2 turns, each an evidence pick and a move pick asked in both orders and its
@@ -141,14 +131,7 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
     requests = stub_server.requests()
     bodies = [json.dumps(r) for r in requests]
 
-    def asking(words: str) -> int:
-        return sum(words in r["messages"][-1]["content"] for r in requests)
-
-    conceded = asking("You concede this point on claim")
-    side_retries = asking("Your first draft argued the other side.")
-    retries = asking("Your first draft repeated an earlier turn.") + asking(
-        "Write in your own words, in one or two sentences, why the move"
-    )
+    conceded, side_retries, retries = stub_debate_choices(requests)
     # the screener's two questions per paragraph (on the text left after the planted
     # paragraph), extraction, 2 turns each after its evidence pick and move pick (each asked
     # in both orders) + the side checks of the turns that did not concede (2 calls per side

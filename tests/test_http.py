@@ -18,6 +18,7 @@ from tests.fakes import (
     asked_paragraph,
     paragraph_calls,
     paragraph_calls_for_file,
+    stub_debate_choices,
     worked_example_turns,
 )
 
@@ -236,17 +237,7 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     assert len(with_schema) == 1 + 2
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
 
-    def asking(words: str) -> int:
-        return sum(words in r["messages"][-1]["content"] for r in requests)
-
-    # What the stub's hash-based answers decide, read from the prompts' own words: a conceding
-    # turn gets no side check; a side retry is one more sentence and one more check; an echo
-    # retry (of a turn or a decisive point) one more text call.
-    conceded = asking("You concede this point on claim")
-    side_retries = asking("Your first draft argued the other side.")
-    retries = asking("Your first draft repeated an earlier turn.") + asking(
-        "Write in your own words, in one or two sentences, why the move"
-    )
+    conceded, side_retries, retries = stub_debate_choices(requests)
     # extractor, 2 claims x (1 round x 2 turns x (2 evidence + 2 move + 1 sentence) + 3 probes
     # + 2 decisive-move calls + decisive point + verdict), the side checks of the 4 turns that
     # did not concede, 2 calls per side retry, the echo retries; 10 probes (9 scored +

@@ -68,6 +68,16 @@ def test_the_move_is_read_from_its_letter_in_both_orders(article):
     assert "Your move: a view against it left out." in prompt_text(text_call)
 
 
+def test_the_opener_is_not_offered_an_answer_to_a_point_not_yet_made(article):
+    models = scripted_models()
+    run(article, models, rounds=2, max_claims=1)
+    menus = [list(offered_moves(p).values()) for p in models.advocate.prompts if move_letters(p)]
+    answer = ADVOCATE_MOVES["answered"]
+    # Round 1 (both orders): the skeptic has not spoken; round 2: it has.
+    assert [answer in menu for menu in menus] == [False, False, True, True]
+    assert len(menus[0]) == len(ADVOCATE_MOVES) - 1
+
+
 def test_each_turn_sees_the_turns_it_answers(article):
     models = scripted_models()
     report = run(article, models, rounds=2, max_claims=1)

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from debate_eval.core.schemas import Claim, Turn
 
 CONCEDE = "concede"
+# The advocate's answer to the skeptic's point: offered only once the skeptic has spoken.
+ANSWERED = "answered"
 
 SKEPTIC_MOVES: Mapping[str, str] = {
     "no_source": "no named source or evidence",
@@ -29,7 +31,7 @@ ADVOCATE_MOVES: Mapping[str, str] = {
     "direct_evidence": "direct evidence: data, a document or a named source",
     "quoted_expert": "a participant or expert quoted",
     "mechanism": "a mechanism explained",
-    "answered": "the skeptic's point answered by the article",
+    ANSWERED: "the skeptic's point answered by the article",
     CONCEDE: "concede: the skeptic's point stands",
 }
 

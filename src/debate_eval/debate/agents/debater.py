@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from debate_eval.core.evidence import candidate_sentences
-from debate_eval.core.moves import CONCEDE, MOVES, holds_side, move_label
+from debate_eval.core.moves import ANSWERED, CONCEDE, MOVES, holds_side, move_label
 from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
@@ -97,8 +97,10 @@ async def choose_move(
     model: BaseChatModel, state: DebateState, values: dict, role: str, trace: dict[str, object]
 ) -> tuple[str, dict[str, float], TokenUsage]:
     """The kind of move `role` makes with its sentence: a letter from the role's menu, asked in
-    both orders (read from the letters' probabilities, one token each)."""
-    menu = MOVES[role]
+    both orders (read from the letters' probabilities, one token each). Before the other side
+    has spoken there is no point to answer: that move is not offered."""
+    spoken = {t.role for t in state.get("turns", [])}
+    menu = {k: v for k, v in MOVES[role].items() if k != ANSWERED or "skeptic" in spoken}
     probabilities, usage = await option_probabilities(
         model,
         state["article"],
