@@ -209,6 +209,11 @@ def _options_in_prompt(messages: list[dict]) -> list[str]:
 # ordinary text, the stub says no, unless the paragraph says it is for automated readers (the
 # other paragraph question, written to persuade?, gets the hash-based answer).
 _SCREENER_RE = re.compile(r"Role: screener\b")
+# The debaters' side check: like a model whose debaters keep their side, the stub finds an
+# advocate's turn arguing for its claim and a skeptic's against (no side retries to script).
+_SIDE_CHECK_RE = re.compile(r"Role: side check\.")
+_TURN_ROLE_RE = re.compile(r"\] (Advocate|Skeptic)\b")
+_MOVES_RE = re.compile(r"<moves>\n(.*?)\n</moves>", re.DOTALL)
 _PLANTED_RE = re.compile(r"(?i)\bautomated (reviewers?|readers?|systems?)\b")
 
 
@@ -222,6 +227,16 @@ def option_logprobs(messages: list[dict], options: list[str]) -> tuple[str, dict
     if options == ["yes", "no"] and _SCREENER_RE.search(first):
         planted = _PLANTED_RE.search(last.split("<paragraph>", 1)[-1])
         weights = [30.0, 1.0] if planted else [1.0, 30.0]
+    elif menu := _MOVES_RE.search(last):
+        # A debater's move pick: like a model with something to say, it seldom concedes.
+        labels = dict(line.split(". ", 1) for line in menu.group(1).splitlines() if ". " in line)
+        weights = [
+            w / 20 if labels.get(o, "").startswith("concede") else w
+            for o, w in zip(options, weights, strict=True)
+        ]
+    elif options == ["yes", "no"] and _SIDE_CHECK_RE.search(last):
+        turn = _TURN_ROLE_RE.search(last)
+        weights = [30.0, 1.0] if turn and turn.group(1) == "Advocate" else [1.0, 30.0]
     total = sum(weights) / 0.95  # 5% on a token that is no option
     alternatives = []
     for option, weight in zip(options, weights, strict=True):
