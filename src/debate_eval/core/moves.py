@@ -91,19 +91,18 @@ def role_fidelity(turns: Sequence[Turn]) -> float | None:
     return round(sum(checked) / len(checked), 4) if checked else None
 
 
+def against_claim(claim: Claim) -> float:
+    """P(a ruled claim is unsupported or contested): by the verdict probabilities where there
+    are some, else by the verdict (1 or 0)."""
+    if claim.verdict_probabilities:
+        return 1.0 - claim.verdict_probabilities["supported"]
+    return float(claim.verdict != "supported")
+
+
 def upheld_moves(claims: Sequence[Claim], turns: Sequence[Turn]) -> list[Turn]:
     """The skeptic's moves that stood: a move other than a concession, on its own side, in the
     debate of a claim the claim judge did not find supported (P(supported) below 0.5)."""
-    standing = {
-        c.id
-        for c in claims
-        if c.verdict is not None
-        and (
-            c.verdict_probabilities["supported"] < 0.5
-            if c.verdict_probabilities
-            else c.verdict != "supported"
-        )
-    }
+    standing = {c.id for c in claims if c.verdict is not None and against_claim(c) > 0.5}
     return [
         t
         for t in turns

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from debate_eval.core.moves import CONCEDE, upheld_moves
+from debate_eval.core.moves import CONCEDE, against_claim, upheld_moves
 from debate_eval.core.schemas import (
     RATING_JUDGES,
     RATING_LABELS,
@@ -34,12 +34,7 @@ def verdict_share(claims: Sequence[Claim]) -> float:
     ruled = [c for c in claims if c.verdict is not None]
     if not ruled:
         return 0.0
-    return sum(
-        1.0 - c.verdict_probabilities["supported"]
-        if c.verdict_probabilities
-        else float(c.verdict != "supported")
-        for c in ruled
-    ) / len(ruled)
+    return sum(against_claim(c) for c in ruled) / len(ruled)
 
 
 def _mean(values: Sequence[float]) -> float | None:
