@@ -211,7 +211,7 @@ def debater_reply(messages: list[BaseMessage]) -> AIMessage:
 VERDICT_ASK = "Which verdict fits claim"
 MOVE_ASK = "The debaters' moves on this claim, each with a letter:"
 PROBE_ASK = "Question about claim"
-# P(yes) of each claim probe (claim_judge.CLAIM_PROBES ids) unless a test says otherwise.
+# P(yes) of each claim probe (core.claim_probes.CLAIM_PROBES ids) unless a test says otherwise.
 CLAIM_PROBE_YES = {"evidence": 0.3, "view_against": 0.2, "opinion_as_fact": 0.7}
 _MOVE_OPTION_RE = re.compile(r"^([A-H])\. \[(c\d+-r(\d+)-\w+)\]", re.MULTILINE)
 
@@ -245,7 +245,7 @@ def ruling_reply(
 ) -> Callable:
     """The claim judge's calls answered by what each asks: the probes (P(yes) by probe id), the
     decisive move (a turn id by claim id), the point as text, the verdict letter (by claim id)."""
-    from debate_eval.debate.agents.claim_judge import CLAIM_PROBES
+    from debate_eval.core.claim_probes import CLAIM_PROBES
 
     yes = {**CLAIM_PROBE_YES, **(probe_yes or {})}
 

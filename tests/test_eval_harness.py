@@ -378,8 +378,10 @@ def test_judges_on_the_shared_endpoint_name_it_stably(tmp_path):
 def test_every_setting_that_changes_a_debate_changes_its_store_key(monkeypatch):
     from dataclasses import replace
 
+    from debate_eval.core.claim_probes import CLAIM_PROBES
+    from debate_eval.core.moves import SKEPTIC_MOVES
     from debate_eval.core.schemas import ROLES
-    from debate_eval.debate.agents import debater
+    from debate_eval.debate.prompts import RETRY_NOTES
     from debate_eval.debate.runner import RunOptions
     from debate_eval.evaluation import harness
     from debate_eval.evaluation.harness import debate_settings
@@ -400,8 +402,15 @@ def test_every_setting_that_changes_a_debate_changes_its_store_key(monkeypatch):
         "debater token cap": key(max_tokens=123),
         "debater seed": key(seed=7),
     }
-    monkeypatch.setitem(debater.RETRY_NOTES, "echo", "Say something new.")
+    monkeypatch.setitem(RETRY_NOTES, "echo", "Say something new.")
     changed["a turn's retry note"] = key()
+    monkeypatch.undo()
+    monkeypatch.setitem(SKEPTIC_MOVES, "one_case", "one example made a rule")
+    changed["a move's label"] = key()
+    monkeypatch.undo()
+    monkeypatch.setitem(CLAIM_PROBES, "evidence", "Is this claim backed by data?")
+    changed["a claim probe's question"] = key()
+    monkeypatch.undo()
     real_prompt = harness.load_prompt
 
     def edited(name):
@@ -412,3 +421,4 @@ def test_every_setting_that_changes_a_debate_changes_its_store_key(monkeypatch):
     monkeypatch.undo()
     assert key() == base
     assert [name for name, k in changed.items() if k == base] == []
+    assert len(set(changed.values())) == len(changed)

@@ -383,6 +383,30 @@ def test_every_shipped_calibration_matches_the_prompts_it_would_be_used_with():
     assert stale == []
 
 
+def test_the_debate_judges_calibration_key_follows_the_menus_questions_and_retry_notes(
+    monkeypatch,
+):
+    """What the debates are made with beside the prompt files re-keys the debate judge's
+    calibration (its features come from the debates), never the checklist judge's."""
+    from debate_eval.core.claim_probes import CLAIM_PROBES
+    from debate_eval.core.moves import ADVOCATE_MOVES
+    from debate_eval.debate.prompts import RETRY_NOTES
+    from debate_eval.debate.scoring.calibration import judge_prompts_sha256
+
+    debate, checklist = judge_prompts_sha256("debate"), judge_prompts_sha256("checklist")
+    edits = [
+        (ADVOCATE_MOVES, "mechanism", "how it works"),
+        (CLAIM_PROBES, "view_against", "Is anyone quoted against it?"),
+        (RETRY_NOTES, "side", "Argue {side} claim {claim_id}."),
+    ]
+    for mapping, key, text in edits:
+        with monkeypatch.context() as patched:
+            patched.setitem(mapping, key, text)
+            assert judge_prompts_sha256("debate") != debate, key
+            assert judge_prompts_sha256("checklist") == checklist, key
+    assert judge_prompts_sha256("debate") == debate
+
+
 PERSUASIVE = "Only a fool could support this reckless and shameful scheme."
 REPORTED = "The council voted 7-2 on Tuesday, a spokesman said."
 

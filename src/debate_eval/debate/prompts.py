@@ -7,6 +7,7 @@ so an OpenAI-compatible server with a prefix cache reads the article once per ru
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import string
 from functools import cache
@@ -48,6 +49,16 @@ JUDGE_PROMPTS: tuple[str, ...] = (
     "topics",
 )
 PROMPT_NAMES: tuple[str, ...] = DEBATE_PROMPTS + JUDGE_PROMPTS
+
+# What a turn is asked again for (once): repeating an earlier turn, or arguing the other side.
+# A turn needs no retry for quoting nothing: its evidence is an article sentence the debater
+# picked by letter.
+RETRY_NOTES: dict[str, str] = {
+    "echo": "Your first draft repeated an earlier turn. Make a point of your own that nobody "
+    "has made yet.",
+    "side": "Your first draft argued the other side. You argue {side} claim {claim_id}: your "
+    "sentence must do that.",
+}
 
 # The placeholders each prompt file must use, no more and no fewer.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -105,6 +116,23 @@ def load_prompt(name: str) -> str:
 def prompt_hash(text: str) -> str:
     """A short stable hash of a prompt's text (what stored results and calibrations record)."""
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def debate_text_sha256() -> dict[str, str]:
+    """Hashes of the text a debate is made with besides its prompt files (the move menus, the
+    claim judge's questions, the retry notes, the orders the picks are asked in): part of a
+    stored debate's key and of the debate judge's calibration key, so a change in any of them
+    is never silently read as the same debate."""
+    from debate_eval.core.claim_probes import CLAIM_PROBES
+    from debate_eval.core.evidence import PICK_ORDERS
+    from debate_eval.core.moves import MOVES
+
+    return {
+        "moves": prompt_hash(json.dumps(MOVES, sort_keys=True)),
+        "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
+        "turn_retries": prompt_hash(json.dumps(RETRY_NOTES, sort_keys=True)),
+        "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),
+    }
 
 
 def placeholders(template: str) -> set[str]:

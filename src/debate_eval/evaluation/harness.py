@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from debate_eval.core.errors import DebateEvalError
-from debate_eval.core.evidence import PICK_ORDERS
-from debate_eval.core.moves import MOVES
 from debate_eval.core.schemas import ArticleReading
-from debate_eval.debate.agents.claim_judge import CLAIM_PROBES
-from debate_eval.debate.agents.debater import RETRY_NOTES
 from debate_eval.debate.agents.screener import read_article, screened
-from debate_eval.debate.prompts import DEBATE_PROMPTS, load_prompt
+from debate_eval.debate.prompts import DEBATE_PROMPTS, debate_text_sha256, load_prompt
 from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI
 from debate_eval.evaluation.datasets import Example
@@ -64,11 +59,7 @@ def debate_settings(models: RoleModels, options: RunOptions) -> dict[str, Any]:
         "history_turns": options.history_turns,
         "structured_method": models.structured_method,
         "prompts_sha256": {name: prompt_hash(load_prompt(name)) for name in DEBATE_PROMPTS},
-        "turn_retries_sha256": {kind: prompt_hash(note) for kind, note in RETRY_NOTES.items()},
-        "evidence_pick_orders": list(PICK_ORDERS),
-        # The menus and the claim judge's questions live in code, not in prompt files.
-        "moves_sha256": prompt_hash(json.dumps(MOVES, sort_keys=True)),
-        "claim_probes_sha256": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
+        "text_sha256": debate_text_sha256(),
     }
 
 

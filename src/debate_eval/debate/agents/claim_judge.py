@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 
+from debate_eval.core.claim_probes import CLAIM_PROBES, PROBE_FINDINGS
 from debate_eval.core.evidence import LETTERS
 from debate_eval.core.moves import move_label
 from debate_eval.core.novelty import echoes
@@ -23,18 +24,6 @@ from debate_eval.models.calls import add_usage, ask_text, gather_calls
 
 VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
 
-# The yes/no questions asked about each claim (id -> question); the ids are Claim.probes' keys.
-CLAIM_PROBES: Mapping[str, str] = {
-    "evidence": "Does the article give evidence for this claim (data, a named source, a document)?",
-    "view_against": "Does the article mention a view against this claim?",
-    "opinion_as_fact": "Is this claim an opinion or a prediction stated as fact?",
-}
-# How each probe's answer reads in the verdict prompt.
-PROBE_FINDINGS: Mapping[str, str] = {
-    "evidence": "Evidence in the article",
-    "view_against": "A view against it in the article",
-    "opinion_as_fact": "An opinion or prediction stated as fact",
-}
 # ClaimRuling.decisive_point's minimum: a shorter reply ("Yes.") is replaced by the fixed form.
 MIN_POINT_CHARS = 8
 # The fixed form when no debater spoke (the graph always has turns; a caller may not).

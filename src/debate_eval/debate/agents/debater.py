@@ -15,7 +15,7 @@ from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
 from debate_eval.debate.evidence import most_probable, option_probabilities, pick_sentence
-from debate_eval.debate.prompts import build_messages, fence
+from debate_eval.debate.prompts import RETRY_NOTES, build_messages, fence
 from debate_eval.debate.scoring.options import ask_option
 from debate_eval.debate.scoring.paragraphs import YES_NO
 from debate_eval.debate.state import DebateContext, DebateState, phase
@@ -34,15 +34,6 @@ def next_round(turns: list[Turn], role: str) -> int:
 
 logger = logging.getLogger(__name__)
 
-# What a turn is asked again for (once): repeating an earlier turn. Part of a stored debate's
-# key (a change in it is a change in the debate). A turn needs no retry for quoting nothing:
-# its evidence is an article sentence the debater picked by letter.
-RETRY_NOTES = {
-    "echo": "Your first draft repeated an earlier turn. Make a point of your own that nobody "
-    "has made yet.",
-    "side": "Your first draft argued the other side. You argue {side} claim {claim_id}: your "
-    "sentence must do that.",
-}
 SIDES = {"advocate": "FOR", "skeptic": "AGAINST"}
 
 

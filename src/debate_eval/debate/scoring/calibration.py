@@ -20,7 +20,6 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from debate_eval.core.errors import ConfigError, first_problem
-from debate_eval.core.evidence import PICK_ORDERS
 from debate_eval.core.schemas import RATING_LABELS
 
 CALIBRATION_VERSION = 1
@@ -71,7 +70,7 @@ def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, st
     """Hashes of every prompt a judge kind's calls use (`template` replacing its main one),
     and of the checklist questions for the judges that ask them; for the debate judge also
     the prompts its debates were made with."""
-    from debate_eval.debate.prompts import load_prompt, prompt_hash
+    from debate_eval.debate.prompts import debate_text_sha256, load_prompt, prompt_hash
     from debate_eval.debate.scoring.checklist import ARTICLE_PROBES
 
     main = PROMPT_OF_KIND[kind]
@@ -83,8 +82,9 @@ def judge_prompts_sha256(kind: str, template: str | None = None) -> dict[str, st
         # The whole-article questions (the paragraph probe's is in its prompt file's hash).
         hashes["checklist_questions"] = prompt_hash("\n".join(p.question for p in ARTICLE_PROBES))
     if kind == "debate":
-        # How the debaters' evidence picks are asked changes the debates too.
-        hashes["evidence_pick_orders"] = prompt_hash("\n".join(PICK_ORDERS))
+        # The menus, the claim judge's questions, the retry notes and the pick orders change
+        # the debates too.
+        hashes.update(debate_text_sha256())
     return hashes
 
 
