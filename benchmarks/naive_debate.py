@@ -1,8 +1,9 @@
 """The same run as a plain sequential loop (no graph, one step and one claim after another): the
 baseline benchmarks/run.py compares our concurrent graph with. The same nodes as the graph, so
-the same prompts and calls (the screener's questions, the rater's probes, every evidence pick,
-the claim judge's two calls, the report judge's parts), with the same models; only the
-scheduling differs. A step's own calls (a pick asked in both orders, the probes) still go out
+the same prompts and calls (the screener's questions, the rater's probes, the move questions
+about the content-free sentence, every evidence pick and move question, the claim judge's
+calls, the report judge's parts), with the same models; only the scheduling differs. A step's
+own calls (a pick asked in both orders, a turn's move questions, the probes) still go out
 together, as inside the graph."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from debate_eval.debate.agents.advocate import advocate, advocate_evidence
 from debate_eval.debate.agents.claim_judge import claim_judge
+from debate_eval.debate.agents.debater import calibrate_moves
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
 from debate_eval.debate.agents.rater import rater
@@ -49,13 +51,14 @@ async def naive_debate(article: str, models: RoleModels, options: RunOptions) ->
     )
     state = {"article": article, "rounds": options.rounds, "max_claims": options.max_claims}
     calls = 0
-    for step in (screen_article, rater, extract_claims):
+    for step in (screen_article, rater, extract_claims, calibrate_moves):
         update = await step(state, runtime)
         calls += _calls(update)
         state |= update
     turns, rulings = [], {}
     for claim in state["claims"]:
         debate = {"article": state["article"], "rounds": options.rounds, "claim": claim}
+        debate |= {"move_baselines": state["move_baselines"]}
         debate |= {"turns": [], "evidence": {}, "skeptic_first": options.skeptic_first}
         while (speaker := next_speaker(debate)) != "claim_judge":
             for step in STEPS[speaker]:

@@ -76,11 +76,13 @@ def call_structure(spans: list[tuple[float, float]]) -> tuple[int, int]:
     return max(depth, default=0), peak
 
 
-def measure_structure(claims: int = 8, rounds: int = 2, delay_s: float = 0.25) -> dict:
+def measure_structure(claims: int = 8, rounds: int = 2, delay_s: float = 0.5) -> dict:
     """How the graph schedules its calls: every call waits `delay_s` (in-process, no server),
     and the calls' spans give the critical path in calls and the most calls in flight. The
-    delay must dwarf our own time for a burst of concurrent calls (a few ms each, two dozen at
-    once): at 0.05 s a late-starting sibling call was now and then counted as a step."""
+    delay must dwarf our own time for a burst of concurrent calls (a few ms each, four dozen at
+    once: the 8 claims' skeptic move questions, 6 each): at 0.05 s a late-starting sibling call
+    was now and then counted as a step, and at 0.25 s too on a loaded 2-core machine once each
+    turn's move questions went out together."""
     models, stats = instant_models(claims, delay_s)
     options = RunOptions(rounds=rounds, max_claims=claims)
     report = asyncio.run(arun_debate(ARTICLE, models, options))
@@ -143,14 +145,16 @@ def http_models(base_url: str) -> RoleModels:
 def chain_length(rounds: int, rating_judge: str | None = "debate") -> int:
     """Dependent calls on the longest path: the screener's paragraph questions (one round), the
     rater's probes (one round, before extraction; baseline-prob's letter after them), the
-    extractor, 2 turns per round (each its evidence pick, its move pick, its sentence and its
-    side check, one after the other; a pick's two orders at once), the claim judge (its probes
-    and its decisive-move pick at once, then the decisive point, then the verdict letter), and
-    the report: the debate judge's letter, then the prose (summary, explanation, topics and the
-    analysts' sentence picks at once; then each analysis paragraph after its pick)."""
+    extractor, the debaters' move questions about the content-free sentence (one round, both
+    roles at once), 2 turns per round (each its evidence pick, its move questions, its
+    sentence and its side check, one after the other; a pick's two orders at once, a turn's
+    move questions at once), the claim judge (its probes and its decisive-move pick at once,
+    then the decisive point, then the verdict letter), and the report: the debate judge's
+    letter, then the prose (summary, explanation, topics and the analysts' sentence picks at
+    once; then each analysis paragraph after its pick)."""
     rater = 1 + int(rating_judge == "baseline-prob")
     letter = int(rating_judge == "debate")
-    return 1 + rater + 1 + 2 * 4 * rounds + 3 + letter + 2
+    return 1 + rater + 1 + 1 + 2 * 4 * rounds + 3 + letter + 2
 
 
 def measure_critical_path(delay: float, repeats: int, claims: int = 8, rounds: int = 2) -> dict:

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from pydantic import BaseModel
 
-from debate_eval.core.moves import ADVOCATE_MOVES, SKEPTIC_MOVES
+from debate_eval.core.moves import ADVOCATE_MOVES, CONTENT_FREE, MOVE_QUESTIONS, MOVES
 from debate_eval.models.chat import RoleModels
 
 
@@ -156,16 +156,43 @@ def evidence_letters(messages: list[BaseMessage]) -> list[str]:
     return re.search(r"Answer with exactly one of: ([A-H, ]+)\.", text).group(1).split(", ")
 
 
-DEBATER_MOVE_ASK = re.compile(r"Moves an? (advocate|skeptic) can make, each with a letter:")
+# The moves each role's questions measure, in menu order (the concession has none): written
+# out here, not read from the product, so that a test notices a move gained or lost.
+QUESTION_MOVES = {
+    "advocate": ("direct_evidence", "quoted_expert", "mechanism"),
+    "skeptic": (
+        "no_source",
+        "loaded_wording",
+        "figure_without_context",
+        "cause_without_evidence",
+        "prediction_as_certain",
+        "one_case",
+    ),
+}
+MOVE_ASK = "Question about one sentence: "
 SIDE_ASK = "Role: side check."
 
 
-def move_letters(messages: list[BaseMessage]) -> list[str]:
-    """The letters a move call offers (empty for any other call)."""
+def move_asked(messages: list[BaseMessage]) -> tuple[str, str] | None:
+    """(the move kind, the sentence) a move question asks about; None for any other call."""
     text = prompt_text(messages)
-    if not DEBATER_MOVE_ASK.search(text):
-        return []
-    return re.search(r"Answer with exactly one of: ([A-H, ]+)\.", text).group(1).split(", ")
+    if MOVE_ASK not in text:
+        return None
+    question = text.split(MOVE_ASK, 1)[1].split("\n", 1)[0]
+    kind = next(k for k, q in MOVE_QUESTIONS.items() if q.question == question)
+    sentence = re.search(r"<sentence>\n(.*?)\n</sentence>", text, re.DOTALL).group(1)
+    return kind, sentence
+
+
+def move_answer(messages: list[BaseMessage], wanted: str, p: float = 0.7) -> AIMessage:
+    """A move question's answer from a debater whose sentences make move `wanted`: P(the
+    answer that makes it) `p` for its question, 0.3 for the others, 0.2 for any question about
+    the content-free sentence (so the wanted move is chosen, and none would be conceded)."""
+    kind, sentence = move_asked(messages)
+    makes = MOVE_QUESTIONS[kind].makes
+    other = "no" if makes == "yes" else "yes"
+    q = 0.2 if sentence == CONTENT_FREE else p if kind == wanted else 0.3
+    return option_reply({makes: q, other: 1 - q})
 
 
 def side_reply(messages: list[BaseMessage]) -> AIMessage:
@@ -178,17 +205,14 @@ def picks_evidence(
     reply: Callable[[list[BaseMessage]], AIMessage],
 ) -> Callable[[list[BaseMessage]], AIMessage]:
     """A debater's `reply` that also answers evidence calls (the last sentence offered), move
-    calls (the first move, in either order: never a concession) and side checks (own side)."""
+    questions (its role's first move: never a concession) and side checks (own side)."""
 
     def answer(messages: list[BaseMessage]) -> AIMessage:
         if letters := evidence_letters(messages):
             return option_reply({x: 0.6 if x == letters[-1] else 0.1 for x in letters})
-        if letters := move_letters(messages):
-            offered = re.search(r"<moves>\n(.*?)\n</moves>", prompt_text(messages), re.DOTALL)
-            labels = dict(line.split(". ", 1) for line in offered.group(1).splitlines())
-            first = (next(iter(ADVOCATE_MOVES.values())), next(iter(SKEPTIC_MOVES.values())))
-            wanted = next(x for x, label in labels.items() if label in first)
-            return option_reply({x: 0.7 if x == wanted else 0.05 for x in letters})
+        if asked := move_asked(messages):
+            role = "advocate" if asked[0] in ADVOCATE_MOVES else "skeptic"
+            return move_answer(messages, next(iter(MOVES[role])))
         if SIDE_ASK in prompt_text(messages):
             return side_reply(messages)
         return reply(messages)
@@ -209,7 +233,7 @@ def debater_reply(messages: list[BaseMessage]) -> AIMessage:
 
 # The claim judge's calls, told apart by their last message.
 VERDICT_ASK = "Which verdict fits claim"
-MOVE_ASK = "The debaters' moves on this claim, each with a letter:"
+DECISIVE_ASK = "The debaters' moves on this claim, each with a letter:"
 PROBE_ASK = "Question about claim"
 # P(yes) of each claim probe (core.claim_probes.CLAIM_PROBES ids) unless a test says otherwise.
 CLAIM_PROBE_YES = {"evidence": 0.3, "view_against": 0.2, "opinion_as_fact": 0.7}
@@ -219,7 +243,7 @@ _MOVE_OPTION_RE = re.compile(r"^([A-H])\. \[(c\d+-r(\d+)-\w+)\]", re.MULTILINE)
 def move_options(messages: list[BaseMessage]) -> dict[str, str]:
     """The turns a decisive-move call offers: turn id -> letter (empty for any other call)."""
     last = str(messages[-1].content)
-    if MOVE_ASK not in last:
+    if DECISIVE_ASK not in last:
         return {}
     return {m.group(2): m.group(1) for m in _MOVE_OPTION_RE.finditer(last)}
 
@@ -259,7 +283,7 @@ def ruling_reply(
         if PROBE_ASK in last:
             probe = next(p for p, question in CLAIM_PROBES.items() if question in last)
             return option_reply({"yes": yes[probe], "no": 1 - yes[probe]})
-        if MOVE_ASK in last:
+        if DECISIVE_ASK in last:
             return decisive_reply(messages, (decisive or {}).get(claim_id))
         if point is not None:
             return text_reply(point(messages))

@@ -14,7 +14,7 @@ from debate_eval.debate.agents.claim_judge import claim_judge
 from debate_eval.debate.agents.judge.node import claims_with_rulings
 from debate_eval.debate.state import DebateContext
 from tests.fakes import (
-    MOVE_ASK,
+    DECISIVE_ASK,
     PROBE_ASK,
     VERDICT_ASK,
     Barrier,
@@ -132,7 +132,7 @@ def test_the_verdict_is_asked_after_the_point_with_the_probe_answers(article):
 
 def test_the_decisive_move_is_offered_in_both_orders_and_excludes_judge_turns(article):
     out, prompts = judge_claim(article, ruling_reply(), [ADVOCATE, SKEPTIC, EARLIER_RULING])
-    picks = calls_asking(prompts, MOVE_ASK)
+    picks = calls_asking(prompts, DECISIVE_ASK)
     fenced = {
         f"<debate>\nA. {ADVOCATE_LINE}\nB. {SKEPTIC_LINE}\n</debate>",
         f"<debate>\nA. {SKEPTIC_LINE}\nB. {ADVOCATE_LINE}\n</debate>",
@@ -172,18 +172,18 @@ def test_the_decisive_move_follows_the_turn_over_the_letters(article):
 
     def reply(messages):
         last = str(messages[-1].content)
-        if MOVE_ASK in last:
+        if DECISIVE_ASK in last:
             return option_reply(forward if "A. [c1-r1-advocate]" in last else backward)
         return base(messages)
 
     out, prompts = judge_claim(article, reply, turns)
-    assert len(calls_asking(prompts, MOVE_ASK)) == 2
+    assert len(calls_asking(prompts, DECISIVE_ASK)) == 2
     assert out["rulings"]["c1"].decisive_turn == "c1-r2-advocate"
 
 
 def test_a_single_debater_turn_is_decisive_without_a_pick(article):
     out, prompts = judge_claim(article, ruling_reply(), [ADVOCATE, EARLIER_RULING])
-    assert calls_asking(prompts, MOVE_ASK) == []
+    assert calls_asking(prompts, DECISIVE_ASK) == []
     assert len(prompts) == 5  # three probes, the point, the verdict
     assert out["rulings"]["c1"].decisive_turn == "c1-r1-advocate"
 

@@ -90,7 +90,7 @@ def turn(turn_id: str, move: str | None, **more) -> Turn:
 TURNS = [
     turn("c1-r1-advocate", "direct_evidence"),
     turn("c1-r1-skeptic", "no_source"),  # stands: c1 is not found supported
-    turn("c1-r2-skeptic", "view_left_out", off_side=True),  # counted, never upheld
+    turn("c1-r2-skeptic", "figure_without_context", off_side=True),  # counted, never upheld
     turn("c1-r3-skeptic", "concede"),  # a concession: not counted
     turn("c2-r1-skeptic", "loaded_wording"),  # c2 is supported: did not stand
     turn("c3-r1-skeptic", "one_case"),  # c3 contested (by its verdict): stands

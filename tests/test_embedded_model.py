@@ -242,12 +242,14 @@ def test_run_without_key_writes_a_contract_valid_report(served, tmp_path):
         # The claim judge's three probes, and the move that decided the claim: a debater's turn.
         assert set(claim["probes"]) == {"evidence", "view_against", "opinion_as_fact"}
         assert turns[claim["decisive_turn"]]["role"] in ("advocate", "skeptic")
-    # Every debater turn is a move from its role's menu, side-checked unless it concedes.
+    # Every debater turn makes one of its role's moves, side-checked unless it concedes.
     from debate_eval.core.moves import MOVES
 
     debaters = [t for t in report["debate"] if t["role"] != "judge"]
     for turn in debaters:
         assert turn["move"] in MOVES[turn["role"]]
+        # Read from one question per move of its role (the concession has none).
+        assert set(turn["move_probabilities"]) == set(MOVES[turn["role"]]) - {"concede"}
         assert (turn["argues_for"] is None) == (turn["move"] == "concede")
     checked = [t for t in debaters if t["argues_for"] is not None]
     if checked:

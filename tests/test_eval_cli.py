@@ -59,21 +59,35 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
 
     conceded, side_retries, retries = stub_debate_choices(requests)
     # Per article: the screener's two questions per paragraph and one extraction (the swapped
-    # debate's are the same requests: cached; so are the judges' own screening); 2 debates x 2
-    # claims x (2 turns, each an evidence pick and a move pick asked in both orders and its
-    # sentence, + 2 decisive-move calls, the decisive point and the verdict) less the swapped
-    # debate's two round-1 evidence picks per claim (the same requests as the first order's:
-    # cached), the claim judge's 3 probes per claim (the same requests for both orders:
-    # cached); the debate judge's 10 whole-article checklist probes (9 scored and
-    # addresses_ai; the same requests for both orders: cached; its persuasion question is the
-    # screener's) and its rating on both orders, the baseline and the panel's 3 members, the
-    # first of which is the baseline itself (cached). Then the side check of each of the 24
-    # turns that did not concede, and the retries.
+    # debate's are the same requests: cached; so are the judges' own screening); the debaters'
+    # move questions about the content-free sentence (3 + 6; the swapped debate's: cached);
+    # in the first order 2 claims x (the advocate's turn: an evidence pick asked in both
+    # orders, its 3 move questions and its sentence; the skeptic's: the same with 6 move
+    # questions; + 2 decisive-move calls, the decisive point and the verdict); in the swapped
+    # order 2 claims x (the 2 turns' sentences + the same 4 claim judge's calls): its round-1
+    # evidence picks and the move questions about them are the same requests as the first
+    # order's (cached), as are the claim judge's 3 probes per claim; the debate judge's 10
+    # whole-article checklist probes (9 scored and addresses_ai; the same requests for both
+    # orders: cached; its persuasion question is the screener's) and its rating on both
+    # orders, the baseline and the panel's 3 members, the first of which is the baseline
+    # itself (cached). Then the side check of each of the 24 turns that did not concede, and
+    # the retries.
     screener = sum(
         paragraph_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
     )
-    per_article = 1 + 2 * 2 * (2 * (2 + 2 + 1) + 2 + 1 + 1) - 2 * 2 * 2 + 2 * 3 + 10 + 2 + 1 + 2
+    first_order = 2 * ((2 + 3 + 1) + (2 + 6 + 1) + 2 + 1 + 1)
+    swapped = 2 * (1 + 1 + 2 + 1 + 1)
+    per_article = 1 + (3 + 6) + first_order + swapped + 2 * 3 + 10 + 2 + 1 + 2
     turns = 3 * 2 * 2 * 2
+    # No move question reaches the server twice: the swapped debate's are answered from the
+    # cache (and here no two claims' turns argue from the same sentence, whose questions,
+    # asked at once, would both miss it).
+    questions = [
+        json.dumps(r["messages"])
+        for r in requests
+        if r["messages"][-1]["content"].startswith("Question about one sentence: ")
+    ]
+    assert len(set(questions)) == len(questions) == 3 * ((3 + 6) + 2 * (3 + 6))
     assert seen == (
         screener + 3 * per_article + (turns - conceded + side_retries) + side_retries + retries
     )
@@ -133,12 +147,14 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
 
     conceded, side_retries, retries = stub_debate_choices(requests)
     # the screener's two questions per paragraph (on the text left after the planted
-    # paragraph), extraction, 2 turns each after its evidence pick and move pick (each asked
-    # in both orders) + the side checks of the turns that did not concede (2 calls per side
-    # retry) + the claim judge's 3 probes, 2 decisive-move calls, the decisive point and the
-    # verdict (+ echo retries), the debate judge's 10 whole-article probes (9 scored and
-    # addresses_ai) and rating, the baseline
-    debate = 2 * (2 + 2 + 1) + (2 - conceded) + 2 * side_retries + 3 + 2 + 1 + 1 + retries
+    # paragraph), extraction, the move questions about the content-free sentence (3 + 6), 2
+    # turns each after its evidence pick (asked in both orders) and its move questions (3 for
+    # the advocate, 6 for the skeptic) + the side checks of the turns that did not concede (2
+    # calls per side retry) + the claim judge's 3 probes, 2 decisive-move calls, the decisive
+    # point and the verdict (+ echo retries), the debate judge's 10 whole-article probes (9
+    # scored and addresses_ai) and rating, the baseline
+    turns = (2 + 3 + 1) + (2 + 6 + 1)
+    debate = (3 + 6) + turns + (2 - conceded) + 2 * side_retries + 3 + 2 + 1 + 1 + retries
     assert len(bodies) == paragraph_calls(text) + 1 + debate + 10 + 1 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)

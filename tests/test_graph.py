@@ -8,6 +8,7 @@ import re
 import pytest
 
 from debate_eval.core.errors import StructuredOutputError
+from debate_eval.core.moves import CONTENT_FREE
 from debate_eval.core.quotes import Quote
 from debate_eval.core.schemas import Claim, Turn
 from debate_eval.core.sentences import sentences_of
@@ -33,6 +34,7 @@ from tests.fakes import (
     debater_reply,
     evidence_letters,
     judge_reply,
+    move_asked,
     option_reply,
     paragraph_calls,
     picks_evidence,
@@ -81,9 +83,12 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert len([e for e in events if isinstance(e, ClaimRuled)]) == 3
     assert report.rating.label == REPORT["rating"]["label"]
     assert report.meta.rounds == 2
-    # Six turns, each an evidence pick and a move pick (one letter each, asked in both orders)
-    # and the move's sentence; each turn's side check is the claim judge's call.
-    assert report.meta.usage["advocate"].calls == 30
+    # Its 3 move questions about the content-free sentence, once per run; then six turns, each
+    # an evidence pick (one letter, asked in both orders), the 3 move questions about it and
+    # the move's sentence; each turn's side check is the claim judge's call. The skeptic's the
+    # same with its 6 move questions.
+    assert report.meta.usage["advocate"].calls == 3 + 6 * (2 + 3 + 1)
+    assert report.meta.usage["skeptic"].calls == 6 + 6 * (2 + 6 + 1)
     assert [t.move for t in report.debate if t.role != "judge"] == (
         ["direct_evidence", "no_source"] * 6
     )
@@ -98,15 +103,20 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert report.meta.usage["screener"].calls == paragraph_calls(article) > 0
     # Where the time went, phase by phase, in the order the phases ran.
     phases = list(report.meta.timing)
-    assert phases[:3] == ["screening", "rating", "extraction"] and phases[-1] == "report"
+    assert phases[:4] == ["screening", "rating", "extraction", "move baselines"]
+    assert phases[-1] == "report"
     debated = {f"{kind} {c}" for kind in ("debate", "claim judge") for c in ("c1", "c2", "c3")}
-    assert set(phases[3:-1]) == debated
+    assert set(phases[4:-1]) == debated
+    # Each debater's questions about the content-free sentence: 3 + 6, once for all claims.
+    assert report.meta.timing["move baselines"].usage.calls == 3 + 6
     # The debate judge's letter call, after the debate, counts towards the rating's phase (with
     # the 10 whole-article probes).
     assert report.meta.timing["rating"].usage.calls == 11
     for claim in ("c1", "c2", "c3"):
-        # Four turns: evidence and move (each in both orders), the sentence, the side check.
-        assert report.meta.timing[f"debate {claim}"].usage.calls == 24
+        # Four turns: the evidence pick (in both orders), the role's move questions (3 or 6),
+        # the sentence, the side check.
+        turns = 2 * (2 + 3 + 1 + 1) + 2 * (2 + 6 + 1 + 1)
+        assert report.meta.timing[f"debate {claim}"].usage.calls == turns
         # Three probes and the decisive move (in both orders), then the point and the verdict.
         assert report.meta.timing[f"claim judge {claim}"].usage.calls == 7
     assert report.meta.timing["screening"].usage == report.meta.usage["screener"]
@@ -141,10 +151,19 @@ def test_skeptic_first_swaps_speaking_order(article):
 
 def test_debates_run_concurrently(article):
     models = scripted_models()
-    # Each claim's first advocate calls (its evidence pick, asked in both orders at once) wait
-    # for the other claims'.
+    # After the advocate's 3 move questions about the content-free sentence (once per run,
+    # before the debates), each claim's first advocate calls (its evidence pick, asked in both
+    # orders at once) wait for the other claims'.
     barrier = Barrier(parties=6)
-    models.advocate.gate = barrier
+    calls = 0
+
+    async def gate():
+        nonlocal calls
+        calls += 1
+        if 3 < calls <= 3 + 6:
+            await barrier()
+
+    models.advocate.gate = gate
     report, _ = run(article, models, rounds=1)
     assert barrier.max_in_flight == 6
     assert len(report.claims) == 3
@@ -615,10 +634,20 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert len(retries) == 2  # one per claim
     retry = next(r for r in retries if "Claim c1 under debate" in r)
     assert f"<evidence>\n{turns['skeptic'].evidence.text}\n</evidence>" in retry
-    # Two claims, each an evidence pick and a move pick (each asked in both orders), the first
-    # draft and the retry.
-    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 12
-    assert report.meta.usage["advocate"].calls == 10
+    # The 6 move questions about the content-free sentence, then two claims, each an evidence
+    # pick (asked in both orders), the 6 move questions, the first draft and the retry.
+    assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 6 + 2 * 10
+    assert report.meta.usage["advocate"].calls == 3 + 2 * (2 + 3 + 1)
+
+
+def _step(messages) -> tuple[str, str | None]:
+    """What a debater's call is: a move question (with its sentence), an evidence pick, or
+    the turn's sentence."""
+    if asked := move_asked(messages):
+        return "move", asked[1]
+    if evidence_letters(messages):
+        return "evidence", None
+    return ("sentence" if "Reply with that one sentence" in prompt_text(messages) else "?"), None
 
 
 def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
@@ -651,12 +680,19 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     assert round_1 == in_article and reversed_1 == in_article[::-1]
     # The most probable sentence is the evidence; it is the article's, so verified.
     assert first.evidence == Quote(text=round_1[1], verified=True)
-    # Its move is picked (prompts 2 and 3), then its sentence is written from the evidence.
+    # After the run's move questions about the content-free sentence, the turn's evidence is
+    # picked, its move questions are asked about that sentence, then its sentence is written
+    # from the evidence.
+    steps = [_step(p) for p in models.advocate.prompts[:9]]
+    assert steps == [("move", CONTENT_FREE)] * 3 + [("evidence", None)] * 2 + [
+        ("move", first.evidence.text)
+    ] * 3 + [("sentence", None)]
     assert f"<evidence>\n{first.evidence.text}\n</evidence>" in prompt_text(
-        models.advocate.prompts[4]
+        models.advocate.prompts[8]
     )
     # The skeptic answers a turn that shows its move and what it cited.
-    skeptic_prompt = prompt_text(models.skeptic.prompts[4])
+    skeptic_prompt = prompt_text(models.skeptic.prompts[6 + 2 + 6])
+    assert _step(models.skeptic.prompts[6 + 2 + 6]) == ("sentence", None)
     assert (
         "[c1-r1-advocate] Advocate (move: direct evidence: data, a document or a named source), "
         f'citing "{first.evidence.text}":'
@@ -735,13 +771,46 @@ def test_an_analysis_paragraph_copying_the_article_is_asked_again(article):
     assert report.meta.problems == []
 
 
+def test_an_analysis_paragraph_listing_the_claims_it_was_given_is_asked_again(article):
+    """A paragraph that pastes the claims from its prompt (a small model's way of filling
+    one) is asked for once more, like one that pastes the article."""
+    asked: list[str] = []
+
+    def lists_claims_first(messages):
+        text = prompt_text(messages[1:])
+        asked.append(text)
+        if "copied the article's sentences or the claims" in text:
+            return analyst_reply(messages)
+        listed = text.split("The claims the debate was about:", 1)[1].split("The sentence")[0]
+        return text_reply("Yes. But that was never the point.\n\n" + listed.strip())
+
+    claims = [
+        Claim(id=f"c{i}", text=text, passage=text, verdict="supported", decisive_point="-")
+        for i, text in enumerate(
+            (
+                "The new bike lanes will cut traffic deaths by half within five years.",
+                "The federal grant pays for the whole plan without local taxes.",
+            ),
+            start=1,
+        )
+    ]
+    report = judge(
+        article, claims, TRANSCRIPT, ScriptedChatModel(judge_reply(analyst=lists_claims_first))
+    )
+    assert len(asked) == 4
+    assert sum("copied the article's sentences or the claims" in a for a in asked) == 2
+    assert [p.text for p in report.analysis] == [ANALYST_TEXT, OTHER_ANALYST_TEXT]
+    assert report.meta.problems == []
+
+
 def test_an_analysis_paragraph_copying_the_article_twice_is_left_out_and_said(article):
     model = ScriptedChatModel(judge_reply(analyst=lambda m: text_reply("Yes. " + article)))
     report = judge(article, CLAIMS, TRANSCRIPT, model)
     assert report.analysis == []
+    copied = "left out, it copied the article's sentences or the claims twice"
     assert report.meta.problems == [
-        "analysis (promotes_one_side): left out, it copied the article's sentences twice",
-        "analysis (opposing_views_fair): left out, it copied the article's sentences twice",
+        f"analysis (promotes_one_side): {copied}",
+        f"analysis (opposing_views_fair): {copied}",
     ]
     # The rating never depends on the prose.
     assert report.rating.label == REPORT["rating"]["label"]

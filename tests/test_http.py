@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import jsonschema
@@ -91,8 +92,8 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     # addresses_ai, unscored) and the rating (10 + 1 = 11), the analyst's sentence pick per
     # finding (in both orders); the side check of each turn that did not concede (+ one per
     # side retry); per claim 3 probes, the decisive move (2 debater turns or more: both
-    # orders) and the verdict letter (the debaters' evidence and move picks are the debater
-    # model's, checked below).
+    # orders) and the verdict letter (the debaters' evidence picks and move questions are the
+    # debater model's, checked below).
     scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
     findings = sum("Role: analyst. Does" in r["messages"][-1]["content"] for r in requests)
     assert findings >= len(parsed.analysis) >= 1  # a paragraph repeating another is left out
@@ -114,16 +115,20 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     # Per finding: the analyst's sentence pick (two calls), then its paragraph.
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     assert len(analysts) == 3 * findings and 1 <= findings <= 4
-    # extractor + 12 turns x (evidence pick in 2 calls + move pick in 2 calls + 1 sentence) +
-    # the side checks and the retries' sentences (side and echo) + 3 claims x (3 probes + 2
-    # decisive-move calls + decisive point + verdict) + the point retries + the judge's parts:
-    # 11 scored calls (10 probes + the rating letter), summary, explanation, research topics,
-    # one call per finding and its sentence pick; the screener's two questions per paragraph.
+    # extractor + the debaters' move questions about the content-free sentence (3 + 6, once) +
+    # 12 turns x (evidence pick in 2 calls + 1 sentence) + the move questions of 6 advocate
+    # turns (3 each) and 6 skeptic turns (6 each) + the side checks and the retries' sentences
+    # (side and echo) + 3 claims x (3 probes + 2 decisive-move calls + decisive point +
+    # verdict) + the point retries + the judge's parts: 11 scored calls (10 probes + the
+    # rating letter), summary, explanation, research topics, one call per finding and its
+    # sentence pick; the screener's two questions per paragraph.
     paragraphs = paragraph_calls_for_file(OP_ED)
     assert len(requests) == (
         paragraphs
         + 1
-        + turns * (2 + 2 + 1)
+        + (3 + 6)
+        + turns * (2 + 1)
+        + turns // 2 * (3 + 6)
         + side_checks
         + side_retries
         + echo_retries
@@ -133,16 +138,24 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
         + 3
         + len(analysts)
     )
-    # Every turn argues from an article sentence, and makes a move from its role's menu, both
-    # picked by one-token letter calls: the same options offered in one order, then reversed.
+    # Every turn argues from an article sentence picked by one-token letter calls: the same
+    # options offered in one order, then reversed.
     picks = [r for r in requests if "each with a letter:" in r["messages"][-1]["content"]]
     picks = [r for r in picks if r["model"] == "stub-model"]  # the debaters'
-    assert len(picks) == turns * (2 + 2)
-    moves = [r for r in picks if "can make, each with a letter:" in r["messages"][-1]["content"]]
-    assert len(moves) == turns * 2
+    assert len(picks) == turns * 2
+    # Its move is read from one-token yes/no questions about that sentence, the debater
+    # model's: 3 per advocate turn, 6 per skeptic turn, and each once about the content-free
+    # sentence ("N/A") for the whole run.
+    questions = asking("Question about one sentence: ")
+    asked_about = Counter(
+        re.search(r"<sentence>\n(.*?)\n</sentence>", r["messages"][-1]["content"], re.DOTALL)[1]
+        for r in questions
+    )
     assert all(
-        r["logprobs"] and (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
-        for r in picks
+        r["model"] == "stub-model"
+        and r["logprobs"]
+        and (r.get("max_tokens") or r.get("max_completion_tokens")) == 1
+        for r in picks + questions
     )
     offered = [
         re.findall(r"^[A-H]\. (.+)$", r["messages"][-1]["content"], re.MULTILINE) for r in picks
@@ -151,6 +164,10 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     article = " ".join(load_article(str(OP_ED)).text.split())
     turns = [t for t in parsed.debate if t.role != "judge"]
     assert all(t.evidence.verified and t.evidence.text in article for t in turns)
+    expected = Counter({"N/A": 3 + 6})
+    for t in turns:
+        expected[t.evidence.text] += 3 if t.role == "advocate" else 6
+    assert asked_about == expected
     # The extractor, the summary and the topics; the claim judge asks no structured ruling.
     structured = [r for r in requests if r.get("tools")]
     assert len(structured) == 1 + 2
@@ -238,16 +255,19 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
 
     conceded, side_retries, retries = stub_debate_choices(requests)
-    # extractor, 2 claims x (1 round x 2 turns x (2 evidence + 2 move + 1 sentence) + 3 probes
-    # + 2 decisive-move calls + decisive point + verdict), the side checks of the 4 turns that
-    # did not concede, 2 calls per side retry, the echo retries; 10 probes (9 scored +
-    # addresses_ai) and the rating (10 + 1), summary, explanation, topics, analysts; the
-    # screener's two questions per paragraph.
+    # extractor, the move questions about the content-free sentence (3 advocate + 6 skeptic),
+    # 2 claims x (1 round x (the advocate's 2 evidence + 3 move questions + 1 sentence, the
+    # skeptic's 2 evidence + 6 move questions + 1 sentence) + 3 probes + 2 decisive-move calls
+    # + decisive point + verdict), the side checks of the 4 turns that did not concede, 2 calls
+    # per side retry, the echo retries; 10 probes (9 scored + addresses_ai) and the rating
+    # (10 + 1), summary, explanation, topics, analysts; the screener's two questions per
+    # paragraph.
     paragraphs = paragraph_calls_for_file(OP_ED)
     assert len(requests) == (
         paragraphs
         + 1
-        + 2 * (2 * (2 + 2 + 1) + 3 + 2 + 1 + 1)
+        + (3 + 6)
+        + 2 * ((2 + 3 + 1) + (2 + 6 + 1) + 3 + 2 + 1 + 1)
         + (4 - conceded)
         + 2 * side_retries
         + retries

@@ -1,21 +1,33 @@
-"""Debate turns as moves: the kind picked by letter in both orders, the turns each one answers,
-the side check with one more ask, concessions (scripted models)."""
+"""Debate turns as moves: each move's yes/no question about the turn's sentence, read against
+the run's content-free answers; the turns each one answers, the side check with one more ask,
+concessions (scripted models)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
+import math
+from collections import Counter
 
 import pytest
 
-from debate_eval.core.moves import ADVOCATE_MOVES, SKEPTIC_MOVES, role_fidelity
+from debate_eval.core.moves import (
+    ADVOCATE_MOVES,
+    CONCEDE,
+    CONTENT_FREE,
+    MOVE_QUESTIONS,
+    SKEPTIC_MOVES,
+    chosen_move,
+    move_scores,
+    role_fidelity,
+)
 from debate_eval.debate.runner import RunOptions, arun_debate
 from tests.fakes import (
+    QUESTION_MOVES,
     SIDE_ASK,
     ScriptedChatModel,
     checks_sides,
     debater_reply,
-    move_letters,
+    move_asked,
     option_reply,
     picks_evidence,
     prompt_text,
@@ -24,58 +36,167 @@ from tests.fakes import (
     text_reply,
 )
 
+QUESTIONS = QUESTION_MOVES
+
 
 def run(article, models, **options):
     return asyncio.run(arun_debate(article, models, RunOptions(**options)))
 
 
-def offered_moves(messages) -> dict[str, str]:
-    """Letter → move label, as a move call lists them."""
-    block = re.search(r"<moves>\n(.*?)\n</moves>", prompt_text(messages), re.DOTALL).group(1)
-    return dict(line.split(". ", 1) for line in block.splitlines())
-
-
-def prefers(label: str, p: float = 0.6):
-    """A debater whose move calls put `p` on `label` wherever it stands (the rest spread)."""
+def reads_moves(on_sentence: dict[str, float], on_content_free: dict[str, float]):
+    """A debater answering each move question with P(the answer that makes the move): from
+    `on_sentence` about an article sentence, from `on_content_free` about the content-free one
+    (any other call as picks_evidence does)."""
 
     def reply(messages):
-        if letters := move_letters(messages):
-            moves = offered_moves(messages)
-            rest = (1 - p) / (len(letters) - 1)
-            return option_reply({x: p if moves[x] == label else rest for x in letters})
+        if asked := move_asked(messages):
+            kind, sentence = asked
+            p = (on_content_free if sentence == CONTENT_FREE else on_sentence)[kind]
+            makes = MOVE_QUESTIONS[kind].makes
+            return option_reply({makes: p, "no" if makes == "yes" else "yes": 1 - p})
         return picks_evidence(debater_reply)(messages)
 
     return reply
 
 
-def test_the_move_is_read_from_its_letter_in_both_orders(article):
+def asked_text(kind: str, sentence: str) -> str:
+    """A move question as the debater must be asked it: the question, its worked examples each
+    with its answer, the sentence in its own fence, the question again, the answer's form."""
+    asked = MOVE_QUESTIONS[kind]
+    examples = "\n".join(f'Sentence: "{text}"\nAnswer: {answer}' for text, answer in asked.examples)
+    return (
+        f"Question about one sentence: {asked.question}\n\n"
+        f"Worked examples (made up):\n{examples}\n\n"
+        f"The sentence:\n<sentence>\n{sentence}\n</sentence>\n\n"
+        f"{asked.question}\n\nAnswer with exactly one of: yes, no."
+    )
+
+
+def test_the_move_is_the_one_answered_most_above_its_content_free_answer(article):
+    # Loaded wording gets the highest P of all, but the model says it of any sentence (its
+    # content-free answer is higher still); one case is said little, yet far above its own.
+    # no_source is made by a "no": its P is P(no), equal on both sentences.
+    on_sentence = {kind: 0.3 for kind in QUESTIONS["skeptic"]}
+    on_content_free = {kind: 0.3 for kind in QUESTIONS["skeptic"]}
+    on_sentence |= {"loaded_wording": 0.8, "one_case": 0.35, "no_source": 0.6}
+    on_content_free |= {"loaded_wording": 0.9, "one_case": 0.1, "no_source": 0.6}
+    assert max(on_sentence, key=on_sentence.__getitem__) == "loaded_wording"
     models = scripted_models()
-    models.skeptic = ScriptedChatModel(prefers(SKEPTIC_MOVES["view_left_out"]))
+    models.skeptic = ScriptedChatModel(reads_moves(on_sentence, on_content_free))
     report = run(article, models, rounds=1, max_claims=1)
     skeptic = next(t for t in report.debate if t.role == "skeptic")
-    assert skeptic.move == "view_left_out"
-    # Asked with the menu in order, then reversed: the same label gets the same share both
-    # times, so the average is p; the others share the rest.
-    assert skeptic.move_probabilities["view_left_out"] == pytest.approx(0.6, abs=1e-3)
-    assert sum(skeptic.move_probabilities.values()) == pytest.approx(1.0, abs=1e-3)
-    calls = [p for p in models.skeptic.prompts if move_letters(p)]
-    assert [list(offered_moves(c).values()) for c in calls] == [
-        list(SKEPTIC_MOVES.values()),
-        list(SKEPTIC_MOVES.values())[::-1],
-    ]
+    assert skeptic.move == "one_case"
+    # The turn keeps each question's P(the answer that makes its move), not a share of a menu.
+    assert skeptic.move_probabilities == pytest.approx(on_sentence, abs=1e-3)
     # The sentence is asked for after the move, with the move named.
     text_call = models.skeptic.prompts[-1]
-    assert "Your move: a view against it left out." in prompt_text(text_call)
+    assert "Reply with that one sentence" in prompt_text(text_call)
+    assert f"Your move: {SKEPTIC_MOVES['one_case']}." in prompt_text(text_call)
 
 
-def test_the_opener_is_not_offered_an_answer_to_a_point_not_yet_made(article):
+def test_each_question_is_asked_once_per_turn_of_its_sentence_after_one_content_free_round(
+    article,
+):
+    log: list[tuple[str, tuple[str, str] | None]] = []
+
+    def logged(name, reply):
+        def answer(messages):
+            log.append((name, move_asked(messages)))
+            return reply(messages)
+
+        return answer
+
     models = scripted_models()
-    run(article, models, rounds=2, max_claims=1)
-    menus = [list(offered_moves(p).values()) for p in models.advocate.prompts if move_letters(p)]
-    answer = ADVOCATE_MOVES["answered"]
-    # Round 1 (both orders): the skeptic has not spoken; round 2: it has.
-    assert [answer in menu for menu in menus] == [False, False, True, True]
-    assert len(menus[0]) == len(ADVOCATE_MOVES) - 1
+    models.advocate = ScriptedChatModel(logged("advocate", picks_evidence(debater_reply)))
+    models.skeptic = ScriptedChatModel(logged("skeptic", picks_evidence(debater_reply)))
+    models.claim_judge = ScriptedChatModel(logged("claim_judge", checks_sides(ruling_reply())))
+    report = run(article, models, rounds=2, max_claims=2)
+    turns = [t for t in report.debate if t.role != "judge"]
+    assert len(turns) == 2 * 2 * 2 and all(t.evidence for t in turns)
+
+    # Once per run, not per claim: each role's questions about the content-free sentence, on
+    # its own model, before any other call of the debaters or the claim judge.
+    content_free = [(name, a[0]) for name, a in log if a and a[1] == CONTENT_FREE]
+    assert Counter(content_free) == Counter(
+        (role, kind) for role, kinds in QUESTIONS.items() for kind in kinds
+    )
+    assert all(a and a[1] == CONTENT_FREE for _, a in log[: len(content_free)])
+    # Once per turn: each of its role's questions about the sentence the turn argues from.
+    about_turns = [(name, *a) for name, a in log if a and a[1] != CONTENT_FREE]
+    assert Counter(about_turns) == Counter(
+        (t.role, kind, t.evidence.text) for t in turns for kind in QUESTIONS[t.role]
+    )
+    # Each asked alone with its worked examples, after the shared context with the article.
+    for role in ("advocate", "skeptic"):
+        for messages in getattr(models, role).prompts:
+            if asked := move_asked(messages):
+                system, question = messages
+                assert system.content.endswith(f"<article>\n{article}\n</article>")
+                assert question.content == asked_text(*asked)
+
+
+def test_a_skeptic_whose_sentence_makes_no_move_above_its_baseline_concedes(article):
+    # Every question answered less of the sentence than of the content-free one.
+    models = scripted_models()
+    models.skeptic = ScriptedChatModel(
+        reads_moves(
+            {kind: 0.4 for kind in QUESTIONS["skeptic"]},
+            {kind: 0.5 for kind in QUESTIONS["skeptic"]},
+        )
+    )
+    report = run(article, models, rounds=3, max_claims=1)
+    debaters = [t for t in report.debate if t.role != "judge"]
+    # The concession ends the debate: no second round of the three.
+    assert [(t.id, t.move) for t in debaters] == [
+        ("c1-r1-advocate", "direct_evidence"),
+        ("c1-r1-skeptic", "concede"),
+    ]
+    assert debaters[1].move_probabilities == pytest.approx(
+        {kind: 0.4 for kind in QUESTIONS["skeptic"]}, abs=1e-3
+    )
+    assert debaters[1].argues_for is None and not debaters[1].off_side
+    side_checks = [p for p in models.claim_judge.prompts if SIDE_ASK in prompt_text(p)]
+    assert len(side_checks) == 1 and "] Advocate" in prompt_text(side_checks[0])
+    # The concession's sentence is asked for as one.
+    assert "You concede this point on claim c1" in prompt_text(models.skeptic.prompts[-1])
+
+
+def test_a_move_scores_its_log_odds_above_its_content_free_answer():
+    scores = move_scores({"one_case": 0.75, "mechanism": 0.2}, {"one_case": 0.5, "mechanism": 0.2})
+    assert scores == pytest.approx({"one_case": math.log(3), "mechanism": 0.0})
+    # A move with no content-free answer is read against an even one (0.5).
+    assert move_scores({"one_case": 0.8}, {}) == pytest.approx({"one_case": math.log(4)})
+    assert move_scores({"one_case": 0.2}, {"mechanism": 0.9}) == pytest.approx(
+        {"one_case": -math.log(4)}
+    )
+    # Certain answers stay finite.
+    assert all(math.isfinite(s) for s in move_scores({"a": 1.0, "b": 0.0}, {"a": 0.0}).values())
+
+
+def test_the_chosen_move_is_the_highest_score_and_a_concession_when_none_is_above_zero():
+    # The highest score wins, not the highest P.
+    assert chosen_move({"a": 0.9, "b": 0.4}, {"a": 0.95, "b": 0.1}) == "b"
+    # A tie goes to the earlier move, whichever that is.
+    assert chosen_move({"a": 0.6, "b": 0.6}, {"a": 0.3, "b": 0.3}) == "a"
+    assert chosen_move({"b": 0.6, "a": 0.6}, {"a": 0.3, "b": 0.3}) == "b"
+    # Nothing above the content-free answer (equal is not above): a concession.
+    assert chosen_move({"a": 0.3, "b": 0.5}, {"a": 0.3, "b": 0.5}) == CONCEDE
+    assert chosen_move({"a": 0.2, "b": 0.1}, {"a": 0.3, "b": 0.5}) == CONCEDE
+    assert chosen_move({}, {}) == CONCEDE
+    # A missing content-free answer counts as 0.5: above it makes the move, below concedes.
+    assert chosen_move({"a": 0.55}, {}) == "a"
+    assert chosen_move({"a": 0.45}, {}) == CONCEDE
+
+
+def test_every_move_but_the_concession_has_its_question_with_worked_examples():
+    for role, moves in (("advocate", ADVOCATE_MOVES), ("skeptic", SKEPTIC_MOVES)):
+        assert [kind for kind in moves if kind != CONCEDE] == list(QUESTIONS[role])
+        assert CONCEDE in moves
+    assert set(MOVE_QUESTIONS) == {kind for kinds in QUESTIONS.values() for kind in kinds}
+    for asked in MOVE_QUESTIONS.values():
+        assert asked.makes in ("yes", "no")
+        # Two made-up sentences of each answer.
+        assert sorted(answer for _, answer in asked.examples) == ["no", "no", "yes", "yes"]
 
 
 def test_each_turn_sees_the_turns_it_answers(article):
@@ -145,22 +266,6 @@ def test_a_turn_on_the_wrong_side_is_asked_once_more_then_kept_and_marked(articl
         assert turn.argues_for == (0.8 if stubborn else pytest.approx(0.1))
         # One advocate turn on its side; the skeptic's counts against fidelity when it stays.
         assert report.meta.role_fidelity == (0.5 if stubborn else 1.0)
-
-
-def test_a_concession_is_not_side_checked_and_ends_the_debate(article):
-    models = scripted_models()
-    models.skeptic = ScriptedChatModel(prefers(SKEPTIC_MOVES["concede"], p=0.9))
-    report = run(article, models, rounds=3, max_claims=1)
-    debaters = [t for t in report.debate if t.role != "judge"]
-    assert [(t.id, t.move) for t in debaters] == [
-        ("c1-r1-advocate", "direct_evidence"),
-        ("c1-r1-skeptic", "concede"),
-    ]
-    assert debaters[1].argues_for is None and not debaters[1].off_side
-    side_checks = [p for p in models.claim_judge.prompts if SIDE_ASK in prompt_text(p)]
-    assert len(side_checks) == 1 and "] Advocate" in prompt_text(side_checks[0])
-    # The concession's sentence is asked for as one.
-    assert "You concede this point on claim c1" in prompt_text(models.skeptic.prompts[-1])
 
 
 def test_role_fidelity_counts_checked_turns_on_their_side():

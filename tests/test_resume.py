@@ -13,26 +13,32 @@ from pathlib import Path
 
 import pytest
 
+from debate_eval.core.moves import MOVE_QUESTIONS
 from tests.conftest import StubServerProcess, stub_args
 from tests.fakes import paragraph_calls_for_file
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # The screener's paragraph questions come first.
 SCREENER = paragraph_calls_for_file(OP_ED)
+# The moves the advocate's questions measure (the concession has none).
+ADVOCATE_QUESTIONS = ("direct_evidence", "quoted_expert", "mechanism")
 # The calls of a 2-claim, 2-round run in which no turn concedes or is written again, findings
 # aside: the screener's (two per paragraph), the rater's 10 whole-article probes (9 scored +
-# addresses_ai, unscored: 9 + 1), extractor, 2 x (4 turns, each an evidence pick and a move
-# pick, both asked in two orders, its sentence and its side check, + 3 claim probes + the
-# decisive move in two orders + the decisive point + the verdict), and the report judge's
-# rating letter, summary, explanation, research topics (and per finding its sentence pick in
-# two calls and its paragraph: 3 calls).
-CALLS = SCREENER + (9 + 1) + 1 + 2 * (4 * (2 + 2 + 1 + 1) + 3 + 2 + 1 + 1) + 4
-# Answered before the kill: the screener's, the rater's 10 probes (9 + 1), the extractor's and
-# the two debates' first evidence picks (two calls each; their own checkpointed step: not asked
-# again): 1 + 2 * 2 = 5; the two first turns then hang on their move picks (both orders of
-# each, asked at once: 4 calls).
-ANSWERED = SCREENER + (9 + 1) + 1 + 2 * 2
-HANGING = 2 * 2
+# addresses_ai, unscored: 9 + 1), extractor, the debaters' move questions about the
+# content-free sentence (3 + 6, once per run), 2 x (2 advocate turns, each an evidence pick
+# asked in two orders, its 3 move questions, its sentence and its side check; 2 skeptic turns,
+# the same with its 6 move questions; + 3 claim probes + the decisive move in two orders + the
+# decisive point + the verdict), and the report judge's rating letter, summary, explanation,
+# research topics (and per finding its sentence pick in two calls and its paragraph: 3 calls).
+TURNS = 2 * (2 + 3 + 1 + 1) + 2 * (2 + 6 + 1 + 1)
+CALLS = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * (TURNS + 3 + 2 + 1 + 1) + 4
+# Answered before the kill: the screener's, the rater's 10 probes (9 + 1), the extractor's,
+# the content-free move questions (3 + 6; their own checkpointed step) and the two debates'
+# first evidence picks (two calls each; their own checkpointed step: not asked again):
+# 1 + 9 + 2 * 2; the two first turns then hang on their move questions (the advocate's 3 of
+# each, asked at once: 6 calls).
+ANSWERED = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * 2
+HANGING = 2 * len(ADVOCATE_QUESTIONS)
 
 
 @pytest.fixture
@@ -42,6 +48,16 @@ def server(tmp_path):
     server = StubServerProcess(tmp_path / "requests.jsonl", faults=faults)
     yield server
     server.stop()
+
+
+def move_question(request: dict) -> tuple[str, str] | None:
+    """(the move, the sentence) a logged request asks about; None for any other call."""
+    asked = request["messages"][-1]["content"]
+    if not asked.startswith("Question about one sentence: "):
+        return None
+    question = asked.removeprefix("Question about one sentence: ").split("\n", 1)[0]
+    kind = next(k for k, q in MOVE_QUESTIONS.items() if q.question == question)
+    return kind, re.search(r"<sentence>\n(.*?)\n</sentence>", asked, re.DOTALL).group(1)
 
 
 def cli(tmp_path: Path, *args: str, **popen) -> subprocess.Popen:
@@ -86,15 +102,10 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     assert killed.returncode == -signal.SIGKILL
     before = server.requests()
     assert [r["fault"].split(":")[0] for r in before] == ["ok"] * ANSWERED + ["slow"] * HANGING
-    # The hanging calls are the two debates' first move picks, each in both orders.
-    hung = [r["messages"][-1]["content"] for r in before[ANSWERED:]]
-    assert all("Moves an advocate can make, each with a letter:" in m for m in hung)
-    assert sorted(re.search(r"Claim (c\d) under debate", m).group(1) for m in hung) == [
-        "c1",
-        "c1",
-        "c2",
-        "c2",
-    ]
+    # The hanging calls are the two debates' first move questions: each of the advocate's,
+    # about the sentence its first turn argues from (checked against the report below).
+    hung = [move_question(r) for r in before[ANSWERED:]]
+    assert None not in hung
     answered = {json.dumps(r["messages"]) for r in before[:ANSWERED]}
 
     resumed = cli(tmp_path, "--resume", run_id, "--quiet")
@@ -132,6 +143,11 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
         json.dumps(r["messages"]) for r in after
     }
     report = json.loads((tmp_path / "r.json").read_text())
+    first_turns = [t for t in report["debate"] if t["round"] == 1 and t["role"] == "advocate"]
+    assert [t["claim_id"] for t in first_turns] == ["c1", "c2"]
+    assert sorted(hung) == sorted(
+        (kind, t["evidence"]["text"]) for t in first_turns for kind in ADVOCATE_QUESTIONS
+    )
     assert report["meta"]["run_id"] == run_id
     assert [c["id"] for c in report["claims"]] == ["c1", "c2"]
     assert all(c["verdict"] for c in report["claims"])

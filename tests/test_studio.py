@@ -12,10 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from debate_eval.core.moves import MOVE_QUESTIONS as MOVE_QUESTION_TEXT
 from tests.conftest import free_port
-from tests.fakes import paragraph_calls
+from tests.fakes import QUESTION_MOVES, paragraph_calls
 
 ROOT = Path(__file__).resolve().parents[1]
+# The questions each debater is asked about a sentence, one per move it can make.
+MOVE_QUESTIONS = {
+    role: {MOVE_QUESTION_TEXT[kind].question for kind in kinds}
+    for role, kinds in QUESTION_MOVES.items()
+}
 OP_ED = ROOT / "examples" / "short-remote-work-oped.md"
 
 
@@ -100,10 +106,14 @@ def asked(request: dict) -> str:
         return "probe"
     if "Which verdict fits claim" in last:
         return "verdict"
+    if last.startswith("Question about one sentence: "):
+        # A debater's move question: whose, by the question asked; about the content-free
+        # sentence (once per run) or a turn's.
+        question = last.removeprefix("Question about one sentence: ").split("\n", 1)[0]
+        role = next(r for r, questions in MOVE_QUESTIONS.items() if question in questions)
+        free = "<sentence>\nN/A\n</sentence>" in last
+        return f"{role} move {'baseline' if free else 'question'}"
     for marker, kind in (
-        # The debaters' move picks, before their sentences (both name the role and round).
-        ("Moves an advocate can make, each with a letter:", "advocate move pick"),
-        ("Moves a skeptic can make, each with a letter:", "skeptic move pick"),
         # The claim judge's model: each turn's side check, then per claim its three probes,
         # the decisive-move pick, the decisive point (and its retry when it copied a turn).
         ("Role: side check.", "side check"),
@@ -164,14 +174,15 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
     requests = stub_server.requests()
     assert {r["model"] for r in requests} == {"stub-model"}
     # Every request the server saw, by what it asked: counted from the log, against what the
-    # run must ask: 2 claims x 2 rounds, each debater's turn an evidence pick and a move pick
-    # (each asked in both orders) and one sentence, the side check of every turn but a
-    # concession; per claim 3 probes, the decisive move among its 4 turns in both orders, the
-    # decisive point and the verdict; one paragraph per checklist finding that applies, at
-    # most four. What the stub's hash-based answers decide is read off the log: which turns
-    # concede (no side check), which are written again for arguing the other side (one more
-    # sentence and one more side check) or for echoing a turn (one more sentence), and
-    # whether a decisive point copying a turn is asked again.
+    # run must ask: each debater's move questions about the content-free sentence once (3 and
+    # 6), 2 claims x 2 rounds, each debater's turn an evidence pick (asked in both orders), its
+    # move questions about that sentence (3 or 6) and one sentence, the side check of every
+    # turn but a concession; per claim 3 probes, the decisive move among its 4 turns in both
+    # orders, the decisive point and the verdict; one paragraph per checklist finding that
+    # applies, at most four. What the stub's hash-based answers decide is read off the log:
+    # which turns concede (no side check), which are written again for arguing the other side
+    # (one more sentence and one more side check) or for echoing a turn (one more sentence),
+    # and whether a decisive point copying a turn is asked again.
     kinds = Counter(asked(r) for r in requests)
     findings = min(4, sum(i["applies"] for i in report["checklist"])) or 1
     conceded = {role: kinds[f"{role} concession"] for role in ("advocate", "skeptic")}
@@ -185,13 +196,15 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
             "probe": 9 + 1,
             "extractor": 1,
             "advocate pick": 2 * 2 * 2,
-            "advocate move pick": 2 * 2 * 2,
+            "advocate move baseline": 3,
+            "advocate move question": 2 * 2 * 3,
             "advocate": 2 * 2 - conceded["advocate"],
             "advocate concession": conceded["advocate"],
             "advocate side retry": kinds["advocate side retry"],
             "advocate echo retry": kinds["advocate echo retry"],
             "skeptic pick": 2 * 2 * 2,
-            "skeptic move pick": 2 * 2 * 2,
+            "skeptic move baseline": 6,
+            "skeptic move question": 2 * 2 * 6,
             "skeptic": 2 * 2 - conceded["skeptic"],
             "skeptic concession": conceded["skeptic"],
             "skeptic side retry": kinds["skeptic side retry"],

@@ -18,9 +18,11 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from debate_eval.debate.runner import RunOptions, arun_debate
 from tests.conftest import stub_args
-from tests.fakes import scripted_models
+from tests.fakes import QUESTION_MOVES, scripted_models
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
+ADVOCATE_QUESTIONS = QUESTION_MOVES["advocate"]
+SKEPTIC_QUESTIONS = QUESTION_MOVES["skeptic"]
 
 
 class Recorder(BaseCallbackHandler):
@@ -62,10 +64,18 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         for round_ in (1, 2)
         for role in ("advocate", "skeptic")
     ]
-    # Each turn is five calls: its evidence pick and its move pick (each tagged as that part),
-    # each asked in two orders, then its sentence (no part, no order). The scripted debaters
-    # never concede and always add a point, so every claim gets both rounds.
-    for part in ("evidence", "move", None):
+    # Once per run, each debater's move questions about the content-free sentence: tagged as
+    # that part with the move asked, and no claim or round.
+    questions = {"advocate": ADVOCATE_QUESTIONS, "skeptic": SKEPTIC_QUESTIONS}
+    for role, kinds in questions.items():
+        baseline = [c["metadata"] for c in by_role[role] if c["metadata"].get("part") == "baseline"]
+        assert sorted(m["move"] for m in baseline) == sorted(kinds)
+        assert not any("claim_id" in m or "round" in m for m in baseline)
+    # Each turn: its evidence pick (tagged as that part) asked in two orders, its role's move
+    # questions (tagged as that part with the move asked, no order), then its sentence (no
+    # part, no order). The scripted debaters never concede and always add a point, so every
+    # claim gets both rounds.
+    for part in ("evidence", None):
         for order in (None,) if part is None else ("as offered", "reversed"):
             calls = sorted(
                 (c["metadata"]["claim_id"], c["metadata"]["round"], role)
@@ -74,6 +84,21 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
                 if c["metadata"].get("part") == part and c["metadata"].get("order") == order
             )
             assert calls == expected, (part, order)
+    moves = sorted(
+        (c["metadata"]["claim_id"], c["metadata"]["round"], role, c["metadata"]["move"])
+        for role in ("advocate", "skeptic")
+        for c in by_role[role]
+        if c["metadata"].get("part") == "move"
+    )
+    assert moves == sorted(
+        (claim, round_, role, kind) for claim, round_, role in expected for kind in questions[role]
+    )
+    assert not any(
+        "order" in c["metadata"]
+        for role in questions
+        for c in by_role[role]
+        if c["metadata"].get("part") == "move"
+    )
     # The claim judge's model checks the side of each turn (tagged with the turn's claim and
     # round), then per claim: 3 probes + the decisive move in 2 orders + the decisive point +
     # the verdict letter, all at the debate's last round (2).
@@ -231,9 +256,15 @@ def test_langsmith_receives_tagged_runs_with_the_standard_variables(stub_server,
         tag.removeprefix("role:") for r in llm_runs for tag in r["tags"] if tag.startswith("role:")
     }
     assert roles == {"screener", "extractor", "advocate", "skeptic", "claim_judge", "judge"}
-    advocate = next(r for r in llm_runs if "role:advocate" in r["tags"])
-    metadata = advocate["extra"]["metadata"]
-    assert (metadata["claim_id"], metadata["round"], metadata["role"]) == ("c1", 1, "advocate")
+    # The advocate's first calls, its move questions about the content-free sentence, are part
+    # of no claim; its turns' are. (A run can be posted, then patched with its metadata again.)
+    runs = {r["id"]: r["extra"]["metadata"] for r in llm_runs if "role:advocate" in r["tags"]}
+    advocate = list(runs.values())
+    assert sorted(m["move"] for m in advocate if m.get("part") == "baseline") == sorted(
+        ADVOCATE_QUESTIONS
+    )
+    turn = next(m for m in advocate if m.get("part") != "baseline")
+    assert (turn["claim_id"], turn["round"], turn["role"]) == ("c1", 1, "advocate")
     assert {r.get("session_name") for r in _LangSmith.posted if "session_name" in r} == {
         "debate-eval-tests"
     }

@@ -1,24 +1,26 @@
-"""The moves a debater can make: each turn's kind, picked by letter from its role's menu.
+"""The moves a debater can make: each turn's kind, read from one yes/no question per move
+about the sentence the turn argues from.
 
-The skeptic's menu follows the critical questions of argumentation schemes (Walton): each names
-one way a claim can fall short. The advocate's names one way the article backs a claim. Both end
-with a concession, so that a debater with nothing to say need not invent it. Ids are stable (they
-are stored in reports and keyed calibrations); labels are what a reader and the model see.
+The skeptic's moves follow the critical questions of argumentation schemes (Walton): each names
+one way a sentence can fall short. The advocate's name one way a sentence backs a claim. Each
+move is a property of the turn's sentence that one short question with worked examples can
+measure (`MOVE_QUESTIONS`); gaps of the whole article (a view against the claim left out) are
+the claim judge's probes, not moves. A debater whose sentence shows none concedes. Ids are
+stable (they are stored in reports and keyed calibrations); labels are what a reader sees.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from debate_eval.core.schemas import Claim, Turn
 
 CONCEDE = "concede"
-# The advocate's answer to the skeptic's point: offered only once the skeptic has spoken.
-ANSWERED = "answered"
 
 SKEPTIC_MOVES: Mapping[str, str] = {
     "no_source": "no named source or evidence",
-    "view_left_out": "a view against it left out",
     "loaded_wording": "loaded or emotional wording",
     "figure_without_context": "a figure without context or comparison",
     "cause_without_evidence": "a cause asserted without evidence",
@@ -31,23 +33,164 @@ ADVOCATE_MOVES: Mapping[str, str] = {
     "direct_evidence": "direct evidence: data, a document or a named source",
     "quoted_expert": "a participant or expert quoted",
     "mechanism": "a mechanism explained",
-    ANSWERED: "the skeptic's point answered by the article",
     CONCEDE: "concede: the skeptic's point stands",
 }
 
 MOVES: Mapping[str, Mapping[str, str]] = {"advocate": ADVOCATE_MOVES, "skeptic": SKEPTIC_MOVES}
 
+
+@dataclass(frozen=True)
+class MoveQuestion:
+    """The yes/no question that measures one move in a sentence, after worked examples."""
+
+    question: str
+    makes: str  # the answer ("yes" or "no") that means the sentence makes the move
+    examples: tuple[tuple[str, str], ...]  # (made-up sentence, answer), two of each answer
+
+
+# One question per move (CONCEDE aside). The examples are made up, on no development article's
+# topic. The embedded 1.5B model tells the sentences that make a move from those that do not
+# (on 18 plain cases of evals/move_choice.py, AUC 0.70-1.00 per question but one), but each
+# question has its own level of "yes": a move is read against the same question asked of a
+# content-free sentence (CONTENT_FREE), see `move_scores`.
+MOVE_QUESTIONS: Mapping[str, MoveQuestion] = {
+    "no_source": MoveQuestion(
+        "Does this sentence say who or what its information comes from?",
+        "no",
+        (
+            ("The city's 2023 budget report lists the road spending.", "yes"),
+            ("Everybody knows the road spending was wasted.", "no"),
+            ("'Prices rose,' the central bank governor told reporters.", "yes"),
+            ("Prices are clearly rising fast.", "no"),
+        ),
+    ),
+    "loaded_wording": MoveQuestion(
+        "Does this sentence use loaded, emotional or insulting words?",
+        "yes",
+        (
+            ("These shameless crooks robbed the taxpayer blind.", "yes"),
+            ("The council approved the budget on Monday.", "no"),
+            ("It was a disgusting betrayal of every worker.", "yes"),
+            ("The company reported lower profits.", "no"),
+        ),
+    ),
+    "figure_without_context": MoveQuestion(
+        "Does this sentence give a number without a comparison (no earlier year, no total, "
+        "no other place)?",
+        "yes",
+        (
+            ("The charity raised 40,000 dollars.", "yes"),
+            ("Sales rose from 7 to 9 million units over last year.", "no"),
+            ("Sales reached 9 million units.", "yes"),
+            ("The mayor spoke to residents.", "no"),
+        ),
+    ),
+    "cause_without_evidence": MoveQuestion(
+        "Does this sentence say one thing caused another without showing it?",
+        "yes",
+        (
+            ("Sales fell after the new logo, so the logo drove customers away.", "yes"),
+            (
+                "A trial of 2,000 patients found the drug lowered blood pressure against a "
+                "placebo.",
+                "no",
+            ),
+            ("The rain cost the mayor the election.", "yes"),
+            ("The store opens at nine.", "no"),
+        ),
+    ),
+    "prediction_as_certain": MoveQuestion(
+        "Does this sentence state a prediction about the future as certain?",
+        "yes",
+        (
+            ("Next year the company will double its profits.", "yes"),
+            ("The company expects profits to grow, its chief said.", "no"),
+            ("This law will end poverty.", "yes"),
+            ("Profits doubled last year.", "no"),
+        ),
+    ),
+    "one_case": MoveQuestion(
+        "Does this sentence draw a general rule from a single example?",
+        "yes",
+        (
+            ("My uncle smoked and lived to 95, so smoking is harmless.", "yes"),
+            ("A survey of 3,000 students found one in ten admitted cheating.", "no"),
+            ("One student cheated, which shows the whole school is dishonest.", "yes"),
+            ("The museum closed for repairs.", "no"),
+        ),
+    ),
+    "direct_evidence": MoveQuestion(
+        "Does this sentence give data, a document or a named source?",
+        "yes",
+        (
+            ("Census data show the population grew 4% since 2010.", "yes"),
+            ("Many people feel the town is growing.", "no"),
+            ("The court ruling, published on Friday, orders a new vote.", "yes"),
+            ("It is a great time for the town.", "no"),
+        ),
+    ),
+    "quoted_expert": MoveQuestion(
+        "Does this sentence quote or report what a named participant or expert said?",
+        "yes",
+        (
+            ("'The bridge is safe,' said chief engineer Maria Lopez.", "yes"),
+            ("The bridge is safe.", "no"),
+            ("Economist Ian Park told the inquiry that rents would fall.", "yes"),
+            ("Rents are expected to fall.", "no"),
+        ),
+    ),
+    "mechanism": MoveQuestion(
+        "Does this sentence explain how or why something happens?",
+        "yes",
+        (
+            ("Because warm air rises, the upper floors heat up first.", "yes"),
+            ("The upper floors are warmer.", "no"),
+            ("The filter traps dust, so the air that comes out is cleaner.", "yes"),
+            ("The air is cleaner now.", "no"),
+        ),
+    ),
+}
+# The sentence each move question is also asked of once per run: what the model answers
+# whatever the sentence (contextual calibration, Zhao et al. 2021, "Calibrate before use").
+CONTENT_FREE = "N/A"
+
+
+def role_questions(role: str) -> list[str]:
+    """The moves of `role`'s menu that a question measures (all but the concession)."""
+    return [kind for kind in MOVES[role] if kind != CONCEDE]
+
+
+def move_scores(
+    probabilities: Mapping[str, float], baselines: Mapping[str, float]
+) -> dict[str, float]:
+    """How much more each move's answer is given for this sentence than for a content-free one:
+    the log-odds of P(the move's answer) minus the same for CONTENT_FREE (0: no more)."""
+    return {kind: _logit(p) - _logit(baselines.get(kind, 0.5)) for kind, p in probabilities.items()}
+
+
+def chosen_move(probabilities: Mapping[str, float], baselines: Mapping[str, float]) -> str:
+    """The move a sentence makes most above what the model says of any sentence; CONCEDE when
+    it makes none (no score above 0). A tie goes to the earlier move."""
+    scores = move_scores(probabilities, baselines)
+    best = max(scores, key=lambda kind: (scores[kind], -list(scores).index(kind)), default=None)
+    return best if best is not None and scores[best] > 0 else CONCEDE
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
 # The checklist findings (scoring/checklist.py probe ids) each skeptic move is a sign of: the
-# analysis cites upheld moves of these kinds in the paragraph on that finding.
+# analysis cites upheld moves of these kinds in the paragraph on that finding. Findings about
+# the article as a whole (one side quoted, views against it) have no sentence move.
 FINDING_MOVES: Mapping[str, tuple[str, ...]] = {
     "unsourced_claims": ("no_source", "figure_without_context", "cause_without_evidence"),
-    "one_side_quoted": ("view_left_out",),
-    "opposing_views_fair": ("view_left_out",),
     "loaded_language": ("loaded_wording",),
     "persuasive_paragraphs": ("loaded_wording",),
-    "promotes_one_side": ("loaded_wording", "view_left_out"),
+    "promotes_one_side": ("loaded_wording",),
     "opinion_as_fact": ("prediction_as_certain", "one_case", "cause_without_evidence"),
-    "risks_left_out": ("view_left_out", "prediction_as_certain"),
+    "risks_left_out": ("prediction_as_certain",),
 }
 
 

@@ -232,11 +232,14 @@ class Turn(BaseModel):
     move: str | None = Field(
         default=None,
         description="The kind of move the turn makes (core/moves.py: e.g. no_source, "
-        "view_left_out, direct_evidence, concede), picked by letter from its role's menu; "
+        "loaded_wording, direct_evidence, concede): the move whose yes/no question about the "
+        "turn's sentence is answered most above its answer for a content-free sentence; "
         "None for the judge's turns.",
     )
     move_probabilities: dict[str, float] | None = Field(
-        default=None, description="The debater's probability of each move of its menu."
+        default=None,
+        description="P(the answer that makes each move of the debater's menu) to the move's "
+        "question about the turn's sentence (the concession has none).",
     )
     argues_for: float | None = Field(
         default=None,

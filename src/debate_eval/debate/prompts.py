@@ -24,10 +24,9 @@ DEBATE_PROMPTS: tuple[str, ...] = (
     "paragraph_probe",
     "extractor",
     "advocate_evidence",
-    "advocate_move",
+    "move_question",
     "advocate",
     "skeptic_evidence",
-    "skeptic_move",
     "skeptic",
     "concession",
     "side_check",
@@ -65,16 +64,11 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "context": frozenset({"article"}),
     "extractor": frozenset({"max_claims"}),
     "advocate_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
-    "advocate_move": frozenset(
-        {"round", "rounds", "claim_id", "claim", "history", "evidence", "moves", "letters"}
-    ),
+    "move_question": frozenset({"question", "examples", "sentence"}),
     "advocate": frozenset(
         {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move"}
     ),
     "skeptic_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
-    "skeptic_move": frozenset(
-        {"round", "rounds", "claim_id", "claim", "history", "evidence", "moves", "letters"}
-    ),
     "skeptic": frozenset(
         {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move"}
     ),
@@ -119,16 +113,20 @@ def prompt_hash(text: str) -> str:
 
 
 def debate_text_sha256() -> dict[str, str]:
-    """Hashes of the text a debate is made with besides its prompt files (the move menus, the
-    claim judge's questions, the retry notes, the orders the picks are asked in): part of a
-    stored debate's key and of the debate judge's calibration key, so a change in any of them
-    is never silently read as the same debate."""
+    """Hashes of the text a debate is made with besides its prompt files (the moves and their
+    questions, the claim judge's questions, the retry notes, the orders the picks are asked
+    in): part of a stored debate's key and of the debate judge's calibration key, so a change
+    in any of them is never silently read as the same debate."""
+    from dataclasses import asdict
+
     from debate_eval.core.claim_probes import CLAIM_PROBES
     from debate_eval.core.evidence import PICK_ORDERS
-    from debate_eval.core.moves import MOVES
+    from debate_eval.core.moves import CONTENT_FREE, MOVE_QUESTIONS, MOVES
 
+    questions = {kind: asdict(asked) for kind, asked in MOVE_QUESTIONS.items()}
     return {
         "moves": prompt_hash(json.dumps(MOVES, sort_keys=True)),
+        "move_questions": prompt_hash(json.dumps([questions, CONTENT_FREE], sort_keys=True)),
         "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
         "turn_retries": prompt_hash(json.dumps(RETRY_NOTES, sort_keys=True)),
         "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),
@@ -171,11 +169,12 @@ FENCE_TAGS = (
     "claims",
     "paragraph",
     "sentences",
+    "sentence",
     "evidence",
     "moves",
 )
 _TAG_RE = re.compile(
-    r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph|sentences|evidence|moves)\b",
+    r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph|sentences?|evidence|moves)\b",
     re.IGNORECASE,
 )
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special

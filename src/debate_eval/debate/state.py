@@ -67,6 +67,9 @@ class DebateState(TypedDict, total=False):
     rounds: int
     skeptic_first: bool
     claim: Claim
+    # Each debater's answers to its move questions about a content-free sentence (role -> move
+    # -> P), measured once per run (agents/debater.calibrate_moves).
+    move_baselines: dict[str, dict[str, float]]
     # The article sentence each turn argues from, picked before the turn (turn id -> sentence;
     # "" when the article offered none): its own step, so a resumed run does not ask again.
     evidence: Annotated[dict[str, str], merge_dicts]
@@ -94,6 +97,7 @@ class GraphState(TypedDict, total=False):
     skeptic_first: bool
     notices: Annotated[list[str], operator.add]  # what the reader should know about the input
     claims: list[Claim]
+    move_baselines: dict[str, dict[str, float]]  # handed to each claim's debate
     turns: Annotated[list[Turn], operator.add]
     rulings: Annotated[dict[str, ClaimRuling], merge_dicts]
     usage: Annotated[dict[str, TokenUsage], merge_usage]

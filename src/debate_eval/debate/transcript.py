@@ -32,7 +32,7 @@ def format_turns(turns: Sequence[Turn], *, empty: str = "(no turns yet)") -> str
 
 
 def making(turn: Turn) -> str:
-    """' (move: …)' for a turn that made a move from its role's menu (empty otherwise)."""
+    """' (move: …)' for a turn that made one of its role's moves (empty otherwise)."""
     return f" (move: {move_label(turn.role, turn.move)})" if turn.move else ""
 
 

@@ -213,7 +213,9 @@ _SCREENER_RE = re.compile(r"Role: screener\b")
 # advocate's turn arguing for its claim and a skeptic's against (no side retries to script).
 _SIDE_CHECK_RE = re.compile(r"Role: side check\.")
 _TURN_ROLE_RE = re.compile(r"\] (Advocate|Skeptic)\b")
-_MOVES_RE = re.compile(r"<moves>\n(.*?)\n</moves>", re.DOTALL)
+_MOVE_QUESTION_RE = re.compile(
+    r"^Question about one sentence:.*<sentence>\n(.*?)\n</sentence>", re.DOTALL
+)
 _PLANTED_RE = re.compile(r"(?i)\bautomated (reviewers?|readers?|systems?)\b")
 
 
@@ -227,13 +229,11 @@ def option_logprobs(messages: list[dict], options: list[str]) -> tuple[str, dict
     if options == ["yes", "no"] and _SCREENER_RE.search(first):
         planted = _PLANTED_RE.search(last.split("<paragraph>", 1)[-1])
         weights = [30.0, 1.0] if planted else [1.0, 30.0]
-    elif menu := _MOVES_RE.search(last):
-        # A debater's move pick: like a model with something to say, it seldom concedes.
-        labels = dict(line.split(". ", 1) for line in menu.group(1).splitlines() if ". " in line)
-        weights = [
-            w / 20 if labels.get(o, "").startswith("concede") else w
-            for o, w in zip(options, weights, strict=True)
-        ]
+    elif options == ["yes", "no"] and (asked := _MOVE_QUESTION_RE.search(last)):
+        # A move question: like a model that reads the sentence, it says "no" to a content-free
+        # one, so the sentences of a debate make some move (it seldom concedes).
+        if asked.group(1).strip() == "N/A":
+            weights = [1.0, 30.0]
     elif options == ["yes", "no"] and _SIDE_CHECK_RE.search(last):
         turn = _TURN_ROLE_RE.search(last)
         weights = [30.0, 1.0] if turn and turn.group(1) == "Advocate" else [1.0, 30.0]

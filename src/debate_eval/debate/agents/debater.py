@@ -6,21 +6,31 @@ import logging
 import time
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 
 from debate_eval.core.evidence import candidate_sentences
-from debate_eval.core.moves import ANSWERED, CONCEDE, MOVES, holds_side, move_label
+from debate_eval.core.moves import (
+    CONCEDE,
+    CONTENT_FREE,
+    MOVE_QUESTIONS,
+    MOVES,
+    chosen_move,
+    holds_side,
+    move_label,
+    role_questions,
+)
 from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
-from debate_eval.debate.evidence import most_probable, option_probabilities, pick_sentence
+from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.prompts import RETRY_NOTES, build_messages, fence
 from debate_eval.debate.scoring.options import ask_option
 from debate_eval.debate.scoring.paragraphs import YES_NO
-from debate_eval.debate.state import DebateContext, DebateState, phase
+from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
-from debate_eval.models.calls import add_usage, ask_text
+from debate_eval.models.calls import add_usage, ask_text, gather_calls
 
 
 def next_round(turns: list[Turn], role: str) -> int:
@@ -84,27 +94,85 @@ def _values(
     }
 
 
-async def choose_move(
-    model: BaseChatModel, state: DebateState, values: dict, role: str, trace: dict[str, object]
-) -> tuple[str, dict[str, float], TokenUsage]:
-    """The kind of move `role` makes with its sentence: a letter from the role's menu, asked in
-    both orders (read from the letters' probabilities, one token each). Before the other side
-    has spoken there is no point to answer: that move is not offered."""
-    spoken = {t.role for t in state.get("turns", [])}
-    menu = {k: v for k, v in MOVES[role].items() if k != ANSWERED or "skeptic" in spoken}
-    probabilities, usage = await option_probabilities(
-        model,
-        state["article"],
-        f"{role}_move",
-        list(menu.values()),
-        role=role,
-        trace={**trace, "part": "move"},
-        field="moves",
-        **values,
+def move_question_messages(article: str, kind: str, sentence: str) -> list[BaseMessage]:
+    """The messages asking whether `sentence` makes move `kind`, after its worked examples."""
+    asked = MOVE_QUESTIONS[kind]
+    examples = "\n".join(f'Sentence: "{text}"\nAnswer: {answer}' for text, answer in asked.examples)
+    return build_messages(
+        article,
+        "move_question",
+        question=asked.question,
+        examples=examples,
+        sentence=fence("sentence", sentence),
     )
-    kinds = list(menu)
-    chosen = kinds[most_probable(probabilities)]
-    return chosen, {k: round(p, 4) for k, p in zip(kinds, probabilities, strict=True)}, usage
+
+
+async def move_probabilities(
+    model: BaseChatModel, article: str, role: str, sentence: str, trace: dict[str, object]
+) -> tuple[dict[str, float], TokenUsage]:
+    """P(the answer that makes each of `role`'s moves) to its question about `sentence`, the
+    questions asked concurrently (one token each); traced as part "move" unless `trace` names
+    its own part (the content-free questions: "baseline")."""
+    kinds = role_questions(role)
+    answers = await gather_calls(
+        *(
+            ask_option(
+                model,
+                move_question_messages(article, kind, sentence),
+                YES_NO,
+                role=role,
+                trace={"part": "move", **trace, "move": kind},
+            )
+            for kind in kinds
+        )
+    )
+    usage = TokenUsage()
+    for answer in answers:
+        usage = add_usage(usage, answer.usage)
+    found = {
+        kind: round(answer.probabilities[MOVE_QUESTIONS[kind].makes], 4)
+        for kind, answer in zip(kinds, answers, strict=True)
+    }
+    return found, usage
+
+
+async def choose_move(
+    model: BaseChatModel, state: DebateState, role: str, evidence: str, trace: dict[str, object]
+) -> tuple[str, dict[str, float], TokenUsage]:
+    """The move `role`'s sentence makes: each move's question asked of it, read against the
+    run's content-free answers (core/moves.chosen_move); a concession when it makes none. A
+    turn with no article sentence is asked about the claim."""
+    sentence = evidence or state["claim"].text
+    probabilities, usage = await move_probabilities(model, state["article"], role, sentence, trace)
+    baselines = state.get("move_baselines", {}).get(role, {})
+    return chosen_move(probabilities, baselines), probabilities, usage
+
+
+async def calibrate_moves(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
+    """Each debater's answers to its move questions about a content-free sentence, once per run:
+    what its model says whatever the sentence, which a move must beat (core/moves.py). Nothing
+    to ask when there is no claim to debate."""
+    if not state.get("claims"):
+        return {}
+    t0 = time.perf_counter()
+    models = runtime.context.models
+    roles = list(MOVES)
+    found = await gather_calls(
+        *(
+            move_probabilities(
+                models.for_role(role), state["article"], role, CONTENT_FREE, {"part": "baseline"}
+            )
+            for role in roles
+        )
+    )
+    usage = TokenUsage()
+    for _, more in found:
+        usage = add_usage(usage, more)
+    return {
+        "move_baselines": {role: p for role, (p, _) in zip(roles, found, strict=True)},
+        "usage": {role: more for role, (_, more) in zip(roles, found, strict=True)},
+        "timing": phase("move baselines", t0, usage),
+    }
 
 
 async def write_move(
@@ -158,8 +226,8 @@ async def pick_evidence(
 
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     """One turn by `role` (advocate or skeptic) on the state's claim: the move its picked
-    sentence makes (by letter), one sentence of its own on how, and the side check; a turn that
-    argues the other side is written once more, then kept and marked."""
+    sentence makes (one question per move), one sentence of its own on how, and the side
+    check; a turn that argues the other side is written once more, then kept and marked."""
     t0 = time.perf_counter()
     ctx = runtime.context
     claim = state["claim"]
@@ -172,7 +240,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     trace = {"claim_id": claim.id, "round": round_}
     evidence = state.get("evidence", {}).get(turn_id(claim.id, round_, role), "")
     values = _values(state, ctx, role, round_, history, evidence)
-    move, move_probabilities, usage = await choose_move(model, state, values, role, trace)
+    move, probabilities, usage = await choose_move(model, state, role, evidence, trace)
     content, more = await write_move(model, state, values, role, move, trace)
     usage = add_usage(usage, more)
     if copied := next((t for t in window if echoes(content, t.content)), None):
@@ -193,7 +261,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
         quotes=quotes_in(content, state["article"]),
         evidence=Quote(text=evidence, verified=True) if evidence else None,
         move=move,
-        move_probabilities=move_probabilities,
+        move_probabilities=probabilities,
     )
     checked = TokenUsage()
     if move != CONCEDE:

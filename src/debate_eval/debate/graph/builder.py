@@ -1,5 +1,5 @@
-"""The debate graph: screen_article → rater → extract_claims → one debate per claim
-(concurrently, via Send) → judge."""
+"""The debate graph: screen_article → rater → extract_claims → calibrate_moves → one debate
+per claim (concurrently, via Send) → judge."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from langgraph.types import Send
 
 from debate_eval.debate.agents.advocate import advocate, advocate_evidence
 from debate_eval.debate.agents.claim_judge import claim_judge
+from debate_eval.debate.agents.debater import calibrate_moves
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
 from debate_eval.debate.agents.rater import rater
@@ -54,6 +55,7 @@ async def fan_out_debates(state: GraphState) -> list[Send]:
                 "rounds": state["rounds"],
                 "skeptic_first": state.get("skeptic_first", False),
                 "claim": claim,
+                "move_baselines": state.get("move_baselines", {}),
             },
         )
         for claim in state["claims"]
@@ -72,6 +74,7 @@ def build_graph(
     graph = StateGraph(GraphState, context_schema=context_schema)
     graph.add_node("screen_article", screen_article)
     graph.add_node("extract_claims", extract_claims)
+    graph.add_node("calibrate_moves", calibrate_moves)
     graph.add_node("debate", build_debate_graph())
     graph.add_edge(START, "screen_article")
     if with_report:
@@ -82,7 +85,8 @@ def build_graph(
         graph.add_edge("rater", "extract_claims")
     else:
         graph.add_edge("screen_article", "extract_claims")
-    graph.add_conditional_edges("extract_claims", fan_out_debates, ["debate"])
+    graph.add_edge("extract_claims", "calibrate_moves")
+    graph.add_conditional_edges("calibrate_moves", fan_out_debates, ["debate"])
     if with_report:
         graph.add_node("judge", judge_node)
         graph.add_edge("debate", "judge")

@@ -62,8 +62,9 @@ def rests_on_checklist(text: str) -> str:
 
 
 COPY_RETRY = (
-    "\nYour first draft copied the article's sentences instead of analysing them. Write the "
-    "paragraph in your own words; quote the article only inside double quotes.\n"
+    "\nYour first draft copied the article's sentences or the claims instead of analysing "
+    "them. Write the paragraph in your own words; quote the article only inside double "
+    "quotes.\n"
 )
 
 
@@ -71,8 +72,10 @@ async def write_finding(
     parts: Parts, item: ChecklistItem, evidence: str, sentence: str | None
 ) -> str | None:
     """The analyst's paragraph on one finding, asked once more if it copies the article's
-    sentences (outside quote marks) instead of analysing them; left out if it does again."""
+    sentences (outside quote marks) or what it was given about the debate (the claims, the
+    moves) instead of analysing them; left out if it does again."""
     part = f"analysis ({item.id})"
+    given = f"{parts.article}\n{evidence}"
     for note in ("", COPY_RETRY):
         text = await parts.text(
             part,
@@ -81,9 +84,11 @@ async def write_finding(
             evidence=evidence + note,
             sentence=fence("evidence", sentence) if sentence else "(none)",
         )
-        if text is None or not echoes(text, parts.article):
+        if text is None or not echoes(text, given):
             return text
-    parts.problems.append(f"{part}: left out, it copied the article's sentences twice")
+    parts.problems.append(
+        f"{part}: left out, it copied the article's sentences or the claims twice"
+    )
     return None
 
 
