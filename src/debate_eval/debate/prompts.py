@@ -173,10 +173,7 @@ FENCE_TAGS = (
     "evidence",
     "moves",
 )
-_TAG_RE = re.compile(
-    r"<\s*(/?)\s*(article|claim|passage|debate|claims|paragraph|sentences?|evidence|moves)\b",
-    re.IGNORECASE,
-)
+_TAG_RE = re.compile(rf"<\s*(/?)\s*({'|'.join(FENCE_TAGS)})\b", re.IGNORECASE)
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special
 # tokens would let the article open a system turn of its own.
 _SPECIAL_RE = re.compile(r"<\s*\|")

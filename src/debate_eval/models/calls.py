@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import openai
@@ -49,6 +49,14 @@ def add_usage(a: TokenUsage, b: TokenUsage) -> TokenUsage:
         output_tokens=a.output_tokens + b.output_tokens,
         cached_tokens=a.cached_tokens + b.cached_tokens,
     )
+
+
+def sum_usage(usages: Iterable[TokenUsage]) -> TokenUsage:
+    """The usage of several calls together (none: zero)."""
+    total = TokenUsage()
+    for usage in usages:
+        total = add_usage(total, usage)
+    return total
 
 
 def _one_line(text: object) -> str:

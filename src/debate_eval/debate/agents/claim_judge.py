@@ -20,7 +20,7 @@ from debate_eval.debate.prompts import build_messages, fence, render
 from debate_eval.debate.scoring.options import ask_option, rounded
 from debate_eval.debate.state import DebateContext, DebateState, phase
 from debate_eval.debate.transcript import ROLE_TITLES, format_claim, format_turns
-from debate_eval.models.calls import add_usage, ask_text, gather_calls
+from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
 
 VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
 
@@ -87,14 +87,11 @@ async def ask_probes(
             for probe, question in CLAIM_PROBES.items()
         )
     )
-    usage = TokenUsage()
-    for answer in answers:
-        usage = add_usage(usage, answer.usage)
     probes = {
         probe: round(answer.probabilities["yes"], 4)
         for probe, answer in zip(CLAIM_PROBES, answers, strict=True)
     }
-    return probes, usage
+    return probes, sum_usage(a.usage for a in answers)
 
 
 async def pick_decisive(

@@ -30,7 +30,7 @@ from debate_eval.debate.scoring.options import ask_option
 from debate_eval.debate.scoring.paragraphs import YES_NO
 from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
-from debate_eval.models.calls import add_usage, ask_text, gather_calls
+from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
 
 
 def next_round(turns: list[Turn], role: str) -> int:
@@ -126,14 +126,11 @@ async def move_probabilities(
             for kind in kinds
         )
     )
-    usage = TokenUsage()
-    for answer in answers:
-        usage = add_usage(usage, answer.usage)
     found = {
         kind: round(answer.probabilities[MOVE_QUESTIONS[kind].makes], 4)
         for kind, answer in zip(kinds, answers, strict=True)
     }
-    return found, usage
+    return found, sum_usage(a.usage for a in answers)
 
 
 async def choose_move(
@@ -165,9 +162,7 @@ async def calibrate_moves(state: GraphState, runtime: Runtime[DebateContext]) ->
             for role in roles
         )
     )
-    usage = TokenUsage()
-    for _, more in found:
-        usage = add_usage(usage, more)
+    usage = sum_usage(more for _, more in found)
     return {
         "move_baselines": {role: p for role, (p, _) in zip(roles, found, strict=True)},
         "usage": {role: more for role, (_, more) in zip(roles, found, strict=True)},

@@ -14,7 +14,7 @@ from debate_eval.core.schemas import ArticleReading, ChecklistItem, TokenUsage
 from debate_eval.debate.prompts import build_messages
 from debate_eval.debate.scoring.options import LOGPROBS, ask_option
 from debate_eval.debate.scoring.paragraphs import PERSUASIVE, YES_NO, read_paragraphs
-from debate_eval.models.calls import add_usage, gather_calls
+from debate_eval.models.calls import add_usage, gather_calls, sum_usage
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,7 @@ async def run_probes(
         assert reading is not None and probe.paragraph_question is not None
         results.append((paragraph_item(probe, reading), TokenUsage()))
     by_id = {item.id: (item, u) for item, u in results}
-    for _, u in by_id.values():
-        usage = add_usage(usage, u)
+    usage = add_usage(usage, sum_usage(u for _, u in by_id.values()))
     return [by_id[p.id][0] for p in probes], usage
 
 
