@@ -1,12 +1,13 @@
 """Do the debaters' moves follow their sentence?
 
-python evals/move_choice.py ARTICLE [--cases] [--claims N] [--sentences K] [--json OUT]
+python evals/move_choice.py ARTICLE [--cases first|fresh] [--claims N] [--sentences K] [--json OUT]
 
 A move is read from one yes/no question per move about the turn's sentence, after worked
 examples (core/moves.py MOVE_QUESTIONS), against the same question asked of a content-free
-sentence (as debate/agents/debater.py does). With --cases, each of 18 made-up sentences whose
-move is plain (MOVE_CASES: none from the development data or the worked examples) is asked
-every question of its role: prints how many moves come out right as asked (the likeliest
+sentence (as debate/agents/debater.py does). With --cases, each made-up sentence of a set whose
+move is plain (first: the 18 of MOVE_CASES; fresh: the 19 of FRESH_CASES, written after the
+first set had been used; none from the development data or a question's worked examples) is
+asked every question of its role: prints how many moves come out right as asked (the likeliest
 answer) and against the content-free answers (as shipped), and each question's AUC over the
 role's cases. Without it, the article's claims are extracted as a run does and the first K
 candidate sentences of each claim are asked, with a few surface marks a move should follow
@@ -113,6 +114,82 @@ MOVE_CASES = [
 ]
 
 
+# Written after MOVE_CASES had been used to word the questions (so they have been seen): a second,
+# fresh set on other made-up topics, where the sentences of the other moves name their source,
+# so that "no named source" has to be told from them, and two vague attributions and a bare
+# assertion make that move.
+FRESH_CASES = [
+    ("skeptic", "Scientists say the new diet melts fat overnight.", "no_source"),
+    ("skeptic", "Many observers believe the port deal was rigged.", "no_source"),
+    ("skeptic", "The new tram line has been a huge success with riders.", "no_source"),
+    (
+        "skeptic",
+        "The transport ministry says 5,200 people rode the tram on Sunday.",
+        "figure_without_context",
+    ),
+    (
+        "skeptic",
+        "Police recorded 312 burglaries in the district, their annual report shows.",
+        "figure_without_context",
+    ),
+    (
+        "skeptic",
+        "Union leader Sam Bell said the spineless managers had wrecked the harbour.",
+        "loaded_wording",
+    ),
+    ("skeptic", "The audit exposes a rotten, lazy cartel of suppliers.", "loaded_wording"),
+    ("skeptic", "This reform will end hospital queues for good.", "prediction_as_certain"),
+    (
+        "skeptic",
+        "The finance ministry's plan will wipe out the deficit by 2027.",
+        "prediction_as_certain",
+    ),
+    (
+        "skeptic",
+        "Crime rose after the new mayor took office, so her policies caused it.",
+        "cause_without_evidence",
+    ),
+    (
+        "skeptic",
+        "Traffic deaths fell the year the signs turned yellow, proving the colour saved lives.",
+        "cause_without_evidence",
+    ),
+    (
+        "skeptic",
+        "One vegan runner won the city marathon, so plant diets make athletes faster.",
+        "one_case",
+    ),
+    (
+        "skeptic",
+        "A teacher I met quit over paperwork, which proves the profession is collapsing.",
+        "one_case",
+    ),
+    ("advocate", "The 2021 census recorded 48,000 residents in the valley.", "direct_evidence"),
+    (
+        "advocate",
+        "The signed contract, published by the council, sets the fee at 2 million euros.",
+        "direct_evidence",
+    ),
+    ("advocate", "'The dam is holding,' said hydrologist Lena Varga on Tuesday.", "quoted_expert"),
+    (
+        "advocate",
+        "Fire chief Paul Okafor told reporters the blaze started in the kitchen.",
+        "quoted_expert",
+    ),
+    (
+        "advocate",
+        "Because the new lamps draw less power, the street's electricity bill falls.",
+        "mechanism",
+    ),
+    (
+        "advocate",
+        "Salt lowers the freezing point of water, so salted roads stay free of ice.",
+        "mechanism",
+    ),
+]
+CASE_SETS = {"first": MOVE_CASES, "fresh": FRESH_CASES}
+
+
 def marks(sentence: str) -> str:
     """Surface marks of a sentence that some moves name (for reading the picks, not scoring)."""
     found = []
@@ -138,9 +215,9 @@ async def baselines(article: str, models) -> dict[str, dict[str, float]]:
     }
 
 
-async def measure_cases(article: str, models) -> dict:
+async def measure_cases(article: str, models, cases: list) -> dict:
     rows = []
-    for role, sentence, expected in MOVE_CASES:
+    for role, sentence, expected in cases:
         p, _ = await move_probabilities(models.for_role(role), article, role, sentence, {})
         rows.append({"role": role, "sentence": sentence, "expected": expected, "p": p})
     return {"baselines": await baselines(article, models), "cases": rows}
@@ -164,7 +241,7 @@ async def measure_article(article: str, models, n_claims: int, k: int) -> dict:
 
 def report_cases(out: dict) -> list[str]:
     rows = out["cases"]
-    lines = [f"{len(rows)} sentences whose move is plain (MOVE_CASES)"]
+    lines = [f"{len(rows)} sentences whose move is plain"]
     for role in ROLES:
         mine = [r for r in rows if r["role"] == role]
         base = out["baselines"][role]
@@ -204,7 +281,9 @@ def report_article(out: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("article", type=Path, help="the article every call carries")
-    parser.add_argument("--cases", action="store_true", help="score MOVE_CASES")
+    parser.add_argument(
+        "--cases", choices=sorted(CASE_SETS), help="score a set of made-up sentences instead"
+    )
     parser.add_argument("--claims", type=int, default=3)
     parser.add_argument("--sentences", type=int, default=4)
     parser.add_argument("--json", type=Path, help="write the probabilities here")
@@ -212,7 +291,7 @@ def main() -> None:
     article = load_article(str(args.article)).text
     with open_models(select_backend(load_settings({}))) as models:
         if args.cases:
-            out = asyncio.run(measure_cases(article, models))
+            out = asyncio.run(measure_cases(article, models, CASE_SETS[args.cases]))
         else:
             out = asyncio.run(measure_article(article, models, args.claims, args.sentences))
     if args.json:

@@ -17,10 +17,10 @@ from debate_eval.core.novelty import echoes
 from debate_eval.core.schemas import VERDICTS, Claim, ClaimRuling, TokenUsage, Turn, turn_id
 from debate_eval.debate.evidence import most_probable, option_probabilities
 from debate_eval.debate.prompts import build_messages, fence, render
-from debate_eval.debate.scoring.options import ask_option, rounded
+from debate_eval.debate.scoring.options import ask_option, ask_yes_no, rounded
 from debate_eval.debate.state import DebateContext, DebateState, phase
 from debate_eval.debate.transcript import ROLE_TITLES, format_claim, format_turns
-from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
+from debate_eval.models.calls import add_usage, ask_text, gather_calls
 
 VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
 
@@ -69,29 +69,22 @@ async def ask_probes(
     model: BaseChatModel, article: str, claim: Claim, trace: Mapping[str, object]
 ) -> tuple[dict[str, float], TokenUsage]:
     """P(yes) to each of CLAIM_PROBES about `claim`, asked concurrently."""
-    answers = await gather_calls(
-        *(
-            ask_option(
-                model,
-                build_messages(
-                    article,
-                    "claim_probe",
-                    claim_id=claim.id,
-                    claim=format_claim(claim),
-                    question=question,
-                ),
-                ("yes", "no"),
-                role="claim_judge",
-                trace={**trace, "part": "probe", "probe": probe},
-            )
-            for probe, question in CLAIM_PROBES.items()
+    questions = {
+        probe: (
+            build_messages(
+                article,
+                "claim_probe",
+                claim_id=claim.id,
+                claim=format_claim(claim),
+                question=question,
+            ),
+            "yes",
         )
-    )
-    probes = {
-        probe: round(answer.probabilities["yes"], 4)
-        for probe, answer in zip(CLAIM_PROBES, answers, strict=True)
+        for probe, question in CLAIM_PROBES.items()
     }
-    return probes, sum_usage(a.usage for a in answers)
+    return await ask_yes_no(
+        model, questions, role="claim_judge", trace={**trace, "part": "probe"}, key="probe"
+    )
 
 
 async def pick_decisive(

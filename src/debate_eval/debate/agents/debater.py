@@ -26,8 +26,7 @@ from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
 from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.prompts import RETRY_NOTES, build_messages, fence
-from debate_eval.debate.scoring.options import ask_option
-from debate_eval.debate.scoring.paragraphs import YES_NO
+from debate_eval.debate.scoring.options import YES_NO, ask_option, ask_yes_no
 from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
@@ -113,24 +112,16 @@ async def move_probabilities(
     """P(the answer that makes each of `role`'s moves) to its question about `sentence`, the
     questions asked concurrently (one token each); traced as part "move" unless `trace` names
     its own part (the content-free questions: "baseline")."""
-    kinds = role_questions(role)
-    answers = await gather_calls(
-        *(
-            ask_option(
-                model,
-                move_question_messages(article, kind, sentence),
-                YES_NO,
-                role=role,
-                trace={"part": "move", **trace, "move": kind},
-            )
-            for kind in kinds
-        )
+    return await ask_yes_no(
+        model,
+        {
+            kind: (move_question_messages(article, kind, sentence), MOVE_QUESTIONS[kind].makes)
+            for kind in role_questions(role)
+        },
+        role=role,
+        trace={"part": "move", **trace},
+        key="move",
     )
-    found = {
-        kind: round(answer.probabilities[MOVE_QUESTIONS[kind].makes], 4)
-        for kind, answer in zip(kinds, answers, strict=True)
-    }
-    return found, sum_usage(a.usage for a in answers)
 
 
 async def choose_move(

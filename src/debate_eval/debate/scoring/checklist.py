@@ -12,8 +12,8 @@ from langchain_core.language_models import BaseChatModel
 
 from debate_eval.core.schemas import ArticleReading, ChecklistItem, TokenUsage
 from debate_eval.debate.prompts import build_messages
-from debate_eval.debate.scoring.options import LOGPROBS, ask_option
-from debate_eval.debate.scoring.paragraphs import PERSUASIVE, YES_NO, read_paragraphs
+from debate_eval.debate.scoring.options import LOGPROBS, YES_NO, ask_option
+from debate_eval.debate.scoring.paragraphs import PERSUASIVE, read_paragraphs
 from debate_eval.models.calls import add_usage, gather_calls, sum_usage
 
 

@@ -11,20 +11,31 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from debate_eval.core.errors import ModelCallError
 from debate_eval.core.schemas import TokenUsage
-from debate_eval.models.calls import add_usage, invoke, run_config, usage_of
+from debate_eval.models.calls import (
+    add_usage,
+    gather_calls,
+    invoke,
+    run_config,
+    sum_usage,
+    usage_of,
+)
 
 # OpenAI's API accepts at most 20 alternatives per token.
 TOP_LOGPROBS = 20
 FALLBACK_SAMPLES = 5
 LOGPROBS = "logprobs"
+YES_NO = ("yes", "no")
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,29 @@ async def ask_option(
     except ValueError as exc:
         raise ModelCallError(role, f"{exc} (answers: {', '.join(map(repr, answers))})") from exc
     return OptionAnswer(probabilities, f"sampled:{samples}", usage)
+
+
+async def ask_yes_no(
+    model: BaseChatModel,
+    questions: Mapping[K, tuple[Sequence[BaseMessage], str]],
+    *,
+    role: str,
+    trace: Mapping[str, object],
+    key: str,
+) -> tuple[dict[K, float], TokenUsage]:
+    """P(the named answer) to each of several yes/no questions, {id: (messages, "yes" or
+    "no")}, asked concurrently; each call traced as `trace` plus {key: its id}."""
+    answers = await gather_calls(
+        *(
+            ask_option(model, messages, YES_NO, role=role, trace={**trace, key: question})
+            for question, (messages, _) in questions.items()
+        )
+    )
+    found = {
+        question: round(answer.probabilities[wanted], 4)
+        for (question, (_, wanted)), answer in zip(questions.items(), answers, strict=True)
+    }
+    return found, sum_usage(a.usage for a in answers)
 
 
 def rounded(probabilities: Mapping[str, float], places: int = 6) -> dict[str, float]:

@@ -29,10 +29,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from debate_eval.core.schemas import ArticleReading, TokenUsage, UnitReading
 from debate_eval.debate.prompts import fence, load_prompt
-from debate_eval.debate.scoring.options import ask_option
+from debate_eval.debate.scoring.options import YES_NO, ask_option
 from debate_eval.models.calls import add_usage, gather_calls
 
-YES_NO = ("yes", "no")
 # Shorter units are not asked about: too little text to judge.
 MIN_WORDS = 4
 # The questions, in the order they are asked, each with its prompt file.
