@@ -1,0 +1,98 @@
+"""How the debaters' own sentences read with the prompts as they are now.
+
+python evals/turn_wording.py REPORT.json ARTICLE [--json OUT]
+
+Each debater turn of a stored report (`run --format json`) is written again with today's
+prompt files, from what that turn was given: its claim, the turns before it (the same window a
+run shows), its article sentence and its move. Prints the stored sentence and the new one side
+by side with the side check's P(argues the claim holds) for the new one, and counts the new
+sentences that echo a turn they were shown or repeat the prompt's own words. The sentences and
+moves are the report's, so two prompt versions are compared on the same choices: run it before
+and after a prompt change. Calls the model the settings select (the embedded one by default),
+one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+from debate_eval.core.novelty import echoes
+from debate_eval.core.schemas import Claim, Turn
+from debate_eval.debate.agents.debater import _values, check_side, write_move
+from debate_eval.debate.state import DebateContext
+from debate_eval.debate.transcript import format_turns
+from debate_eval.inputs.article import load_article
+from debate_eval.models.backend import open_models, select_backend
+from debate_eval.models.settings import load_settings
+
+# Words the skeptic's prompt once listed, which the 1.5B model copied into its sentence.
+PROMPT_WORDS = "specific fact, source, view"
+
+
+async def rewrite(report: dict, article: str, models) -> list[dict]:
+    ctx = DebateContext(models=models)
+    claims = {c["id"]: Claim.model_validate(c) for c in report["claims"]}
+    turns = [Turn.model_validate(t) for t in report["debate"]]
+    rounds = max(t.round for t in turns)
+    rows = []
+    for i, turn in enumerate(turns):
+        if turn.role == "judge":
+            continue
+        earlier = [t for t in turns[:i] if t.claim_id == turn.claim_id and t.role != "judge"]
+        window = earlier[-ctx.history_turns :]
+        history = format_turns(window, empty="(nothing yet: you open the debate)")
+        state = {"article": article, "claim": claims[turn.claim_id], "rounds": rounds}
+        evidence = turn.evidence.text if turn.evidence else ""
+        values = _values(state, ctx, turn.role, turn.round, history, evidence)
+        model = models.for_role(turn.role)
+        trace = {"claim_id": turn.claim_id, "round": turn.round}
+        content, _ = await write_move(model, state, values, turn.role, turn.move or "", trace)
+        again = turn.model_copy(update={"content": content})
+        argues_for, _ = await check_side(models.claim_judge, state, again, trace)
+        rows.append(
+            {
+                "id": turn.id,
+                "move": turn.move,
+                "stored": turn.content,
+                "new": content,
+                "argues_for": argues_for,
+                "echo": any(echoes(content, t.content) for t in window),
+                "prompt_words": PROMPT_WORDS in content,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("report", type=Path, help="a report written by `run --format json`")
+    parser.add_argument("article", type=Path, help="the article the report was made from")
+    parser.add_argument("--json", type=Path, help="write the sentences here")
+    args = parser.parse_args()
+    report = json.loads(args.report.read_text())
+    article = load_article(str(args.article)).text
+    with open_models(select_backend(load_settings({}))) as models:
+        rows = asyncio.run(rewrite(report, article, models))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    for r in rows:
+        print(f"[{r['id']}] {r['move']} (P for {r['argues_for']:.2f})")
+        print(f"    stored: {r['stored']}")
+        print(f"    new:    {r['new']}")
+    on_side = sum(
+        (r["argues_for"] >= 0.5) == r["id"].endswith("advocate")
+        for r in rows
+        if r["move"] != "concede"
+    )
+    print(
+        f"{len(rows)} turns: {on_side} on their side by the side check, "
+        f"{sum(r['echo'] for r in rows)} echo a turn they were shown, "
+        f"{sum(r['prompt_words'] for r in rows)} repeat the prompt's list"
+    )
+
+
+if __name__ == "__main__":
+    main()
