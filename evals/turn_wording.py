@@ -21,14 +21,14 @@ from pathlib import Path
 
 from debate_eval.core.novelty import echoes
 from debate_eval.core.schemas import Claim, Turn
-from debate_eval.debate.agents.debater import _values, check_side, write_move
+from debate_eval.debate.agents.debater import check_side, turn_values, write_move
 from debate_eval.debate.state import DebateContext
 from debate_eval.debate.transcript import format_turns
 from debate_eval.inputs.article import load_article
 from debate_eval.models.backend import open_models, select_backend
 from debate_eval.models.settings import load_settings
 
-# Words the skeptic's prompt once listed, which the 1.5B model copied into its sentence.
+# Words of the skeptic's prompt (what a sentence leaves out) that the 1.5B model copies.
 PROMPT_WORDS = "specific fact, source, view"
 
 
@@ -46,7 +46,7 @@ async def rewrite(report: dict, article: str, models) -> list[dict]:
         history = format_turns(window, empty="(nothing yet: you open the debate)")
         state = {"article": article, "claim": claims[turn.claim_id], "rounds": rounds}
         evidence = turn.evidence.text if turn.evidence else ""
-        values = _values(state, ctx, turn.role, turn.round, history, evidence)
+        values = turn_values(state, ctx, turn.role, turn.round, history, evidence)
         model = models.for_role(turn.role)
         trace = {"claim_id": turn.claim_id, "round": turn.round}
         content, _ = await write_move(model, state, values, turn.role, turn.move or "", trace)

@@ -749,40 +749,28 @@ def test_no_checklist_answers_means_no_analysis_and_no_model_call():
     assert model.prompts == [] and parts.problems == []
 
 
-def test_an_analysis_paragraph_copying_the_article_is_asked_again(article):
-    """A paragraph that pastes the article's sentences (outside quote marks) is asked for once
-    more, told why; the second, analysed draft is kept."""
+def _pastes_article(text: str, article: str) -> str:
+    return "Yes. " + article
+
+
+def _lists_claims(text: str, article: str) -> str:
+    listed = text.split("The claims the debate was about:", 1)[1].split("The sentence")[0]
+    return "Yes. But that was never the point.\n\n" + listed.strip()
+
+
+@pytest.mark.parametrize("first_draft", [_pastes_article, _lists_claims])
+def test_an_analysis_paragraph_pasting_what_it_read_is_asked_again(article, first_draft):
+    """A paragraph that pastes the article's sentences (outside quote marks), or the claims
+    from its prompt (a small model's way of filling one), is asked for once more, told why;
+    the second, analysed draft is kept."""
     asked: list[str] = []
 
-    def copies_first(messages):
-        text = prompt_text(messages[1:])
-        asked.append(text)
-        if "copied the article's sentences" in text:
-            return analyst_reply(messages)
-        return text_reply("Yes. " + article)
-
-    report = judge(
-        article, CLAIMS, TRANSCRIPT, ScriptedChatModel(judge_reply(analyst=copies_first))
-    )
-    # Two findings, each drafted twice: the retry names the problem.
-    assert len(asked) == 4
-    assert sum("copied the article's sentences" in a for a in asked) == 2
-    assert [p.text for p in report.analysis] == [ANALYST_TEXT, OTHER_ANALYST_TEXT]
-    assert report.meta.problems == []
-
-
-def test_an_analysis_paragraph_listing_the_claims_it_was_given_is_asked_again(article):
-    """A paragraph that pastes the claims from its prompt (a small model's way of filling
-    one) is asked for once more, like one that pastes the article."""
-    asked: list[str] = []
-
-    def lists_claims_first(messages):
+    def pastes_first(messages):
         text = prompt_text(messages[1:])
         asked.append(text)
         if "copied the article's sentences or the claims" in text:
             return analyst_reply(messages)
-        listed = text.split("The claims the debate was about:", 1)[1].split("The sentence")[0]
-        return text_reply("Yes. But that was never the point.\n\n" + listed.strip())
+        return text_reply(first_draft(text, article))
 
     claims = [
         Claim(id=f"c{i}", text=text, passage=text, verdict="supported", decisive_point="-")
@@ -795,8 +783,9 @@ def test_an_analysis_paragraph_listing_the_claims_it_was_given_is_asked_again(ar
         )
     ]
     report = judge(
-        article, claims, TRANSCRIPT, ScriptedChatModel(judge_reply(analyst=lists_claims_first))
+        article, claims, TRANSCRIPT, ScriptedChatModel(judge_reply(analyst=pastes_first))
     )
+    # Two findings, each drafted twice: the retry names the problem.
     assert len(asked) == 4
     assert sum("copied the article's sentences or the claims" in a for a in asked) == 2
     assert [p.text for p in report.analysis] == [ANALYST_TEXT, OTHER_ANALYST_TEXT]

@@ -171,7 +171,6 @@ FENCE_TAGS = (
     "sentences",
     "sentence",
     "evidence",
-    "moves",
 )
 _TAG_RE = re.compile(rf"<\s*(/?)\s*({'|'.join(FENCE_TAGS)})\b", re.IGNORECASE)
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special

@@ -76,7 +76,7 @@ async def choose_evidence(
     )
 
 
-def _values(
+def turn_values(
     state: DebateState, ctx: DebateContext, role: str, round_: int, history: str, evidence: str
 ):
     """What every prompt of a turn is filled with."""
@@ -225,7 +225,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     model = ctx.models.for_role(role)
     trace = {"claim_id": claim.id, "round": round_}
     evidence = state.get("evidence", {}).get(turn_id(claim.id, round_, role), "")
-    values = _values(state, ctx, role, round_, history, evidence)
+    values = turn_values(state, ctx, role, round_, history, evidence)
     move, probabilities, usage = await choose_move(model, state, role, evidence, trace)
     content, more = await write_move(model, state, values, role, move, trace)
     usage = add_usage(usage, more)
