@@ -640,6 +640,32 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert report.meta.usage["advocate"].calls == 3 + 2 * (2 + 3 + 1)
 
 
+def test_turns_restating_their_claim_are_not_asked_again(article):
+    """Two turns that share mostly the claim's own words, each framed its own way, are a
+    debate about that claim, not a copy: no retry."""
+    claims = {c["text"].rstrip(".").lower() for c in CLAIM_ARGS}
+
+    def restating(opening: str, closing: str):
+        def reply(messages):
+            text = prompt_text(messages)
+            claim = next(c for c in claims if c in text.lower())
+            return text_reply(f"{opening} {claim}, {closing}")
+
+        return reply
+
+    # Half of each sentence's word 4-grams are the claim's: an echo if the claim counted.
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(picks_evidence(restating("Yes:", "as shown.")))
+    models.skeptic = ScriptedChatModel(picks_evidence(restating("No:", "it says.")))
+    report, _ = run(article, models, rounds=1, max_claims=2)
+    assert all(
+        "Your first draft repeated an earlier turn" not in prompt_text(p)
+        for p in models.skeptic.prompts
+    )
+    skeptic = next(t for t in report.debate if t.claim_id == "c1" and t.role == "skeptic")
+    assert skeptic.content == "No: bike lanes will halve traffic deaths, it says."
+
+
 def _step(messages) -> tuple[str, str | None]:
     """What a debater's call is: a move question (with its sentence), an evidence pick, or
     the turn's sentence."""

@@ -36,6 +36,16 @@ def test_turns_quoting_the_same_article_sentence_do_not_echo():
     assert echoes(f"Again: {advocate}", advocate)
 
 
+def test_restating_the_claim_both_argue_about_is_not_an_echo():
+    claim = "Memory bandwidth, not compute, is now the bottleneck in modern large models"
+    advocate = f"The passage directly supports this by stating that {claim.lower()}."
+    skeptic = f"No benchmark shows that {claim.lower()}, only a line of opinion."
+    assert echoes(skeptic, advocate)  # most of its 4-grams are the claim's
+    assert not echoes(skeptic, advocate, claim)
+    # A turn pasted whole still echoes, the claim left out or not.
+    assert echoes(f"Again: {advocate}", advocate, claim)
+
+
 def test_a_turn_too_short_to_compare_never_echoes():
     assert not echoes("CUDA wins.", "CUDA wins.")
 

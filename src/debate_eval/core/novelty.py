@@ -102,14 +102,15 @@ def without_quotes(text: str) -> str:
     return _QUOTED_RE.sub(" ", text)
 
 
-def echoes(text: str, previous: str) -> bool:
+def echoes(text: str, previous: str, shared: str = "") -> bool:
     """True when most of `text`'s word 4-grams are copied from `previous`.
 
     A rebuttal shares the opponent's vocabulary but not their phrasing; a pasted turn shares both.
     Quotes are left out of both: two turns quoting the same article sentence (the advocate's
-    evidence, the skeptic attacking it) are a debate, not a copy.
+    evidence, the skeptic attacking it) are a debate, not a copy. So is `shared`, the text both
+    argue about (the claim): restating it is not copying the other turn.
     """
-    mine = _shingles(without_quotes(text))
+    mine = _shingles(without_quotes(text)) - _shingles(shared)
     if not mine:
         return False
     return len(mine & _shingles(without_quotes(previous))) / len(mine) >= ECHO_THRESHOLD

@@ -229,7 +229,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     move, probabilities, usage = await choose_move(model, state, role, evidence, trace)
     content, more = await write_move(model, state, values, role, move, trace)
     usage = add_usage(usage, more)
-    if copied := next((t for t in window if echoes(content, t.content)), None):
+    if copied := next((t for t in window if echoes(content, t.content, claim.text)), None):
         logger.info("%s: turn %s-r%s repeated %s, asked again", role, claim.id, round_, copied.id)
         # Small models tend to copy a turn they were shown: the earlier turns are cut to their
         # first sentence, enough to answer them, too little to copy.
