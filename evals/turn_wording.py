@@ -19,7 +19,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from debate_eval.core.novelty import echoes
+from debate_eval.core.moves import holds_side
+from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.schemas import Claim, Turn
 from debate_eval.debate.agents.debater import check_side, turn_values, write_move
 from debate_eval.debate.state import DebateContext
@@ -36,22 +37,23 @@ async def rewrite(report: dict, article: str, models) -> list[dict]:
     ctx = DebateContext(models=models)
     claims = {c["id"]: Claim.model_validate(c) for c in report["claims"]}
     turns = [Turn.model_validate(t) for t in report["debate"]]
-    rounds = max(t.round for t in turns)
     rows = []
     for i, turn in enumerate(turns):
-        if turn.role == "judge":
+        if turn.role == "judge" or turn.move is None:  # no move: a report from before moves
             continue
         earlier = [t for t in turns[:i] if t.claim_id == turn.claim_id and t.role != "judge"]
-        window = earlier[-ctx.history_turns :]
+        window = earlier[-ctx.history_turns :] if ctx.history_turns > 0 else []
         history = format_turns(window, empty="(nothing yet: you open the debate)")
-        state = {"article": article, "claim": claims[turn.claim_id], "rounds": rounds}
+        claim = claims[turn.claim_id]
+        state = {"article": article, "claim": claim, "rounds": report["meta"]["rounds"]}
         evidence = turn.evidence.text if turn.evidence else ""
         values = turn_values(state, ctx, turn.role, turn.round, history, evidence)
         model = models.for_role(turn.role)
         trace = {"claim_id": turn.claim_id, "round": turn.round}
-        content, _ = await write_move(model, state, values, turn.role, turn.move or "", trace)
+        content, _ = await write_move(model, state, values, turn.role, turn.move, trace)
         again = turn.model_copy(update={"content": content})
         argues_for, _ = await check_side(models.claim_judge, state, again, trace)
+        again = again.model_copy(update={"argues_for": argues_for})
         rows.append(
             {
                 "id": turn.id,
@@ -59,7 +61,8 @@ async def rewrite(report: dict, article: str, models) -> list[dict]:
                 "stored": turn.content,
                 "new": content,
                 "argues_for": argues_for,
-                "echo": any(echoes(content, t.content) for t in window),
+                "on_side": holds_side(again),
+                "echo": echoed_turn(content, window, claim) is not None,
                 "prompt_words": PROMPT_WORDS in content,
             }
         )
@@ -82,13 +85,9 @@ def main() -> None:
         print(f"[{r['id']}] {r['move']} (P for {r['argues_for']:.2f})")
         print(f"    stored: {r['stored']}")
         print(f"    new:    {r['new']}")
-    on_side = sum(
-        (r["argues_for"] >= 0.5) == r["id"].endswith("advocate")
-        for r in rows
-        if r["move"] != "concede"
-    )
+    checked = [r["on_side"] for r in rows if r["on_side"] is not None]
     print(
-        f"{len(rows)} turns: {on_side} on their side by the side check, "
+        f"{len(rows)} turns: {sum(checked)} of {len(checked)} side-checked on their side, "
         f"{sum(r['echo'] for r in rows)} echo a turn they were shown, "
         f"{sum(r['prompt_words'] for r in rows)} repeat the prompt's list"
     )

@@ -245,6 +245,17 @@ def test_a_point_in_own_words_is_asked_once(article):
     assert out["rulings"]["c1"].decisive_point == OWN_WORDS
 
 
+def test_a_point_restating_the_claim_beside_a_turn_that_does_is_kept(article):
+    """Restating the claim both argue about is not copying the turn: no second ask."""
+    restating = SKEPTIC.model_copy(
+        update={"content": "No: bike lanes will halve traffic deaths, it says."}
+    )
+    point = "Yes: bike lanes will halve traffic deaths, as shown."
+    out, prompts = judge_claim(article, ruling_reply(point=lambda m: point), [ADVOCATE, restating])
+    assert len(text_calls(prompts)) == 1
+    assert out["rulings"]["c1"].decisive_point == point
+
+
 def test_a_point_too_short_to_use_is_replaced_by_the_moves_form(article):
     out, prompts = judge_claim(article, ruling_reply(point=lambda m: "Yes."), [ADVOCATE, SKEPTIC])
     assert len(text_calls(prompts)) == 1

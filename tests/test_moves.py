@@ -266,6 +266,11 @@ def test_a_turn_on_the_wrong_side_is_asked_once_more_then_kept_and_marked(articl
         assert turn.argues_for == (0.8 if stubborn else pytest.approx(0.1))
         # One advocate turn on its side; the skeptic's counts against fidelity when it stays.
         assert report.meta.role_fidelity == (0.5 if stubborn else 1.0)
+        # The rewrite is the skeptic's call, the side checks the claim judge's: each role is
+        # billed for the calls its own model answered.
+        usage = report.meta.usage
+        assert usage["skeptic"].calls == len(models.skeptic.prompts)
+        assert usage["claim_judge"].calls == len(models.claim_judge.prompts)
 
 
 def test_role_fidelity_counts_checked_turns_on_their_side():

@@ -50,7 +50,9 @@ class MoveQuestion:
 
 # One question per move (CONCEDE aside). The examples are made up, on no development article's
 # topic. The embedded 1.5B model tells the sentences that make a move from those that do not
-# (on 18 plain cases of evals/move_choice.py, AUC 0.70-1.00 per question but one), but each
+# (on the made-up cases of evals/move_choice.py, AUC 0.62-1.00 per question), except the
+# no-source question: in three wordings it could not tell a named source from none (AUC
+# 0.05-0.40), so on that model the move is in effect never chosen (docs/evaluation.md). Each
 # question has its own level of "yes": a move is read against the same question asked of a
 # content-free sentence (CONTENT_FREE), see `move_scores`.
 MOVE_QUESTIONS: Mapping[str, MoveQuestion] = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from debate_eval.core.schemas import Claim, Turn
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]{3,}")
 _STOPWORDS = frozenset(
@@ -86,6 +88,13 @@ def adds_new_point(text: str, earlier: Iterable[str]) -> bool:
 _TOKEN_RE = re.compile(r"[a-z0-9']+")
 ECHO_SHINGLE = 4
 ECHO_THRESHOLD = 0.5
+# What decides that a turn copies another (part of a stored debate's key: a turn asked again
+# under one rule and not under another makes another debate). Bump "left_out" with the rule.
+ECHO_RULE = {
+    "shingle": ECHO_SHINGLE,
+    "threshold": ECHO_THRESHOLD,
+    "left_out": "quoted stretches; the claim's text and passage",
+}
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -114,3 +123,10 @@ def echoes(text: str, previous: str, shared: str = "") -> bool:
     if not mine:
         return False
     return len(mine & _shingles(without_quotes(previous))) / len(mine) >= ECHO_THRESHOLD
+
+
+def echoed_turn(text: str, turns: Sequence[Turn], claim: Claim) -> Turn | None:
+    """The first of `turns` that `text` copies, the claim they argue about (its text and the
+    article passage it rests on) left out of the comparison; None when it copies none."""
+    shared = f"{claim.text}\n{claim.passage}"
+    return next((t for t in turns if echoes(text, t.content, shared)), None)

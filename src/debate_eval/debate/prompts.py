@@ -115,13 +115,15 @@ def prompt_hash(text: str) -> str:
 def debate_text_sha256() -> dict[str, str]:
     """Hashes of the text a debate is made with besides its prompt files (the moves and their
     questions, the claim judge's questions, the retry notes, the orders the picks are asked
-    in): part of a stored debate's key and of the debate judge's calibration key, so a change
-    in any of them is never silently read as the same debate."""
+    in) and of the echo rule that decides which turns are asked again: part of a stored
+    debate's key and of the debate judge's calibration key, so a change in any of them is
+    never silently read as the same debate."""
     from dataclasses import asdict
 
     from debate_eval.core.claim_probes import CLAIM_PROBES
     from debate_eval.core.evidence import PICK_ORDERS
     from debate_eval.core.moves import CONTENT_FREE, MOVE_QUESTIONS, MOVES
+    from debate_eval.core.novelty import ECHO_RULE
 
     questions = {kind: asdict(asked) for kind, asked in MOVE_QUESTIONS.items()}
     return {
@@ -130,6 +132,7 @@ def debate_text_sha256() -> dict[str, str]:
         "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
         "turn_retries": prompt_hash(json.dumps(RETRY_NOTES, sort_keys=True)),
         "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),
+        "echo_rule": prompt_hash(json.dumps(ECHO_RULE, sort_keys=True)),
     }
 
 

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from debate_eval.core.claim_probes import CLAIM_PROBES, PROBE_FINDINGS
 from debate_eval.core.evidence import LETTERS
 from debate_eval.core.moves import move_label
-from debate_eval.core.novelty import echoes
+from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.schemas import VERDICTS, Claim, ClaimRuling, TokenUsage, Turn, turn_id
 from debate_eval.debate.evidence import most_probable, option_probabilities
 from debate_eval.debate.prompts import build_messages, fence, render
@@ -58,11 +58,6 @@ def probe_lines(probes: Mapping[str, float]) -> str:
         f"{PROBE_FINDINGS[probe]}: {'yes' if p >= 0.5 else 'no'} (P={p:.2f})"
         for probe, p in probes.items()
     )
-
-
-def copied_turn(text: str, turns: Sequence[Turn]) -> Turn | None:
-    """The first turn `text` copies, if any."""
-    return next((t for t in turns if echoes(text, t.content)), None)
 
 
 async def ask_probes(
@@ -117,13 +112,14 @@ async def decisive_point(
     messages: list[BaseMessage],
     decisive: Turn | None,
     turns: Sequence[Turn],
+    claim: Claim,
     trace: Mapping[str, object],
 ) -> tuple[str, TokenUsage]:
     """The judge's own sentences on why the move decides the claim: asked once more when they
-    copy a turn, then replaced by the move's fixed form."""
+    copy a turn (restating the claim is not copying), then replaced by the move's fixed form."""
     trace = {**trace, "part": "decisive_point"}
     point, usage = await ask_text(model, messages, role="claim_judge", trace=trace)
-    copied = copied_turn(point, turns)
+    copied = echoed_turn(point, turns, claim)
     if copied is not None:
         retry = [
             *messages,
@@ -132,10 +128,34 @@ async def decisive_point(
         ]
         point, more = await ask_text(model, retry, role="claim_judge", trace=trace)
         usage = add_usage(usage, more)
-        copied = copied_turn(point, turns)
+        copied = echoed_turn(point, turns, claim)
     if copied is not None or len(point) < MIN_POINT_CHARS:
         point = fixed_point(decisive) if decisive else NO_MOVE
     return point, usage
+
+
+async def verdict_probabilities(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    claim_id: str,
+    probes: str,
+    trace: Mapping[str, object],
+) -> tuple[dict[str, float], TokenUsage]:
+    """P(each verdict) as the model answers the verdict letter after `messages` (the claim
+    judge's prompt and its decisive point) and the probes' answers."""
+    asked = HumanMessage(content=render("verdict", claim_id=claim_id, probes=probes))
+    answer = await ask_option(
+        model,
+        [*messages, asked],
+        VERDICT_LETTERS,
+        role="claim_judge",
+        trace={**trace, "part": "verdict"},
+    )
+    found = {
+        verdict: answer.probabilities[letter]
+        for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
+    }
+    return found, answer.usage
 
 
 async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
@@ -160,28 +180,15 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         transcript=format_turns(turns),
         move=fence("debate", move_option(decisive)) if decisive else "(no debater spoke)",
     )
-    point, more = await decisive_point(model, messages, decisive, turns, trace)
+    point, more = await decisive_point(model, messages, decisive, turns, claim, trace)
     usage = add_usage(usage, more)
     # The verdict is measured, not taken from the prose: one letter call after the decisive
     # point and the probes' answers, read as probabilities.
-    answer = await ask_option(
-        model,
-        [
-            *messages,
-            AIMessage(content=point),
-            HumanMessage(content=render("verdict", claim_id=claim.id, probes=probe_lines(probes))),
-        ],
-        VERDICT_LETTERS,
-        role="claim_judge",
-        trace={**trace, "part": "verdict"},
+    found, more = await verdict_probabilities(
+        model, [*messages, AIMessage(content=point)], claim.id, probe_lines(probes), trace
     )
-    usage = add_usage(usage, answer.usage)
-    probabilities = rounded(
-        {
-            verdict: answer.probabilities[letter]
-            for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
-        }
-    )
+    usage = add_usage(usage, more)
+    probabilities = rounded(found)
     ruling = ClaimRuling(
         decisive_point=point,
         verdict=max(VERDICTS, key=probabilities.__getitem__),

@@ -20,7 +20,7 @@ from debate_eval.core.moves import (
     move_label,
     role_questions,
 )
-from debate_eval.core.novelty import echoes
+from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
@@ -47,9 +47,10 @@ SIDES = {"advocate": "FOR", "skeptic": "AGAINST"}
 
 
 def _gist(turn: Turn) -> Turn:
-    """The turn cut to its first sentence, so a model cannot copy it whole."""
+    """The turn cut to its first sentence, so a model cannot copy it whole. No mark of the cut:
+    the 1.5B model copied a trailing " […]" into its own turn."""
     first = first_sentence(turn.content)
-    return turn.model_copy(update={"content": first[:200].rstrip() + " […]"})
+    return turn.model_copy(update={"content": first[:200].rstrip()})
 
 
 async def choose_evidence(
@@ -212,8 +213,9 @@ async def pick_evidence(
 
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     """One turn by `role` (advocate or skeptic) on the state's claim: the move its picked
-    sentence makes (one question per move), one sentence of its own on how, and the side
-    check; a turn that argues the other side is written once more, then kept and marked."""
+    sentence makes (one question per move), one sentence of its own on how (asked once more if
+    it copies a turn it was shown), and the side check; a turn that argues the other side is
+    written once more, then kept and marked."""
     t0 = time.perf_counter()
     ctx = runtime.context
     claim = state["claim"]
@@ -229,13 +231,14 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     move, probabilities, usage = await choose_move(model, state, role, evidence, trace)
     content, more = await write_move(model, state, values, role, move, trace)
     usage = add_usage(usage, more)
-    if copied := next((t for t in window if echoes(content, t.content, claim.text)), None):
+    if copied := echoed_turn(content, window, claim):
         logger.info("%s: turn %s-r%s repeated %s, asked again", role, claim.id, round_, copied.id)
         # Small models tend to copy a turn they were shown: the earlier turns are cut to their
-        # first sentence, enough to answer them, too little to copy.
+        # first sentence, enough to answer them, too little to copy (a side retry sees the same).
         gist = format_turns([_gist(t) for t in window]) + "\n\n" + RETRY_NOTES["echo"]
+        values = {**values, "history": gist}
         content, more = await write_move(
-            model, state, {**values, "history": gist}, role, move, {**trace, "retry": "echo"}
+            model, state, values, role, move, {**trace, "retry": "echo"}
         )
         usage = add_usage(usage, more)
     turn = Turn(
@@ -251,7 +254,8 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     )
     checked = TokenUsage()
     if move != CONCEDE:
-        turn, checked = await keep_side(model, state, values, turn, trace, ctx)
+        turn, rewritten, checked = await keep_side(model, state, values, turn, trace, ctx)
+        usage = add_usage(usage, rewritten)
     spent = add_usage(usage, checked)
     return {
         "turns": [turn],
@@ -267,26 +271,27 @@ async def keep_side(
     turn: Turn,
     trace: dict[str, object],
     ctx: DebateContext,
-) -> tuple[Turn, TokenUsage]:
+) -> tuple[Turn, TokenUsage, TokenUsage]:
     """`turn` with its side checked: written once more if it argued the other side (the side
-    check's model is the claim judge's), then kept, marked off side if it still does."""
+    check's model is the claim judge's), then kept, marked off side if it still does. Returns
+    the turn, what the rewrite cost the debater and what the side checks cost the judge."""
     judge = ctx.models.claim_judge
-    argues_for, usage = await check_side(judge, state, turn, trace)
+    argues_for, checked = await check_side(judge, state, turn, trace)
     turn = turn.model_copy(update={"argues_for": argues_for})
     if holds_side(turn):
-        return turn, usage
+        return turn, TokenUsage(), checked
     logger.info(
         "%s: turn %s argued the other side (P=%.2f), asked again", turn.role, turn.id, argues_for
     )
     note = RETRY_NOTES["side"].format(side=SIDES[turn.role], claim_id=turn.claim_id)
     values = {**values, "history": values["history"] + "\n\n" + note}
-    content, more = await write_move(
+    content, rewritten = await write_move(
         model, state, values, turn.role, turn.move or "", {**trace, "retry": "side"}
     )
-    usage = add_usage(usage, more)
     again = turn.model_copy(
         update={"content": content, "quotes": quotes_in(content, state["article"])}
     )
     argues_for, more = await check_side(judge, state, again, {**trace, "retry": "side"})
     again = again.model_copy(update={"argues_for": argues_for})
-    return again.model_copy(update={"off_side": not holds_side(again)}), add_usage(usage, more)
+    again = again.model_copy(update={"off_side": not holds_side(again)})
+    return again, rewritten, add_usage(checked, more)
