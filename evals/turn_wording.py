@@ -22,9 +22,13 @@ from pathlib import Path
 from debate_eval.core.moves import holds_side
 from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.schemas import Claim, Turn
-from debate_eval.debate.agents.debater import check_side, turn_values, write_move
+from debate_eval.debate.agents.debater import (
+    answered_turns,
+    check_side,
+    turn_values,
+    write_move,
+)
 from debate_eval.debate.state import DebateContext
-from debate_eval.debate.transcript import format_turns
 from debate_eval.inputs.article import load_article
 from debate_eval.models.backend import open_models, select_backend
 from debate_eval.models.settings import load_settings
@@ -42,8 +46,7 @@ async def rewrite(report: dict, article: str, models) -> list[dict]:
         if turn.role == "judge" or turn.move is None:  # no move: a report from before moves
             continue
         earlier = [t for t in turns[:i] if t.claim_id == turn.claim_id and t.role != "judge"]
-        window = earlier[-ctx.history_turns :] if ctx.history_turns > 0 else []
-        history = format_turns(window, empty="(nothing yet: you open the debate)")
+        window, history = answered_turns(earlier, ctx.history_turns)
         claim = claims[turn.claim_id]
         state = {"article": article, "claim": claim, "rounds": report["meta"]["rounds"]}
         evidence = turn.evidence.text if turn.evidence else ""

@@ -46,6 +46,13 @@ logger = logging.getLogger(__name__)
 SIDES = {"advocate": "FOR", "skeptic": "AGAINST"}
 
 
+def answered_turns(turns: list[Turn], history_turns: int) -> tuple[list[Turn], str]:
+    """The turns a new turn answers (the last `history_turns` of its debate, the other side's
+    included) and the history text its prompt shows of them."""
+    window = turns[-history_turns:] if history_turns > 0 else []
+    return window, format_turns(window, empty="(nothing yet: you open the debate)")
+
+
 def _gist(turn: Turn) -> Turn:
     """The turn cut to its first sentence, so a model cannot copy it whole. No mark of the cut:
     the 1.5B model copied a trailing " […]" into its own turn."""
@@ -221,9 +228,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     claim = state["claim"]
     turns = state.get("turns", [])
     round_ = next_round(turns, role)
-    # The turns this one answers: the last ones of the debate, the other side's included.
-    window = turns[-ctx.history_turns :] if ctx.history_turns > 0 else []
-    history = format_turns(window, empty="(nothing yet: you open the debate)")
+    window, history = answered_turns(turns, ctx.history_turns)
     model = ctx.models.for_role(role)
     trace = {"claim_id": claim.id, "round": round_}
     evidence = state.get("evidence", {}).get(turn_id(claim.id, round_, role), "")
