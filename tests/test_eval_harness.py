@@ -304,9 +304,14 @@ def test_probability_scored_judges_report_scores_and_cross_validated_quality(tmp
     assert scored["articles"] == 10
     # Only edition 0 is told apart: 1 of 5 hyperpartisan above every other article.
     assert scored["raw_auc"]["score"] == pytest.approx(0.6)
+    # Its interval: at least one draw of that article in most resamples, rarely four.
+    assert scored["raw_auc_ci95"]["score"] == (0.5, 0.8)
     cv = scored["cross_validation"]
     assert cv["folds"] == 5 and cv["articles"] == 10
-    assert set(cv) >= {"balanced_accuracy", "balanced_accuracy_ci95", "auc", "brier", "ece"}
+    assert set(cv) >= {"balanced_accuracy", "balanced_accuracy_ci95", "auc", "auc_ci95", "brier"}
+    html = (tmp_path / "out/report.html").read_text()
+    row = 'data-feature="baseline-prob/score"><td>baseline-prob</td><td>score</td>\n'
+    assert row + "<td>0.600 0.50–0.80</td>" in html
 
 
 def test_a_config_prompt_with_unknown_placeholders_is_refused(tmp_path):

@@ -23,6 +23,7 @@ from debate_eval.core.quotes import quotes_in
 from debate_eval.core.schemas import RATING_LABELS, TokenUsage
 from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.scoring.calibration import (
+    auc_ci,
     cross_validate,
     fit,
     held_out_probabilities,
@@ -163,6 +164,32 @@ def test_fit_learns_the_informative_feature_and_applies_it():
         calib.probability({"signal": 1.0})
 
 
+def test_auc_interval_is_stratified_and_holds_the_auc():
+    from sklearn.metrics import roc_auc_score
+
+    # Separated classes: every resample keeps both classes apart; reversed, always below.
+    assert auc_ci([0.9, 0.8, 0.7, 0.2, 0.1], [True, True, True, False, False]) == (1.0, 1.0)
+    assert auc_ci([0.1, 0.2, 0.7, 0.8, 0.9], [True, True, True, False, False]) == (0.0, 0.0)
+    # A tie counts one half.
+    assert auc_ci([0.5] * 6, [True, False] * 3) == (0.5, 0.5)
+    # One positive above all, the rest tied: each resample's AUC is 0.5 + k/10, k the draws
+    # of that article among 5 (binomial, p 1/5): P(k = 0) = 0.33, P(k >= 4) = 0.007.
+    y = [True, False] * 5
+    assert auc_ci([0.9] + [0.5] * 9, y) == (0.5, 0.8)
+    # Fewer than two articles of a class: no interval.
+    assert auc_ci([0.9, 0.1, 0.2], [True, False, False]) is None
+    # Noisy scores: the interval holds the AUC and narrows with ten times the articles.
+    rng = np.random.default_rng(3)
+    widths = []
+    for n in (20, 200):
+        labels = np.arange(n) % 2 == 0
+        scores = rng.normal(size=n) + labels
+        low, high = auc_ci(scores, labels)
+        assert low < roc_auc_score(labels, scores) < high
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2
+
+
 def test_cross_validation_predicts_every_article_held_out():
     ids, rows, y = synthetic()
     cv = cross_validate(ids, rows, y)
@@ -172,6 +199,8 @@ def test_cross_validation_predicts_every_article_held_out():
     assert cv.auc > 0.7
     low, high = cv.balanced_accuracy_ci95
     assert low <= cv.balanced_accuracy <= high
+    low, high = cv.auc_ci95
+    assert low < cv.auc < high
     # The first fold assignment is one of the repeats; they differ (another split, another
     # figure) and their mean lies between the extremes.
     spread = cv.fold_assignments

@@ -52,18 +52,29 @@ stored features; on the articles it was fitted on that is in-sample, not an accu
 validated: a calibration of the same design refitted by k-fold on this dataset, every article
 labelled by a fit on the others.</p>
 <table id="calibrated"><tr><th>judge</th><th>labels</th><th>balanced accuracy (95% CI)</th>
-<th>AUC</th><th>severe errors</th><th>articles</th><th>calibration</th></tr>
+<th>AUC (95% CI)</th><th>severe errors</th><th>articles</th><th>calibration</th></tr>
 {% for name, m in calibrated %}{% set s = m.as_shipped %}{% set cv = m.cross_validated %}
 {% if s %}<tr class="calibrated-row" data-calibrated="{{ name }}"><td>{{ name }}</td>
 <td>as shipped{% if not s.out_of_sample %} (<b>{{ s.note }}</b>){% else %} (out of sample)
 {% endif %}</td><td>{{ fmt(s.balanced_accuracy) }} {{ ci(s.balanced_accuracy_ci95) }}</td>
-<td>{{ fmt(s.auc) }}</td><td>{{ severe(s.severe_errors) }}</td><td>{{ s.articles }}</td>
+<td>{{ fmt(s.auc) }} {{ ci(s.auc_ci95) }}</td><td>{{ severe(s.severe_errors) }}</td>
+<td>{{ s.articles }}</td>
 <td>{{ s.calibration }}</td></tr>{% endif %}
 {% if cv.balanced_accuracy is defined %}<tr class="calibrated-row" data-calibrated="{{ name }}">
 <td>{{ name }}</td><td>{{ cv.folds }}-fold CV on this dataset</td>
 <td>{{ fmt(cv.balanced_accuracy) }} {{ ci(cv.balanced_accuracy_ci95) }}</td>
-<td>{{ fmt(cv.auc) }}</td><td>{{ severe(cv.severe_errors) }}</td><td>{{ cv.articles }}</td>
+<td>{{ fmt(cv.auc) }} {{ ci(cv.auc_ci95) }}</td><td>{{ severe(cv.severe_errors) }}</td>
+<td>{{ cv.articles }}</td>
 <td>features {{ cv.features | join(", ") }}</td></tr>{% endif %}
+{% endfor %}</table>
+<h3>Each feature alone</h3>
+<p>The AUC of each raw score against gold, before any fitting (stratified bootstrap 95% CI):
+a feature whose interval lies above 0.5 separates the classes on its own.</p>
+<table id="features"><tr><th>judge</th><th>feature</th><th>AUC (95% CI)</th></tr>
+{% for name, m in calibrated %}{% set ps = m.probability_scored %}
+{% for feature, value in ps.raw_auc.items() %}<tr class="feature-row"
+data-feature="{{ name }}/{{ feature }}"><td>{{ name }}</td><td>{{ feature }}</td>
+<td>{{ fmt(value) }} {{ ci(ps.raw_auc_ci95.get(feature)) }}</td></tr>{% endfor %}
 {% endfor %}</table>{% endif %}
 {% set screener = summary.screener %}{% if screener %}
 <p>Screener: text left out (as written to AI systems) of

@@ -187,16 +187,17 @@ def probability_scored(
     fitted: Sequence[str],
 ) -> dict:
     """For a probability-scored judge: the AUC of each raw score it reports (before any
-    fitting), and its calibrated quality by 5-fold cross-validation (every article predicted
-    by a calibration fitted on the others): balanced accuracy with a bootstrap CI, AUC,
-    Brier score, expected calibration error and the held-out labels' severe errors (their
+    fitting) with its stratified bootstrap 95% interval, and its calibrated quality by
+    5-fold cross-validation (every article predicted by a calibration fitted on the others):
+    balanced accuracy and AUC with bootstrap CIs, Brier score, expected calibration error and the held-out labels' severe errors (their
     band cuts also set on the other folds). `fitted`: the features a calibration uses."""
-    from debate_eval.debate.scoring.calibration import cross_validate
+    from debate_eval.debate.scoring.calibration import auc_ci, cross_validate
 
     names = sorted(features[0]) if features else []
     out: dict = {
         "articles": len(ids),
         "raw_auc": {n: auc([f[n] for f in features], positive) for n in names},
+        "raw_auc_ci95": {n: auc_ci([f[n] for f in features], positive) for n in names},
         "calibrated_on": list(fitted),
     }
     try:

@@ -108,6 +108,9 @@ class NestedCrossValidation(BaseModel):
     balanced_accuracy: float
     balanced_accuracy_ci95: tuple[float, float] | None
     auc: float | None
+    auc_ci95: tuple[float, float] | None = Field(
+        default=None, description="Stratified bootstrap 95% interval on the AUC."
+    )
     brier: float
     ece: float
     choices: list[str] = Field(description="The candidate each outer fold chose, in fold order.")
@@ -131,6 +134,9 @@ class CrossValidation(BaseModel):
     balanced_accuracy: float
     balanced_accuracy_ci95: tuple[float, float] | None
     auc: float | None
+    auc_ci95: tuple[float, float] | None = Field(
+        default=None, description="Stratified bootstrap 95% interval on the AUC."
+    )
     brier: float
     ece: float
     predictions: dict[str, float] = Field(
@@ -205,7 +211,7 @@ class Calibration(BaseModel):
         cv = self.cross_validation
         if cv is not None:
             ci = cv.balanced_accuracy_ci95
-            auc = "–" if cv.auc is None else f"{cv.auc:.2f}"
+            auc = auc_text(cv.auc, cv.auc_ci95)
             line += (
                 f"; {cv.folds}-fold cross-validated balanced accuracy "
                 f"{cv.balanced_accuracy:.2f}"
@@ -219,7 +225,7 @@ class Calibration(BaseModel):
                 )
             if (nested := cv.nested) is not None:
                 ci = nested.balanced_accuracy_ci95
-                auc = "–" if nested.auc is None else f"{nested.auc:.2f}"
+                auc = auc_text(nested.auc, nested.auc_ci95)
                 chosen = ", ".join(f"{k} {v}/{nested.folds}" for k, v in nested.chosen.items())
                 line += (
                     f"; nested CV over {len(nested.candidates)} candidate feature sets "
@@ -229,6 +235,13 @@ class Calibration(BaseModel):
                     + f", AUC {auc}; chosen {chosen}"
                 )
         return line
+
+
+def auc_text(auc: float | None, ci: tuple[float, float] | None) -> str:
+    """E.g. "0.92 (0.88–0.95)"; "–" when there is no AUC (one class)."""
+    if auc is None:
+        return "–"
+    return f"{auc:.2f}" + (f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
 
 
 def debate_length(claims: int, rounds: int) -> str:
@@ -410,8 +423,36 @@ def balanced_accuracy_ci(
     return (round(float(low), 4), round(float(high), 4))
 
 
+def auc_ci(
+    scores: Sequence[float], y: Sequence[bool], seed: int = 0, resamples: int = 2000
+) -> tuple[float, float] | None:
+    """Bootstrap 95% percentile interval on the AUC of `scores` against `y`, resampling the
+    positive and the negative articles apart (stratified, so every resample has both classes
+    and the class sizes of the data); None without two articles of each class."""
+    from scipy.stats import rankdata
+
+    s, y_ = np.asarray(scores, float), np.asarray(y, bool)
+    pos, neg = s[y_], s[~y_]
+    if len(pos) < 2 or len(neg) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    # All resamples at once: each row the positives' draws, then the negatives'.
+    draws = np.concatenate(
+        [
+            pos[rng.integers(0, len(pos), (resamples, len(pos)))],
+            neg[rng.integers(0, len(neg), (resamples, len(neg)))],
+        ],
+        axis=1,
+    )
+    ranks = rankdata(draws, axis=1)  # ties share their mean rank: a tie counts one half
+    u = ranks[:, : len(pos)].sum(axis=1) - len(pos) * (len(pos) + 1) / 2
+    low, high = np.percentile(u / (len(pos) * len(neg)), [2.5, 97.5])
+    return (round(float(low), 4), round(float(high), 4))
+
+
 def score_quality(p: Sequence[float], y: Sequence[bool], predicted: Sequence[bool]) -> dict:
-    """Balanced accuracy (with CI), AUC, Brier and ECE of probabilities against labels."""
+    """Balanced accuracy and AUC (each with a CI), Brier and ECE of probabilities against
+    labels."""
     from sklearn.metrics import balanced_accuracy_score, brier_score_loss, roc_auc_score
 
     p_, y_, pred_ = np.asarray(p, float), np.asarray(y, bool), np.asarray(predicted, bool)
@@ -420,6 +461,7 @@ def score_quality(p: Sequence[float], y: Sequence[bool], predicted: Sequence[boo
         "balanced_accuracy": round(float(balanced_accuracy_score(y_, pred_)), 4),
         "balanced_accuracy_ci95": balanced_accuracy_ci(y_, pred_),
         "auc": round(float(roc_auc_score(y_, p_)), 4) if both else None,
+        "auc_ci95": auc_ci(p_, y_),
         "brier": round(float(brier_score_loss(y_, p_)), 4),
         "ece": round(expected_calibration_error(p_, y_), 4),
     }
