@@ -188,7 +188,15 @@ def test_calibrate_with_candidates_ships_the_cv_choice_and_stores_the_nested_fig
     assert severe["of"] == 40 and severe["count"] == sum(
         nested.labels[i] == WELL for i, t in zip(ids, y, strict=True) if t
     )
-    assert "nested CV over 2 candidate feature sets" in calib.describe()
+    # The nested figure leads; the fitted set's own CV, the best of the candidates', is last
+    # and called what it is.
+    text = calib.describe()
+    head, tail = text.split("; chosen ")
+    assert "nested CV over 2 candidate feature sets" in head
+    assert head.endswith(f"{nested.articles} articles")
+    assert f"balanced accuracy {nested.balanced_accuracy:.2f} (95% CI" in head
+    cv = calib.cross_validation.balanced_accuracy
+    assert tail.endswith(f"by its own 5-fold CV (selection-biased): {cv:.2f}")
     assert calib.cuts is not None
     with pytest.raises(InputError, match="no feature missing; the rows have noise, signal"):
         fit_from_rows(results, "checklist", fitted_on, [["missing"], ["signal"]])

@@ -22,6 +22,7 @@ from debate_eval.debate.scoring.calibration import CALIBRATION_FEATURES, Calibra
 from debate_eval.debate.scoring.checklist import PROBES
 from debate_eval.debate.scoring.rating import LabelDistribution
 from debate_eval.evaluation.datasets import SCHEMES, Example
+from debate_eval.evaluation.metrics import probability_scored
 from debate_eval.evaluation.store import Judgment, StoredDebate
 from debate_eval.evaluation.summary import summarise
 from tests.conftest import ARTICLE
@@ -275,9 +276,10 @@ def judgment(article_id: str, features: dict[str, float]) -> Judgment:
     )
 
 
-def test_raw_scores_are_compared_on_the_features_every_debate_has():
-    """A debate whose claims had no probes lacks their features; the summary still scores the
-    others (and the calibration's own features) instead of failing."""
+def test_raw_scores_are_read_where_measured_and_cv_on_complete_rows():
+    """A debate whose claims had no probes lacks their features: each raw score is read over
+    the debates that have it, and the calibration's design is cross-validated on the articles
+    that have all of its features, instead of failing."""
     examples = [
         Example(f"a{i}", f"Article {i}", ARTICLE, label)
         for i, label in enumerate(["hyperpartisan", "not_hyperpartisan"] * 3)
@@ -290,5 +292,23 @@ def test_raw_scores_are_compared_on_the_features_every_debate_has():
     judgments.append(judgment(examples[-1].id, base))
     summary = summarise(judgments, examples, SCHEMES["semeval"], {}, ["debate"])
     scored = summary["judges"]["debate"]["probability_scored"]
-    assert set(scored["raw_auc"]) == set(base)
+    assert set(scored["raw_auc"]) == {*base, "claims_without_evidence"}
+    assert scored["raw_auc_articles"] == {**dict.fromkeys(base, 6), "claims_without_evidence": 5}
+    # checklist rises with i: a0, a2, a4 (hyperpartisan) at 0.3, 0.5, 0.7 against a1, a3 at 0.4,
+    # 0.6 and a5 at 0.5 (base): 4 of 9 pairs above, one tied.
+    assert scored["raw_auc"]["checklist"] == pytest.approx(4.5 / 9, abs=1e-4)
     assert scored["calibrated_on"] == ["checklist", "score", "verdict_share"]
+    assert scored["missing_features"] == 0
+
+    # A design that reads the feature one debate lacks: cross-validated on the others.
+    positive = [i % 2 == 0 for i in range(12)]
+    rows = [{"checklist": 0.1 * i, "claims_without_evidence": 0.5} for i in range(11)]
+    rows.append({"checklist": 0.9})
+    cv_scored = probability_scored(
+        [f"a{i}" for i in range(12)], rows, positive, ["checklist", "claims_without_evidence"]
+    )
+    assert cv_scored["missing_features"] == 1
+    assert cv_scored["cross_validation"]["articles"] == 11
+    severe = cv_scored["cross_validation"]["severe_errors"]
+    assert severe["positive_labelled_well_balanced"]["of"] == 6
+    assert severe["negative_labelled_strongly_imbalanced"]["of"] == 5

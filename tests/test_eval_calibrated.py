@@ -115,18 +115,28 @@ def test_eval_labels_as_run_does_and_reports_as_shipped_beside_cv(tmp_path):
     )["judges"]["checklist"]["as_shipped"]
     assert other["out_of_sample"] is True and "note" not in other
     assert other["balanced_accuracy"] == shipped["balanced_accuracy"]
-    # A combined file holding an article the calibration was fitted on: in-sample.
+    # A combined file holding an article the calibration was fitted on: that one is left out
+    # of the figures, which are those of the ten it was not fitted on; the judge's own row,
+    # which labels all eleven, says it includes one.
     combined = tmp_path / "combined.jsonl"
     combined.write_text((tmp_path / "other.jsonl").read_text() + data.read_text().splitlines()[0])
-    mixed = evaluate(
+    judge = evaluate(
         tmp_path / "mixed",
         Graded(),
         judges="checklist",
         dataset=combined,
         swap=False,
         calibration=path,
-    )["judges"]["checklist"]["as_shipped"]
-    assert mixed["out_of_sample"] is False and mixed["articles_it_was_fitted_on"] == 1
+    )["judges"]["checklist"]
+    mixed = judge["as_shipped"]
+    assert mixed["out_of_sample"] is True and mixed["articles_it_was_fitted_on"] == 1
+    assert (
+        mixed["articles"] == 10
+        and mixed["note"] == "the 1 article it was fitted on is left out of these figures"
+    )
+    assert mixed["balanced_accuracy"] == other["balanced_accuracy"]
+    assert len(mixed["labels"]) == 11 and judge["fitted_articles_included"] == 1
+    assert judge["scored"] == 11
 
 
 def test_severe_errors_count_the_two_worst_mistakes_leaving_unscored_out():
@@ -186,7 +196,9 @@ def wide_summary() -> dict:
     return {
         "judges": {
             "baseline": judge(),
-            "baseline-prob": judge(cross_validated=cv, as_shipped=in_sample),
+            "baseline-prob": judge(
+                cross_validated=cv, as_shipped=in_sample, fitted_articles_included=200
+            ),
             "checklist": judge(cross_validated=cv, as_shipped=shipped),
             "debate": judge(cross_validated=cv),
             "panel": judge(),
@@ -202,8 +214,11 @@ def test_the_judges_table_is_readable_at_80_columns():
     assert "…" not in text
     assert max(len(line) for line in text.splitlines()) <= 80
     lines = text.splitlines()
-    # Every judge's balanced accuracy and CI on one line, beside its severe errors.
-    assert sum("0.81 (0.70–0.88)" in line and "13/100 16/100" in line for line in lines) == 6
+    # Every judge's balanced accuracy and CI on one line, beside its severe errors, but the one
+    # labelled by a calibration fitted on these articles.
+    assert sum("0.81 (0.70–0.88)" in line and "13/100 16/100" in line for line in lines) == 5
+    row = next(line for line in lines if line.startswith("baseline-prob"))
+    assert "in-sample" in row and "0.81" not in row and "13/100" not in row
     assert any("as shipped" in line and "in-sample" in line for line in lines)
     assert any("5-fold CV" in line and "0.86" in line and "3/100 6/100" in line for line in lines)
     header = " ".join(lines[:4])

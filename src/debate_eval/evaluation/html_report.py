@@ -37,7 +37,9 @@ Read the numbers as direction only, never as accuracy at rating balance.</p>
 <th>tokens in (mean)</th><th>tokens out (mean)</th><th>latency s (mean / p95)</th></tr>
 {% for name, m in summary.judges.items() %}
 <tr class="judge-row" data-judge="{{ name }}"><td>{{ name }}</td><td>{{ fmt(m.accuracy) }}</td>
-<td>{{ ci(m.accuracy_ci95) }}</td><td>{{ fmt(m.balanced_accuracy) }}</td>
+<td>{{ ci(m.accuracy_ci95) }}</td><td>{{ fmt(m.balanced_accuracy) }}
+{%- if m.fitted_articles_included %} (in-sample: labelled by a calibration fitted on
+{{ m.fitted_articles_included }} of these articles){% endif %}</td>
 <td>{{ severe(m.severe_errors) }}</td><td>{{ fmt(m.macro_f1) }}</td><td>{{ fmt(m.kappa) }}</td>
 <td>{{ fmt(m.swap_consistency) }}</td><td>{{ fmt(m.self_consistency) }}</td>
 <td>{{ m.unscored }}</td><td>{{ fmt(m.tokens_in.mean) }}</td><td>{{ fmt(m.tokens_out.mean) }}</td>
@@ -55,8 +57,9 @@ labelled by a fit on the others.</p>
 <th>AUC (95% CI)</th><th>severe errors</th><th>articles</th><th>calibration</th></tr>
 {% for name, m in calibrated %}{% set s = m.as_shipped %}{% set cv = m.cross_validated %}
 {% if s %}<tr class="calibrated-row" data-calibrated="{{ name }}"><td>{{ name }}</td>
-<td>as shipped{% if not s.out_of_sample %} (<b>{{ s.note }}</b>){% else %} (out of sample)
-{% endif %}</td><td>{{ fmt(s.balanced_accuracy) }} {{ ci(s.balanced_accuracy_ci95) }}</td>
+<td>as shipped{% if not s.out_of_sample %} (<b>{{ s.note }}</b>){% else %} (out of sample
+{%- if s.note %}: {{ s.note }}{% endif %}){% endif %}</td>
+<td>{{ fmt(s.balanced_accuracy) }} {{ ci(s.balanced_accuracy_ci95) }}</td>
 <td>{{ fmt(s.auc) }} {{ ci(s.auc_ci95) }}</td><td>{{ severe(s.severe_errors) }}</td>
 <td>{{ s.articles }}</td>
 <td>{{ s.calibration }}</td></tr>{% endif %}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
 
 import krippendorff
@@ -189,25 +189,44 @@ def probability_scored(
     """For a probability-scored judge: the AUC of each raw score it reports (before any
     fitting) with its stratified bootstrap 95% interval, and its calibrated quality by
     5-fold cross-validation (every article predicted by a calibration fitted on the others):
-    balanced accuracy and AUC with bootstrap CIs, Brier score, expected calibration error and the held-out labels' severe errors (their
-    band cuts also set on the other folds). `fitted`: the features a calibration uses."""
+    balanced accuracy and AUC with bootstrap CIs, Brier score, expected calibration error and
+    the held-out labels' severe errors (their band cuts also set on the other folds).
+    `fitted`: the features a calibration uses."""
     from debate_eval.debate.scoring.calibration import auc_ci, cross_validate
 
-    names = sorted(features[0]) if features else []
+    names = sorted(set().union(*features))
+    # A debate feature is missing where nothing measured it (no claim probes, no skeptic
+    # move): each raw score is read over the articles that have it, and only the articles
+    # that have every feature the calibration reads are cross-validated.
+    having = {n: [k for k, f in enumerate(features) if n in f] for n in names}
+    complete = [k for k, f in enumerate(features) if all(n in f for n in fitted)]
+
+    def raw(n: str, measure: Callable) -> float | tuple[float, float] | None:
+        return measure([features[k][n] for k in having[n]], [positive[k] for k in having[n]])
+
     out: dict = {
         "articles": len(ids),
-        "raw_auc": {n: auc([f[n] for f in features], positive) for n in names},
-        "raw_auc_ci95": {n: auc_ci([f[n] for f in features], positive) for n in names},
+        "raw_auc": {n: raw(n, auc) for n in names},
+        "raw_auc_ci95": {n: raw(n, auc_ci) for n in names},
+        "raw_auc_articles": {n: len(having[n]) for n in names},
         "calibrated_on": list(fitted),
+        "missing_features": len(ids) - len(complete),
     }
     try:
-        cv = cross_validate(ids, features, positive, features=fitted)
+        cv = cross_validate(
+            [ids[k] for k in complete],
+            [features[k] for k in complete],
+            [positive[k] for k in complete],
+            features=fitted,
+        )
     except ValueError as exc:
         out["cross_validation"] = {"error": str(exc)}
     else:
         out["cross_validation"] = {
             **cv.model_dump(exclude={"predictions", "labels", "severe_errors", "nested"}),
             # the held-out labels' band cuts are set on the other folds too: out of sample
-            "severe_errors": severe_errors([cv.labels[i] for i in ids], positive),
+            "severe_errors": severe_errors(
+                [cv.labels[ids[k]] for k in complete], [positive[k] for k in complete]
+            ),
         }
     return out

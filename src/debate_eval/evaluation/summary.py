@@ -72,16 +72,6 @@ def debate_rows(debates: Mapping[tuple[str, str], StoredDebate]) -> list[dict]:
     ]
 
 
-def comparable_features(
-    features: Sequence[Mapping[str, float]], needed: Sequence[str]
-) -> list[dict[str, float]]:
-    """Each row's features that every row has, and those in `needed` (what a calibration
-    reads): a debate feature is left out of a row where nothing measured it (no claim probes,
-    no skeptic move), and the raw scores are compared only on features all rows have."""
-    common = set.intersection(*(set(f) for f in features)) if features else set()
-    return [{k: v for k, v in f.items() if k in common or k in needed} for f in features]
-
-
 def _primary(judgments: Sequence[Judgment]) -> list[Judgment]:
     return [j for j in judgments if j.repeat == 0 and j.speaking_order == ADVOCATE_FIRST]
 
@@ -89,13 +79,13 @@ def _primary(judgments: Sequence[Judgment]) -> list[Judgment]:
 IN_SAMPLE = "in-sample, not an accuracy"
 
 
-def in_sample(calibration: Calibration, dataset: str | None, ids: Sequence[str]) -> bool:
-    """Whether `calibration` saw these articles: fitted on a file of this name, or (a combined
-    dataset) sharing an article id with those it was cross-validated on."""
-    if dataset is not None and calibration.fitted_on.get("dataset") == dataset:
-        return True
-    seen = calibration.cross_validation.predictions if calibration.cross_validation else {}
-    return any(i in seen for i in ids)
+def fitted_articles(calibration: Calibration, dataset: str | None, ids: Sequence[str]) -> set[str]:
+    """Which of these articles `calibration` was fitted on: those it was cross-validated on
+    (every article of its fit); for a calibration without that record, all of them when the
+    file has the name of the one it was fitted on."""
+    if calibration.cross_validation is not None:
+        return set(ids) & set(calibration.cross_validation.predictions)
+    return set(ids) if calibration.fitted_on.get("dataset") == dataset else set()
 
 
 def as_shipped(
@@ -106,7 +96,9 @@ def as_shipped(
     dataset: str | None,
 ) -> dict:
     """The labels `run` would give these articles with this calibration, chosen from their
-    stored features by the rating policy itself (debate.rating.choose_label), against gold."""
+    stored features by the rating policy itself (debate.rating.choose_label), against gold:
+    on the articles it was not fitted on (out of sample) when there are any, the ones it was
+    fitted on left out of the figures; on all of them, marked in-sample, when there are not."""
     ids: list[str] = []
     p: list[float] = []
     labels: list[str] = []
@@ -122,21 +114,34 @@ def as_shipped(
         ids.append(j.article_id)
         p.append(probability)
         labels.append(choice.label)
-    fitted = calibration.cross_validation.predictions if calibration.cross_validation else {}
+    fitted = fitted_articles(calibration, dataset, [j.article_id for j in scored])
+    unseen = [k for k, i in enumerate(ids) if i not in fitted]
+    out_of_sample = bool(unseen)
+    figures = unseen if out_of_sample else list(range(len(ids)))
     out: dict = {
         "calibration": calibration.describe(),
         "fitted_on": calibration.fitted_on.get("dataset"),
-        "out_of_sample": not in_sample(calibration, dataset, [j.article_id for j in scored]),
-        "articles_it_was_fitted_on": sum(j.article_id in fitted for j in scored),
-        "articles": len(ids),
+        "out_of_sample": out_of_sample,
+        "articles_it_was_fitted_on": len(fitted),
+        "articles": len(figures),
         "missing_features": missing,
     }
-    if not out["out_of_sample"]:
+    if not out_of_sample:
         out["note"] = IN_SAMPLE
-    if ids:
-        y = [positive[i] for i in ids]
-        out.update(score_quality(p, y, [label == RATING_LABELS[3] for label in labels]))
-        out["severe_errors"] = metrics.severe_errors(labels, y)
+    elif fitted:
+        n = len(fitted)
+        out["note"] = (
+            f"the {n} article{'s' * (n != 1)} it was fitted on {'are' if n != 1 else 'is'} "
+            "left out of these figures"
+        )
+    if figures:
+        y = [positive[ids[k]] for k in figures]
+        out.update(
+            score_quality(
+                [p[k] for k in figures], y, [labels[k] == RATING_LABELS[3] for k in figures]
+            )
+        )
+        out["severe_errors"] = metrics.severe_errors([labels[k] for k in figures], y)
     out["labels"] = dict(zip(ids, labels, strict=True))
     return out
 
@@ -224,16 +229,17 @@ def summarise(
             fitted = calibration.features if calibration else CALIBRATION_FEATURES[kind]
             judges[name]["probability_scored"] = metrics.probability_scored(
                 [j.article_id for j in scored],
-                comparable_features([with_checklist_mean(j.features) for j in scored], fitted),
+                [with_checklist_mean(j.features) for j in scored],
                 [positive[j.article_id] for j in scored],
                 fitted,
             )
             cv = judges[name]["probability_scored"]["cross_validation"]
             judges[name]["cross_validated"] = {"features": list(fitted), **cv}
             if calibration is not None:
-                judges[name]["as_shipped"] = as_shipped(
-                    scored, kind, calibration, positive, dataset
-                )
+                shipped = as_shipped(scored, kind, calibration, positive, dataset)
+                judges[name]["as_shipped"] = shipped
+                # The judge's own figures above label every article, those it was fitted on too.
+                judges[name]["fitted_articles_included"] = shipped["articles_it_was_fitted_on"]
     done = [d for d in debates.values() if d.transcript is not None]
     rows = debate_rows(debates)
     fidelity = [r["role_fidelity"] for r in rows if r["role_fidelity"] is not None]

@@ -209,32 +209,38 @@ class Calibration(BaseModel):
         if debate := self.fitted_on.get("debate"):
             line += f" (debates of {debate_length(debate['max_claims'], debate['rounds'])})"
         cv = self.cross_validation
-        if cv is not None:
-            ci = cv.balanced_accuracy_ci95
-            auc = auc_text(cv.auc, cv.auc_ci95)
+        if cv is None:
+            return line
+        if (nested := cv.nested) is not None:
+            # The figure of the whole procedure, choice included, comes first: the chosen
+            # set's own CV is the best of the candidates' figures, so it flatters the choice.
+            chosen = ", ".join(f"{k} {v}/{nested.folds}" for k, v in nested.chosen.items())
             line += (
-                f"; {cv.folds}-fold cross-validated balanced accuracy "
-                f"{cv.balanced_accuracy:.2f}"
-                + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
-                + f", AUC {auc}, Brier {cv.brier:.3f}, ECE {cv.ece:.3f}, {cv.articles} articles"
+                f"; nested CV over {len(nested.candidates)} candidate feature sets "
+                f"({nested.folds} outer folds): balanced accuracy "
+                + quality_text(nested.balanced_accuracy, nested.balanced_accuracy_ci95)
+                + f", AUC {auc_text(nested.auc, nested.auc_ci95)}, {nested.articles} articles; "
+                f"chosen {chosen}; the set fitted, by its own {cv.folds}-fold CV (selection-"
+                f"biased): {cv.balanced_accuracy:.2f}"
             )
-            if (spread := cv.fold_assignments) is not None:
-                line += (
-                    f"; over {spread.repeats} fold assignments {spread.mean:.2f} "
-                    f"({spread.low:.2f}–{spread.high:.2f})"
-                )
-            if (nested := cv.nested) is not None:
-                ci = nested.balanced_accuracy_ci95
-                auc = auc_text(nested.auc, nested.auc_ci95)
-                chosen = ", ".join(f"{k} {v}/{nested.folds}" for k, v in nested.chosen.items())
-                line += (
-                    f"; nested CV over {len(nested.candidates)} candidate feature sets "
-                    f"({nested.folds} outer folds): balanced accuracy "
-                    f"{nested.balanced_accuracy:.2f}"
-                    + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
-                    + f", AUC {auc}; chosen {chosen}"
-                )
+            return line
+        line += (
+            f"; {cv.folds}-fold cross-validated balanced accuracy "
+            + quality_text(cv.balanced_accuracy, cv.balanced_accuracy_ci95)
+            + f", AUC {auc_text(cv.auc, cv.auc_ci95)}, Brier {cv.brier:.3f}, ECE {cv.ece:.3f}, "
+            f"{cv.articles} articles"
+        )
+        if (spread := cv.fold_assignments) is not None:
+            line += (
+                f"; over {spread.repeats} fold assignments {spread.mean:.2f} "
+                f"({spread.low:.2f}–{spread.high:.2f})"
+            )
         return line
+
+
+def quality_text(value: float, ci: tuple[float, float] | None) -> str:
+    """E.g. "0.82 (95% CI 0.74–0.89)"."""
+    return f"{value:.2f}" + (f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else "")
 
 
 def auc_text(auc: float | None, ci: tuple[float, float] | None) -> str:
@@ -428,12 +434,13 @@ def auc_ci(
 ) -> tuple[float, float] | None:
     """Bootstrap 95% percentile interval on the AUC of `scores` against `y`, resampling the
     positive and the negative articles apart (stratified, so every resample has both classes
-    and the class sizes of the data); None without two articles of each class."""
+    and the class sizes of the data); None without two articles of each class, or with a score
+    that is not a finite number."""
     from scipy.stats import rankdata
 
     s, y_ = np.asarray(scores, float), np.asarray(y, bool)
     pos, neg = s[y_], s[~y_]
-    if len(pos) < 2 or len(neg) < 2:
+    if len(pos) < 2 or len(neg) < 2 or not np.isfinite(s).all():
         return None
     rng = np.random.default_rng(seed)
     # All resamples at once: each row the positives' draws, then the negatives'.
