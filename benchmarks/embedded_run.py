@@ -96,7 +96,10 @@ def main() -> None:
             arun_debate(text, models, options, on_event=on_event, callbacks=[recorder])
         )
         run_s = time.perf_counter() - t0
-    rating_s = next((at for at, label in steps if label == "RatingMeasured"), None)
+    # The rating panel shows at the first of these (RatingKnown: before the checklist's
+    # whole-article questions, when the calibration reads only the paragraph questions).
+    shown = ("RatingKnown", "RatingMeasured")
+    rating_s = next((at for at, label in steps if label in shown), None)
     usage = {role: u.model_dump() for role, u in report.meta.usage.items()}
     with server_log.open("rb") as f:
         f.seek(log_offset)

@@ -850,3 +850,68 @@ def test_the_paragraph_probes_likeliest_paragraphs_are_its_findings_first_eviden
     assert lines[0] == persuasive
     paragraph = next(p for p in report.analysis if p.item == "persuasive_paragraphs")
     assert paragraph.evidence.text == persuasive
+
+
+def test_a_calibration_on_the_paragraph_questions_alone_shows_the_rating_before_the_probes(
+    article, tmp_path
+):
+    """When the calibration reads only what the screener's reading gives, the label and
+    confidence reach the live view before any whole-article question is asked, and the report's
+    rating (after the probes) has that label and confidence."""
+    from debate_eval.debate.runner import RatingKnown
+    from debate_eval.debate.scoring.calibration import (
+        fit,
+        judge_prompts_sha256,
+        write_calibration,
+    )
+    from debate_eval.models.chat import model_name
+
+    models = scripted_models()
+    calibration = fit(
+        [{"persuasive_paragraphs": p} for p in (0.1, 0.15, 0.2, 0.3, 0.05, 0.25, 0.4, 0.35)],
+        [False, False, True, True, False, False, True, True],
+        judge="checklist",
+        model=model_name(models.judge),
+        prompts_sha256=judge_prompts_sha256("checklist"),
+        features=["persuasive_paragraphs"],
+    )
+    write_calibration(calibration, path := tmp_path / "paragraphs.json")
+    asked_when = {}
+
+    async def network():  # a model call takes time: the live view runs meanwhile
+        await asyncio.sleep(0.001)
+
+    models.judge.gate = network
+
+    def on_event(event):
+        asked = [prompt_text(p) for p in models.judge.prompts]
+        asked_when[type(event).__name__] = sum("Question about the article:" in a for a in asked)
+        events.append(event)
+
+    events = []
+    options = RunOptions(rounds=1, max_claims=1, rating_judge="checklist", calibration=str(path))
+    report = asyncio.run(arun_debate(article, models, options, on_event=on_event))
+
+    known, measured = events[0], events[1]
+    assert isinstance(known, RatingKnown) and isinstance(measured, RatingMeasured)
+    # Shown before the ten whole-article questions; the findings came with them.
+    assert asked_when == {**asked_when, "RatingKnown": 0, "RatingMeasured": 10}
+    # The fake answers 0.2 for every paragraph: P from that alone, the same in the report.
+    p = calibration.probability({"persuasive_paragraphs": 0.2})
+    assert known.rating.confidence == pytest.approx(max(p, 1 - p), abs=1e-4)
+    assert (known.rating.label, known.rating.confidence) == (
+        report.rating.label,
+        report.rating.confidence,
+    )
+    assert [i.id for i in known.rating.checklist] == ["persuasive_paragraphs"]
+    assert len(measured.rating.checklist) == 11
+
+
+def test_a_calibration_reading_the_probes_waits_for_them(article, tmp_path):
+    """The shipped design reads the whole-article probes' mean: no early rating then."""
+    from debate_eval.debate.runner import RatingKnown
+
+    models = scripted_models()
+    report, events = run(article, models, rating_judge="checklist", rounds=1, max_claims=1)
+    assert not any(isinstance(e, RatingKnown) for e in events)
+    assert isinstance(events[0], RatingMeasured) and report.rating.label is not None

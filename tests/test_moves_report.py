@@ -427,3 +427,34 @@ def test_a_scripted_runs_meta_has_the_role_fidelity_of_its_turns(article):
     assert report.meta.role_fidelity == expected
     if all(t.argues_for is None for t in report.debate):
         assert report.meta.role_fidelity is None
+
+
+def test_live_view_shows_a_rating_known_early_then_its_findings_apart():
+    """A label known from the screener's reading is shown at once, with its findings to
+    follow; the full measurement then adds the findings panel, not the rating a second time."""
+    from debate_eval.core.schemas import RatingMeasurement
+    from debate_eval.debate.runner import RatingKnown, RatingMeasured
+    from debate_eval.debate.scoring.checklist import PROBES, probe_item
+
+    by_id = {p.id: p for p in PROBES}
+    persuasive = probe_item(by_id["persuasive_paragraphs"], 0.7, "logprobs")
+    promotion = probe_item(by_id["promotes_one_side"], 0.9, "logprobs")
+    known = RatingMeasurement(
+        judge="checklist",
+        checklist=[persuasive],
+        features={"persuasive_paragraphs": 0.7},
+        label="Appears strongly imbalanced",
+        confidence=0.81,
+        calibration="checklist on m",
+    )
+    full = known.model_copy(update={"checklist": [promotion, persuasive]})
+    console = _console()
+    with LiveView(console, rounds=1) as view:
+        view(RatingKnown(known))
+        view(RatingMeasured(full))
+    out = console.export_text()
+    assert out.count("Appears strongly imbalanced · confidence 81%") == 1
+    rating_at = out.index("Balance rating")
+    assert out.index("The checklist's findings follow.") > rating_at
+    findings_at = out.index("Checklist findings")
+    assert out.index(promotion.item) > findings_at > rating_at

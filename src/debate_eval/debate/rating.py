@@ -22,7 +22,12 @@ from debate_eval.core.schemas import (
 )
 from debate_eval.debate.prompts import fence
 from debate_eval.debate.scoring.calibration import Calibration, label_for
-from debate_eval.debate.scoring.checklist import checklist_features, run_probes
+from debate_eval.debate.scoring.checklist import (
+    PROBES,
+    checklist_features,
+    paragraph_item,
+    run_probes,
+)
 from debate_eval.debate.scoring.rating import LabelDistribution, rate_article
 from debate_eval.debate.transcript import format_claims, format_turns
 from debate_eval.models.calls import add_usage
@@ -139,6 +144,31 @@ def check_judge(rating_judge: str) -> None:
         raise ValueError(
             f"rating judge must be one of {', '.join(RATING_JUDGES)}, not {rating_judge!r}"
         )
+
+
+def rating_from_reading(
+    judge: str, calibration: Calibration | None, reading: ArticleReading | None
+) -> RatingMeasurement | None:
+    """The checklist judge's label and confidence from the screener's reading alone, when the
+    calibration in use reads nothing else (the paragraph questions' features): known before the
+    whole-article questions, and what their full measurement will choose (`measure_rating`
+    computes the same features from the same reading). None when the label needs more."""
+    if judge != "checklist" or calibration is None or reading is None:
+        return None
+    items = [paragraph_item(p, reading) for p in PROBES if p.paragraph_question]
+    features = checklist_features(items)
+    if not set(calibration.features) <= set(features):
+        return None
+    choice = choose_label(judge, None, features, calibration)
+    return RatingMeasurement(
+        judge=judge,
+        checklist=items,
+        features={k: round(v, 6) for k, v in features.items()},
+        method=items[0].method if items else None,
+        label=choice.label,
+        confidence=round(choice.confidence, 4),
+        calibration=choice.calibration,
+    )
 
 
 async def measure_rating(

@@ -52,11 +52,20 @@ class RatingMeasured:
 
 
 @dataclass(frozen=True)
+class RatingKnown:
+    """The label and confidence, known from the screener's reading before the checklist's
+    whole-article questions (a calibration that reads only the paragraph questions);
+    RatingMeasured follows with the findings, and the same label."""
+
+    rating: RatingMeasurement
+
+
+@dataclass(frozen=True)
 class JudgeStarted:
     pass
 
 
-Event = RatingMeasured | ClaimsExtracted | TurnTaken | ClaimRuled | JudgeStarted
+Event = RatingKnown | RatingMeasured | ClaimsExtracted | TurnTaken | ClaimRuled | JudgeStarted
 EventHandler = Callable[[Event], None]
 
 
@@ -152,14 +161,18 @@ async def _stream(
     pending = {c.id for c in out.claims} - set(out.rulings)
     if durability is not None and durability.resume and out.claims and not pending and with_report:
         emit(JudgeStarted())
-    async for namespace, update in graph.astream(
+    async for namespace, mode, update in graph.astream(
         inputs,
         config=config,
         context=context,
-        stream_mode="updates",
+        stream_mode=["updates", "custom"],
         subgraphs=True,
         **extra,
     ):
+        if mode == "custom":  # what a node says before it finishes (agents/rater.py)
+            if (known := update.get("rating_known")) is not None:
+                emit(RatingKnown(known))
+            continue
         for node, delta in update.items():
             if not delta or node.startswith("__"):  # e.g. __metadata__ of a cached task
                 continue

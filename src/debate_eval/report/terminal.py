@@ -14,6 +14,7 @@ from debate_eval.debate.runner import (
     ClaimsExtracted,
     Event,
     JudgeStarted,
+    RatingKnown,
     RatingMeasured,
     TurnTaken,
 )
@@ -24,9 +25,10 @@ from debate_eval.report.markdown import VERDICT_STYLES, probes_text, turn_panel
 SHOWN_FINDINGS = 5
 
 
-def rating_panel(rating: RatingMeasurement) -> Panel:
+def rating_panel(rating: RatingMeasurement, *, findings_follow: bool = False) -> Panel:
     """The measured rating, shown as soon as it is known: label, confidence and the findings
-    that apply; for the debate judge, that its label follows the debate."""
+    that apply (`findings_follow`: not asked yet, they come in their own panel); for the
+    debate judge, that its label follows the debate."""
     if rating.label is not None:
         head = Text.assemble(
             (rating.label, "bold"),
@@ -37,15 +39,33 @@ def rating_panel(rating: RatingMeasurement) -> Panel:
         head = Text(
             f"The {rating.judge} judge rates after the debate: the label follows it.", "italic"
         )
-    findings = [i for i in ranked_findings(rating.checklist) if i.applies][:SHOWN_FINDINGS]
-    lines = [f"• {i.item} ({problem_p(i):.2f})" for i in findings]
-    lines = lines or ["• None of the checklist weaknesses was found likely."]
+    body = (
+        Text("The checklist's findings follow.", "italic")
+        if findings_follow
+        else _findings(rating)
+    )
     return Panel(
-        Text.assemble(head, "\n", "\n".join(lines)),
+        Text.assemble(head, "\n", body),
         title="[bold]Balance rating (measured before the debate)",
         title_align="left",
         border_style="bold blue",
     )
+
+
+def findings_panel(rating: RatingMeasurement) -> Panel:
+    """The findings that apply, after a rating panel that showed the label before them."""
+    return Panel(
+        _findings(rating),
+        title="[bold]Checklist findings",
+        title_align="left",
+        border_style="blue",
+    )
+
+
+def _findings(rating: RatingMeasurement) -> Text:
+    findings = [i for i in ranked_findings(rating.checklist) if i.applies][:SHOWN_FINDINGS]
+    lines = [f"• {i.item} ({problem_p(i):.2f})" for i in findings]
+    return Text("\n".join(lines or ["• None of the checklist weaknesses was found likely."]))
 
 
 class LiveView:
@@ -55,6 +75,7 @@ class LiveView:
         self.console = console
         self.rounds = rounds
         self.claims: dict[str, Claim] = {}
+        self.rating_shown = False
         self.tasks: dict[str, TaskID] = {}
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -73,8 +94,13 @@ class LiveView:
 
     def __call__(self, event: Event) -> None:
         match event:
+            case RatingKnown(rating=rating):
+                self.console.print(rating_panel(rating, findings_follow=True))
+                self.console.print("[dim]Asking the checklist's questions about the article…")
+                self.rating_shown = True
             case RatingMeasured(rating=rating):
-                self.console.print(rating_panel(rating))
+                shown = self.rating_shown
+                self.console.print(findings_panel(rating) if shown else rating_panel(rating))
                 self.console.print("[dim]Extracting the article's claims for the debate…")
             case ClaimsExtracted(claims=claims):
                 self._claims(claims)

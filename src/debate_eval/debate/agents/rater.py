@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import time
 
+from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from debate_eval.debate.rating import measure_rating
+from debate_eval.debate.rating import measure_rating, rating_from_reading
 from debate_eval.debate.state import DebateContext, GraphState, phase
 
 
 async def rater(state: GraphState, runtime: Runtime[DebateContext]) -> GraphState:
     t0 = time.perf_counter()
     context = runtime.context
+    known = rating_from_reading(context.rating_judge, context.calibration, state.get("reading"))
+    if known is not None:
+        # The label is known now: the live view shows it before the whole-article questions.
+        get_stream_writer()({"rating_known": known})
     measurement = await measure_rating(
         state["article"],
         context.models.judge,
