@@ -241,3 +241,51 @@ def test_eval_passes_calibration_through_to_the_request(monkeypatch, tmp_path):
     assert seen["r"].calibration == tmp_path / "c.json"
     CliRunner().invoke(app, [*args, *endpoint])
     assert seen["r"].calibration is None
+
+
+def test_as_shipped_with_no_article_to_score_and_with_an_older_file():
+    """Rows that all lack a feature the calibration reads leave nothing to score: neither in
+    nor out of sample, and said so. A calibration stored without its held-out predictions
+    (older files) knows its articles by the file's name."""
+    from debate_eval.debate.scoring.calibration import fit
+    from debate_eval.evaluation.summary import as_shipped
+
+    calibration = fit(
+        [{"persuasive_paragraphs": p} for p in (0.1, 0.2, 0.6, 0.7)],
+        [False, False, True, True],
+        judge="checklist",
+        model="m",
+        prompts_sha256={},
+        features=["persuasive_paragraphs"],
+        fitted_on={"dataset": "dev.jsonl"},
+    )
+
+    def row(article_id: str, features: dict) -> Judgment:
+        return Judgment(
+            article_id=article_id,
+            judge="checklist",
+            repeat=0,
+            speaking_order="advocate_first",
+            rating=None,
+            unscored_reason=None,
+            tokens_in=0,
+            tokens_out=0,
+            latency_s=0.0,
+            settings={},
+            features=features,
+        )
+
+    positive = {"x": True, "y": False}
+    lacking = [row("x", {"loaded_language": 0.5}), row("y", {"loaded_language": 0.4})]
+    none = as_shipped(lacking, "checklist", calibration, positive, "other.jsonl")
+    assert none["out_of_sample"] is None and none["articles"] == 0
+    assert none["missing_features"] == 2 and "balanced_accuracy" not in none
+    assert none["note"] == "no article has every feature the calibration reads"
+
+    scored = [row("x", {"persuasive_paragraphs": 0.8}), row("y", {"persuasive_paragraphs": 0.1})]
+    older = calibration  # fitted directly: no cross-validation record, as in older files
+    assert older.cross_validation is None
+    same_file = as_shipped(scored, "checklist", older, positive, "dev.jsonl")
+    assert same_file["out_of_sample"] is False and same_file["note"] == IN_SAMPLE
+    other_file = as_shipped(scored, "checklist", older, positive, "other.jsonl")
+    assert other_file["out_of_sample"] is True and other_file["articles"] == 2

@@ -311,7 +311,7 @@ def test_probability_scored_judges_report_scores_and_cross_validated_quality(tmp
     assert set(cv) >= {"balanced_accuracy", "balanced_accuracy_ci95", "auc", "auc_ci95", "brier"}
     html = (tmp_path / "out/report.html").read_text()
     row = 'data-feature="baseline-prob/score"><td>baseline-prob</td><td>score</td>\n'
-    assert row + "<td>0.600 0.50–0.80</td>" in html
+    assert row + "<td>0.600 0.50–0.80</td>\n<td>10</td>" in html
 
 
 def test_a_config_prompt_with_unknown_placeholders_is_refused(tmp_path):

@@ -898,7 +898,9 @@ def test_a_calibration_on_the_paragraph_questions_alone_shows_the_rating_before_
     assert asked_when == {**asked_when, "RatingKnown": 0, "RatingMeasured": 10}
     # The fake answers 0.2 for every paragraph: P from that alone, the same in the report.
     p = calibration.probability({"persuasive_paragraphs": 0.2})
-    assert known.rating.confidence == pytest.approx(max(p, 1 - p), abs=1e-4)
+    assert known.rating.label == calibration.label(p)
+    strongly = known.rating.label == "Appears strongly imbalanced"
+    assert known.rating.confidence == pytest.approx(p if strongly else 1 - p, abs=1e-4)
     assert (known.rating.label, known.rating.confidence) == (
         report.rating.label,
         report.rating.confidence,

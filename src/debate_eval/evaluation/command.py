@@ -156,7 +156,7 @@ def summary_table(summary: dict) -> Table:
             _num(m["latency_s"]["mean"], 1),
         )
         if shipped is not None:
-            in_sample = not shipped["out_of_sample"]
+            in_sample = shipped["out_of_sample"] is False  # None: no article to score
             table.add_row(
                 "  as shipped",
                 "in-sample" if in_sample else _accuracy(shipped),

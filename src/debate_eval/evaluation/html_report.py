@@ -73,11 +73,13 @@ labelled by a fit on the others.</p>
 <h3>Each feature alone</h3>
 <p>The AUC of each raw score against gold, before any fitting (stratified bootstrap 95% CI):
 a feature whose interval lies above 0.5 separates the classes on its own.</p>
-<table id="features"><tr><th>judge</th><th>feature</th><th>AUC (95% CI)</th></tr>
+<table id="features"><tr><th>judge</th><th>feature</th><th>AUC (95% CI)</th>
+<th>articles</th></tr>
 {% for name, m in calibrated %}{% set ps = m.probability_scored %}
 {% for feature, value in ps.raw_auc.items() %}<tr class="feature-row"
 data-feature="{{ name }}/{{ feature }}"><td>{{ name }}</td><td>{{ feature }}</td>
-<td>{{ fmt(value) }} {{ ci(ps.raw_auc_ci95.get(feature)) }}</td></tr>{% endfor %}
+<td>{{ fmt(value) }} {{ ci(ps.raw_auc_ci95.get(feature)) }}</td>
+<td>{{ ps.raw_auc_articles.get(feature) }}</td></tr>{% endfor %}
 {% endfor %}</table>{% endif %}
 {% set screener = summary.screener %}{% if screener %}
 <p>Screener: text left out (as written to AI systems) of

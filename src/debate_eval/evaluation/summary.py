@@ -81,10 +81,11 @@ IN_SAMPLE = "in-sample, not an accuracy"
 
 def fitted_articles(calibration: Calibration, dataset: str | None, ids: Sequence[str]) -> set[str]:
     """Which of these articles `calibration` was fitted on: those it was cross-validated on
-    (every article of its fit); for a calibration without that record, all of them when the
-    file has the name of the one it was fitted on."""
-    if calibration.cross_validation is not None:
-        return set(ids) & set(calibration.cross_validation.predictions)
+    (every article of its fit); for a calibration without that record (older files), all of
+    them when the file has the name of the one it was fitted on."""
+    cv = calibration.cross_validation
+    if cv is not None and cv.predictions:
+        return set(ids) & set(cv.predictions)
     return set(ids) if calibration.fitted_on.get("dataset") == dataset else set()
 
 
@@ -114,9 +115,10 @@ def as_shipped(
         ids.append(j.article_id)
         p.append(probability)
         labels.append(choice.label)
-    fitted = fitted_articles(calibration, dataset, [j.article_id for j in scored])
+    # Counted among the articles it can label (rows missing a feature are counted apart).
+    fitted = fitted_articles(calibration, dataset, ids)
     unseen = [k for k, i in enumerate(ids) if i not in fitted]
-    out_of_sample = bool(unseen)
+    out_of_sample: bool | None = bool(unseen) if ids else None
     figures = unseen if out_of_sample else list(range(len(ids)))
     out: dict = {
         "calibration": calibration.describe(),
@@ -126,7 +128,9 @@ def as_shipped(
         "articles": len(figures),
         "missing_features": missing,
     }
-    if not out_of_sample:
+    if out_of_sample is None:
+        out["note"] = "no article has every feature the calibration reads"
+    elif not out_of_sample:
         out["note"] = IN_SAMPLE
     elif fitted:
         n = len(fitted)

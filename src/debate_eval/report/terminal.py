@@ -40,9 +40,7 @@ def rating_panel(rating: RatingMeasurement, *, findings_follow: bool = False) ->
             f"The {rating.judge} judge rates after the debate: the label follows it.", "italic"
         )
     body = (
-        Text("The checklist's findings follow.", "italic")
-        if findings_follow
-        else _findings(rating)
+        Text("The checklist's findings follow.", "italic") if findings_follow else _findings(rating)
     )
     return Panel(
         Text.assemble(head, "\n", body),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from debate_eval.debate.rating import measure_rating, rating_from_reading
@@ -19,7 +18,8 @@ async def rater(state: GraphState, runtime: Runtime[DebateContext]) -> GraphStat
     known = rating_from_reading(context.rating_judge, context.calibration, state.get("reading"))
     if known is not None:
         # The label is known now: the live view shows it before the whole-article questions.
-        get_stream_writer()({"rating_known": known})
+        # (runtime.stream_writer does nothing when the rater is called outside a graph.)
+        runtime.stream_writer({"rating_known": known})
     measurement = await measure_rating(
         state["article"],
         context.models.judge,
