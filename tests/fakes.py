@@ -233,7 +233,7 @@ def debater_reply(messages: list[BaseMessage]) -> AIMessage:
 
 # The claim judge's calls, told apart by their last message.
 VERDICT_ASK = "Which verdict fits claim"
-DECISIVE_ASK = "The debaters' moves on this claim, each with a letter:"
+DECISIVE_ASK = "Which one of these moves decided it"
 PROBE_ASK = "Question about claim"
 # P(yes) of each claim probe (core.claim_probes.CLAIM_PROBES ids) unless a test says otherwise.
 CLAIM_PROBE_YES = {"evidence": 0.3, "view_against": 0.2, "opinion_as_fact": 0.7}

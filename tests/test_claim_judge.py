@@ -144,14 +144,18 @@ def test_the_decisive_move_is_offered_in_both_orders_and_excludes_judge_turns(ar
         for block in fenced
     }
     assert out["rulings"]["c1"].decisive_turn == "c1-r1-skeptic"
-    # The point is asked about the picked move, after the whole debate.
+    # The point's prompt opens as the forward pick's did (its cached prefix), then names the
+    # picked move by its letter; judge turns are not moves.
     (point,) = text_calls(prompts)
-    assert f"The move that decided it:\n<debate>\n{SKEPTIC_LINE}\n</debate>" in point[-1].content
-    assert "[c1-r1-judge] Judge: Verdict: contested. Unclear." in point[-1].content
-    assert point[-1].content.endswith(
-        "In one or two sentences of your own, say why this move decides claim c1, naming the "
-        "move. Do not copy any turn.\n\nReply with those sentences only."
+    forward = next(p for p in picks if f"A. {ADVOCATE_LINE}" in p[-1].content)
+    opening = forward[-1].content.split("\n\nRole: claim judge.")[0]
+    assert point[-1].content == (
+        f"{opening}\n\nThe move that decided it: B, no named source or evidence "
+        "(c1-r1-skeptic)\n\nRole: claim judge. The debate on claim c1 is over. In one or two "
+        "sentences of your own, say why this move decides claim c1, naming the move. Do not "
+        "copy any turn.\n\nReply with those sentences only."
     )
+    assert point[0] == forward[0]
 
 
 def test_the_decisive_move_follows_the_turn_over_the_letters(article):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -79,16 +80,21 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     swapped = 2 * (1 + 1 + 2 + 1 + 1)
     per_article = 1 + (3 + 6) + first_order + swapped + 2 * 3 + 10 + 2 + 1 + 2
     turns = 3 * 2 * 2 * 2
-    # No move question reaches the server twice: the swapped debate's are answered from the
-    # cache (and here no two claims' turns argue from the same sentence, whose questions,
-    # asked at once, would both miss it).
+    # The swapped debate's move questions never reach the server: they are answered from the
+    # cache. A request is sent twice only when both claims' turns argue from the same sentence
+    # (their questions, asked at once, both miss the cache).
     questions = [
         json.dumps(r["messages"])
         for r in requests
         if r["messages"][-1]["content"].startswith("Question about one sentence: ")
     ]
-    assert len(set(questions)) == len(questions) == 3 * ((3 + 6) + 2 * (3 + 6))
-    assert seen == (
+    # At most 3 x (3 + 6 content-free, and each claim's two turns' 3 + 6) reach the server:
+    # fewer when a claim's question was answered from the other's cached reply, never a third
+    # time (the swapped order's come from the cache).
+    expected_questions = 3 * ((3 + 6) + 2 * (3 + 6))
+    assert len(questions) <= expected_questions
+    assert max(Counter(questions).values()) <= 2
+    assert seen + (expected_questions - len(questions)) == (
         screener + 3 * per_article + (turns - conceded + side_retries) + side_retries + retries
     )
     summary = json.loads((out / "summary.json").read_text())

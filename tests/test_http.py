@@ -184,11 +184,12 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     assert judge_request["temperature"] == 0
     assert all(r.get("max_tokens") or r.get("max_completion_tokens") for r in requests)
     # The article is the shared first message of every request (the prefix cache's friend),
-    # and each paragraph question's instructions that of each of its calls: the screener's AI
+    # followed by the move questions' worked examples in a debate's calls; and each paragraph
+    # question's instructions are the first message of each of its calls: the screener's AI
     # question (prompts/screener.md) and the persuasion question (prompts/paragraph_probe.md),
     # each asked of every paragraph after its own file's worked examples, no question line.
     first = {json.dumps(r["messages"][0]) for r in requests}
-    assert len(first) == 1 + 2
+    assert len(first) == 2 + 2
     by_prompt = {"screener": "Role: screener.", "paragraph_probe": "Role: reader."}
     asked: dict[str, list[str]] = {}
     for prompt, role in by_prompt.items():

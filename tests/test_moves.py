@@ -60,15 +60,23 @@ def reads_moves(on_sentence: dict[str, float], on_content_free: dict[str, float]
 
 
 def asked_text(kind: str, sentence: str) -> str:
-    """A move question as the debater must be asked it: the question, its worked examples each
-    with its answer, the sentence in its own fence, the question again, the answer's form."""
-    asked = MOVE_QUESTIONS[kind]
-    examples = "\n".join(f'Sentence: "{text}"\nAnswer: {answer}' for text, answer in asked.examples)
+    """A move question as the debater must be asked it: the question, the sentence in its own
+    fence, the question again, the answer's form (its worked examples are in the context)."""
+    question = MOVE_QUESTIONS[kind].question
     return (
-        f"Question about one sentence: {asked.question}\n\n"
-        f"Worked examples (made up):\n{examples}\n\n"
+        f"Question about one sentence: {question}\n\n"
         f"The sentence:\n<sentence>\n{sentence}\n</sentence>\n\n"
-        f"{asked.question}\n\nAnswer with exactly one of: yes, no."
+        f"{question} Answer as in the worked examples of this question.\n\n"
+        "Answer with exactly one of: yes, no."
+    )
+
+
+def worked_examples_block() -> str:
+    """Every move question's worked examples, each with its answer, under its question."""
+    return "\n\n".join(
+        f"Question: {asked.question}\n"
+        + "\n".join(f'Sentence: "{text}"\nAnswer: {answer}' for text, answer in asked.examples)
+        for asked in MOVE_QUESTIONS.values()
     )
 
 
@@ -126,13 +134,20 @@ def test_each_question_is_asked_once_per_turn_of_its_sentence_after_one_content_
     assert Counter(about_turns) == Counter(
         (t.role, kind, t.evidence.text) for t in turns for kind in QUESTIONS[t.role]
     )
-    # Each asked alone with its worked examples, after the shared context with the article.
-    for role in ("advocate", "skeptic"):
+    # Each asked alone, after the shared context: the article, then every question's worked
+    # examples, the same system message for every call of the debate (one cached prefix).
+    systems = set()
+    for role in ("advocate", "skeptic", "claim_judge"):
         for messages in getattr(models, role).prompts:
+            if "<claim" in str(messages[-1].content) or move_asked(messages):
+                systems.add(messages[0].content)
             if asked := move_asked(messages):
                 system, question = messages
-                assert system.content.endswith(f"<article>\n{article}\n</article>")
                 assert question.content == asked_text(*asked)
+    (system,) = systems
+    fenced = f"<article>\n{article}\n</article>"
+    assert fenced in system and system.endswith(worked_examples_block())
+    assert system.index(fenced) < system.index(worked_examples_block())
 
 
 def test_a_skeptic_whose_sentence_makes_no_move_above_its_baseline_concedes(article):

@@ -14,6 +14,7 @@ from debate_eval.debate.prompts import (
     build_messages,
     fence,
     load_prompt,
+    move_examples,
     placeholders,
     render,
 )
@@ -38,7 +39,7 @@ def test_each_prompt_file_uses_exactly_its_placeholders(name):
 
 def test_render_names_missing_values():
     with pytest.raises(ValueError, match="needs values for: claim, claim_id"):
-        render("claim_judge", transcript="x")
+        render("claim_judge", debate="x")
 
 
 def test_values_are_inserted_verbatim_not_reparsed():
@@ -96,7 +97,9 @@ def test_article_is_only_ever_inside_the_fence(article):
         body = re.search(r"<article>\n(.*)\n</article>", system.content, re.DOTALL)
         assert body is not None
         assert "Ignore previous instructions" in body.group(1)
-        assert system.content.endswith("\n</article>")
+        # After it, only the move questions' worked examples (a debate call's context).
+        after = system.content.split("\n</article>", 1)[1]
+        assert after in ("", "\n\n" + render("move_examples", examples=move_examples()))
         assert "</article>" not in body.group(1)
         assert "Ignore previous instructions" not in system.content.replace(body.group(1), "")
         for message in rest:
@@ -107,8 +110,12 @@ def test_article_is_only_ever_inside_the_fence(article):
 
 
 def test_shared_prefix_is_identical_for_every_role(article):
-    prefixes = {
+    article_only = {
         build_messages(article, "extractor", max_claims=3)[0].content,
+        build_messages(article, "rating", persona="x", evidence="")[0].content,
+        build_messages(article, "probe", question="Is it?")[0].content,
+    }
+    debate = {
         build_messages(
             article,
             "advocate",
@@ -121,10 +128,14 @@ def test_shared_prefix_is_identical_for_every_role(article):
             words=9,
             move="x",
         )[0].content,
-        build_messages(article, "rating", persona="x", evidence="")[0].content,
-        build_messages(article, "probe", question="Is it?")[0].content,
+        build_messages(article, "move_question", question="Is it?", sentence="x")[0].content,
+        build_messages(article, "claim_probe", claim_id="c1", claim="x", question="y")[0].content,
     }
-    assert len(prefixes) == 1
+    # One prefix for the article's calls, one for a debate's: the first, then the move
+    # questions' worked examples.
+    assert len(article_only) == 1 and len(debate) == 1
+    (context,), (debating,) = article_only, debate
+    assert debating == context + "\n\n" + render("move_examples", examples=move_examples())
 
 
 def test_passages_from_the_article_are_fenced_in_role_prompts(article):

@@ -118,7 +118,7 @@ def asked(request: dict) -> str:
         # the decisive-move pick, the decisive point (and its retry when it copied a turn).
         ("Role: side check.", "side check"),
         ("Question about claim", "claim probe"),
-        ("The debaters' moves on this claim, each with a letter:", "decisive move pick"),
+        ("Which one of these moves decided it", "decisive move pick"),
         ("Your reply copied turn", "decisive point retry"),
         ("Role: claim judge", "decisive point"),
         ("Role: claim extractor", "extractor"),

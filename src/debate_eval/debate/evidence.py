@@ -32,6 +32,11 @@ def most_probable(probabilities: Sequence[float]) -> int:
     return max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
 
 
+def lettered_options(field: str, options: Sequence[str]) -> str:
+    """`options` as lines "A. …" fenced in <`field`> tags: how a pick offers them."""
+    return fence(field, lettered(list(options)))
+
+
 async def letter_probabilities(
     model: BaseChatModel,
     article: str,
@@ -51,7 +56,7 @@ async def letter_probabilities(
         article,
         prompt,
         letters=", ".join(letters),
-        **{field: fence(field, lettered(list(options)))},
+        **{field: lettered_options(field, options)},
         **values,
     )
     answer = await ask_option(model, messages, letters, role=role, trace=trace)

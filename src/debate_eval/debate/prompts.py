@@ -24,6 +24,7 @@ DEBATE_PROMPTS: tuple[str, ...] = (
     "paragraph_probe",
     "extractor",
     "advocate_evidence",
+    "move_examples",
     "move_question",
     "advocate",
     "skeptic_evidence",
@@ -64,7 +65,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "context": frozenset({"article"}),
     "extractor": frozenset({"max_claims"}),
     "advocate_evidence": frozenset({"claim_id", "claim", "sentences", "letters"}),
-    "move_question": frozenset({"question", "examples", "sentence"}),
+    "move_examples": frozenset({"examples"}),
+    "move_question": frozenset({"question", "sentence"}),
     "advocate": frozenset(
         {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move"}
     ),
@@ -78,7 +80,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "side_check": frozenset({"claim_id", "claim", "turn"}),
     "claim_probe": frozenset({"claim_id", "claim", "question"}),
     "decisive_move": frozenset({"claim_id", "claim", "debate", "letters"}),
-    "claim_judge": frozenset({"claim_id", "claim", "transcript", "move"}),
+    "claim_judge": frozenset({"claim_id", "claim", "debate", "move"}),
     "claim_judge_retry": frozenset({"turn_id"}),
     "baseline_judge": frozenset({"labels", "persona"}),
     "rating": frozenset({"persona", "evidence"}),
@@ -190,9 +192,44 @@ def fence(tag: str, text: str, **attrs: str) -> str:
     return f"<{tag}{attr_text}>\n{safe.strip()}\n</{tag}>"
 
 
-def context_message(article: str) -> SystemMessage:
-    """The shared, stable prefix: instructions about the task and the fenced article."""
-    return SystemMessage(content=render("context", article=fence("article", article)))
+# The prompts of a claim's debate (its turns and the claim judge's calls). Their system message
+# also carries the worked examples of every move question, after the article: one prefix that
+# a prefix-caching server reads once per run, where each question's own examples were read
+# again at every turn (about 980 prompt tokens a skeptic turn; docs/performance.md).
+DEBATE_TURN_PROMPTS: frozenset[str] = frozenset(
+    {
+        "advocate_evidence",
+        "skeptic_evidence",
+        "move_question",
+        "advocate",
+        "skeptic",
+        "concession",
+        "side_check",
+        "claim_probe",
+        "decisive_move",
+        "claim_judge",
+    }
+)
+
+
+def move_examples() -> str:
+    """The worked examples of every move question, each under its question."""
+    from debate_eval.core.moves import MOVE_QUESTIONS
+
+    return "\n\n".join(
+        f"Question: {asked.question}\n"
+        + "\n".join(f'Sentence: "{text}"\nAnswer: {answer}' for text, answer in asked.examples)
+        for asked in MOVE_QUESTIONS.values()
+    )
+
+
+def context_message(article: str, *, debate: bool = False) -> SystemMessage:
+    """The shared, stable prefix: instructions about the task and the fenced article, and for a
+    debate's calls (`debate`) the move questions' worked examples after it."""
+    text = render("context", article=fence("article", article))
+    if debate:
+        text += "\n\n" + render("move_examples", examples=move_examples())
+    return SystemMessage(content=text)
 
 
 def build_messages(
@@ -201,6 +238,6 @@ def build_messages(
     """Messages for one call: the shared context first, then the role's instructions
     (`template` replaces the role's prompt file, e.g. a judge's prompt from an eval config)."""
     return [
-        context_message(article),
+        context_message(article, debate=role_prompt in DEBATE_TURN_PROMPTS),
         HumanMessage(content=render(role_prompt, template, **values)),
     ]

@@ -139,6 +139,29 @@ def choose_label(
     return RatingChoice(dist.label, dist.probabilities[dist.label], None)
 
 
+def stored_features(features: dict[str, float]) -> dict[str, float]:
+    """The features as a measurement keeps them (6 digits)."""
+    return {k: round(v, 6) for k, v in features.items()}
+
+
+def with_label(
+    measured: RatingMeasurement,
+    dist: LabelDistribution | None,
+    features: dict[str, float],
+    calibration: Calibration | None,
+) -> RatingMeasurement:
+    """`measured` with its label, confidence and calibration (choose_label): the one step the
+    early rating and the full measurement share, so the two cannot drift apart."""
+    choice = choose_label(measured.judge, dist, features, calibration)
+    return measured.model_copy(
+        update={
+            "label": choice.label,
+            "confidence": round(choice.confidence, 4),
+            "calibration": choice.calibration,
+        }
+    )
+
+
 def check_judge(rating_judge: str) -> None:
     if rating_judge not in RATING_JUDGES:
         raise ValueError(
@@ -159,16 +182,13 @@ def rating_from_reading(
     features = checklist_features(items)
     if not set(calibration.features) <= set(features):
         return None
-    choice = choose_label(judge, None, features, calibration)
-    return RatingMeasurement(
+    measured = RatingMeasurement(
         judge=judge,
         checklist=items,
-        features={k: round(v, 6) for k, v in features.items()},
+        features=stored_features(features),
         method=items[0].method if items else None,
-        label=choice.label,
-        confidence=round(choice.confidence, 4),
-        calibration=choice.calibration,
     )
+    return with_label(measured, None, features, calibration)
 
 
 async def measure_rating(
@@ -219,7 +239,7 @@ async def measure_rating(
     measured = RatingMeasurement(
         judge=judge,
         checklist=items,
-        features={k: round(v, 6) for k, v in features.items()},
+        features=stored_features(features),
         probabilities=dist.probabilities if dist else None,
         score=round(dist.score, 4) if dist else None,
         method=dist.method if dist else (items[0].method if items else None),
@@ -227,11 +247,4 @@ async def measure_rating(
     )
     if judge == "debate" and debate is None:
         return measured  # the label waits for the debate
-    choice = choose_label(judge, dist, features, calibration)
-    return measured.model_copy(
-        update={
-            "label": choice.label,
-            "confidence": round(choice.confidence, 4),
-            "calibration": choice.calibration,
-        }
-    )
+    return with_label(measured, dist, features, calibration)

@@ -15,11 +15,11 @@ from debate_eval.core.evidence import LETTERS
 from debate_eval.core.moves import move_label
 from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.schemas import VERDICTS, Claim, ClaimRuling, TokenUsage, Turn, turn_id
-from debate_eval.debate.evidence import most_probable, option_probabilities
-from debate_eval.debate.prompts import build_messages, fence, render
+from debate_eval.debate.evidence import lettered_options, most_probable, option_probabilities
+from debate_eval.debate.prompts import build_messages, render
 from debate_eval.debate.scoring.options import ask_option, ask_yes_no, rounded
 from debate_eval.debate.state import DebateContext, DebateState, phase
-from debate_eval.debate.transcript import ROLE_TITLES, format_claim, format_turns
+from debate_eval.debate.transcript import ROLE_TITLES, format_claim
 from debate_eval.models.calls import add_usage, ask_text, gather_calls
 
 VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
@@ -44,6 +44,13 @@ def move_option(turn: Turn) -> str:
         parts.append(f"evidence: “{turn.evidence.text}”")
     parts.append(f"says: {turn.content}")
     return " ".join("; ".join(parts).split())
+
+
+def decisive_letter(decisive: Turn | None, debaters: Sequence[Turn]) -> str:
+    """The decided move as the point's prompt names it: its letter, move and turn id."""
+    if decisive is None:
+        return "(no debater spoke)"
+    return f"{LETTERS[debaters.index(decisive)]}, {move_name(decisive)} ({decisive.id})"
 
 
 def fixed_point(turn: Turn) -> str:
@@ -172,13 +179,15 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         pick_decisive(model, article, claim, debaters, trace),
     )
     usage = add_usage(usage, more)
+    # The point's prompt opens as the pick's did (the moves lettered in the order offered): a
+    # prefix-caching server reads the claim and the moves once for both.
     messages = build_messages(
         article,
         "claim_judge",
         claim_id=claim.id,
         claim=format_claim(claim),
-        transcript=format_turns(turns),
-        move=fence("debate", move_option(decisive)) if decisive else "(no debater spoke)",
+        debate=lettered_options("debate", [move_option(t) for t in debaters]),
+        move=decisive_letter(decisive, debaters),
     )
     point, more = await decisive_point(model, messages, decisive, turns, claim, trace)
     usage = add_usage(usage, more)

@@ -102,14 +102,12 @@ def turn_values(
 
 
 def move_question_messages(article: str, kind: str, sentence: str) -> list[BaseMessage]:
-    """The messages asking whether `sentence` makes move `kind`, after its worked examples."""
-    asked = MOVE_QUESTIONS[kind]
-    examples = "\n".join(f'Sentence: "{text}"\nAnswer: {answer}' for text, answer in asked.examples)
+    """The messages asking whether `sentence` makes move `kind` (its worked examples are in
+    the debate's shared context, prompts.move_examples)."""
     return build_messages(
         article,
         "move_question",
-        question=asked.question,
-        examples=examples,
+        question=MOVE_QUESTIONS[kind].question,
         sentence=fence("sentence", sentence),
     )
 
