@@ -245,6 +245,36 @@ def test_the_summary_has_each_debates_role_fidelity_and_their_mean():
     assert "side_checked" not in summary["debates"]
 
 
+def test_the_summary_counts_moves_verdicts_and_decisive_points_in_own_words():
+    from debate_eval.core.quotes import Quote
+    from debate_eval.core.schemas import TokenUsage as Usage
+    from debate_eval.debate.agents.claim_judge import fixed_point
+
+    skeptic = turn("c1-r1-skeptic", "no_source", evidence=Quote(text="Deaths fell.", verified=True))
+    advocate = turn("c2-r1-advocate", "mechanism")
+    claims = [
+        # Copied a turn twice: replaced by the move's fixed form.
+        CLAIMS[0].model_copy(
+            update={"decisive_turn": skeptic.id, "decisive_point": fixed_point(skeptic)}
+        ),
+        CLAIMS[1].model_copy(
+            update={"decisive_turn": advocate.id, "decisive_point": "The grant is documented."}
+        ),
+        CLAIMS[2],  # no decisive turn: not counted either way
+    ]
+    usage = {"advocate": Usage(calls=4), "claim_judge": Usage(calls=3)}
+    debate = Transcript(claims=claims, debate=[skeptic, advocate, TURNS[-1]], usage=usage)
+    debates = {
+        ("a0", "advocate_first"): StoredDebate("a0", "advocate_first", debate, None, 1, 1, 1.0),
+        ("a1", "advocate_first"): stored("a1", "advocate_first", None, "the extractor failed"),
+    }
+    summary = summarise([], EXAMPLES, SCHEMES["semeval"], debates, [])["debates"]
+    assert summary["moves"] == {"advocate": {"mechanism": 1}, "skeptic": {"no_source": 1}}
+    assert summary["verdicts"] == {"unsupported": 1, "supported": 1, "contested": 1}
+    assert summary["decisive_points"] == {"own_words": 1, "fixed_form": 1}
+    assert summary["calls"] == {"mean": 7.0, "p95": 7.0}
+
+
 def test_the_eval_page_shows_role_fidelity_and_each_turns_move():
     from debate_eval.evaluation.html_report import render_html
 
@@ -252,6 +282,8 @@ def test_the_eval_page_shows_role_fidelity_and_each_turns_move():
     page = render_html(summary, EXAMPLES, {a: d for (a, _), d in DEBATES.items()})
     assert "mean role fidelity\n0.750" in page
     assert "over 2 debates" in page
+    # CLAIMS have no decisive turn: none counted either way; their verdicts, once per debate.
+    assert "own\nwords 0, replaced" in page and "twice 0; verdicts\nunsupported 3, " in page
     a0 = page.split('id="a0"', 1)[1].split("</details>", 1)[0]
     assert "<p>Role fidelity 0.500.</p>" in a0
     assert "<b>[c1-r1-skeptic] skeptic</b> <i>(move: no named source or evidence)</i>:" in a0

@@ -93,7 +93,13 @@ Debates: {{ summary.debates.count }} stored, {{ summary.debates.failed }} failed
 mean latency {{ fmt(summary.debates.latency_s.mean) }} s
 {%- if summary.debates.role_fidelity is defined %}; mean role fidelity
 {{ fmt(summary.debates.role_fidelity) }} (the share of side-checked turns that argued their own
-side, over {{ summary.debates.side_checked }} debates){% endif %}.</p>
+side, over {{ summary.debates.side_checked }} debates){% endif %}
+{%- if summary.debates.decisive_points is defined %}; decisive points in the claim judge's own
+words {{ summary.debates.decisive_points.own_words }}, replaced by the move's fixed form after
+copying a turn twice {{ summary.debates.decisive_points.fixed_form }}; verdicts
+{% for v, n in summary.debates.verdicts.items() %}{{ v }} {{ n }}
+{%- if not loop.last %}, {% endif %}{% endfor %}
+{%- endif %}.</p>
 <h2>Confusion matrices</h2>
 {% for name, uri in confusion.items() %}
 <img alt="confusion matrix: {{ name }}" src="{{ uri }}">{% endfor %}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 from debate_eval.core.moves import role_fidelity
 from debate_eval.core.schemas import RATING_LABELS
+from debate_eval.debate.agents.claim_judge import in_own_words
 from debate_eval.debate.rating import choose_label
 from debate_eval.debate.scoring.calibration import (
     CALIBRATION_FEATURES,
@@ -70,6 +71,25 @@ def debate_rows(debates: Mapping[tuple[str, str], StoredDebate]) -> list[dict]:
         }
         for d in debates.values()
     ]
+
+
+def debate_choices(done: Sequence[StoredDebate]) -> dict:
+    """What the finished debates chose: each move kind's turns per role, the verdicts, the
+    decisive points in the judge's own words against those replaced by the move's fixed form
+    (they copied a turn twice), and the mean model calls per debate."""
+    turns = [t for d in done for t in d.transcript.debate if t.role != "judge"]
+    claims = [(c, d.transcript.debate) for d in done for c in d.transcript.claims]
+    own = [w for c, debate in claims if (w := in_own_words(c, debate)) is not None]
+    calls = [sum(u.calls for u in d.transcript.usage.values()) for d in done]
+    return {
+        "moves": {
+            role: dict(Counter(t.move or "none" for t in turns if t.role == role).most_common())
+            for role in ("advocate", "skeptic")
+        },
+        "verdicts": dict(Counter(c.verdict for c, _ in claims if c.verdict).most_common()),
+        "decisive_points": {"own_words": sum(own), "fixed_form": len(own) - sum(own)},
+        "calls": metrics.mean_p95(calls),
+    }
 
 
 def _primary(judgments: Sequence[Judgment]) -> list[Judgment]:
@@ -277,6 +297,7 @@ def summarise(
             "tokens_out": metrics.mean_p95([d.tokens_out for d in done]),
             "latency_s": metrics.mean_p95([d.latency_s for d in done]),
             **fidelity_summary,
+            **(debate_choices(done) if done else {}),
             "rows": rows,
         },
     }

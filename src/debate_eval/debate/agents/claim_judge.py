@@ -46,6 +46,15 @@ def move_option(turn: Turn) -> str:
     return " ".join("; ".join(parts).split())
 
 
+def in_own_words(claim: Claim, turns: Sequence[Turn]) -> bool | None:
+    """Whether a ruled claim's decisive point is the judge's own (not the fixed form that
+    replaces one copying a turn); None for a claim without a decisive turn."""
+    decisive = next((t for t in turns if t.id == claim.decisive_turn), None)
+    if decisive is None or claim.decisive_point is None:
+        return None
+    return claim.decisive_point != fixed_point(decisive)
+
+
 def decisive_letter(decisive: Turn | None, debaters: Sequence[Turn]) -> str:
     """The decided move as the point's prompt names it: its letter, move and turn id."""
     if decisive is None:
