@@ -145,12 +145,12 @@ def test_the_decisive_move_is_offered_in_both_orders_and_excludes_judge_turns(ar
     }
     assert out["rulings"]["c1"].decisive_turn == "c1-r1-skeptic"
     # The point's prompt opens as the forward pick's did (its cached prefix), then names the
-    # picked move by its letter; judge turns are not moves.
+    # picked move by its name and turn id; judge turns are not moves.
     (point,) = text_calls(prompts)
     forward = next(p for p in picks if f"A. {ADVOCATE_LINE}" in p[-1].content)
     opening = forward[-1].content.split("\n\nRole: claim judge.")[0]
     assert point[-1].content == (
-        f"{opening}\n\nThe move that decided it: B, no named source or evidence "
+        f"{opening}\n\nThe move that decided it: no named source or evidence "
         "(c1-r1-skeptic)\n\nRole: claim judge. The debate on claim c1 is over. In one or two "
         "sentences of your own, say why this move decides claim c1, naming the move. Do not "
         "copy any turn.\n\nReply with those sentences only."

@@ -55,11 +55,12 @@ def in_own_words(claim: Claim, turns: Sequence[Turn]) -> bool | None:
     return claim.decisive_point != fixed_point(decisive)
 
 
-def decisive_letter(decisive: Turn | None, debaters: Sequence[Turn]) -> str:
-    """The decided move as the point's prompt names it: its letter, move and turn id."""
+def decided_move(decisive: Turn | None) -> str:
+    """The decided move as the point's prompt names it: its move and turn id (no letter: the
+    1.5B model copied "C" into its prose, which a reader cannot follow)."""
     if decisive is None:
         return "(no debater spoke)"
-    return f"{LETTERS[debaters.index(decisive)]}, {move_name(decisive)} ({decisive.id})"
+    return f"{move_name(decisive)} ({decisive.id})"
 
 
 def fixed_point(turn: Turn) -> str:
@@ -196,7 +197,7 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
         claim_id=claim.id,
         claim=format_claim(claim),
         debate=lettered_options("debate", [move_option(t) for t in debaters]),
-        move=decisive_letter(decisive, debaters),
+        move=decided_move(decisive),
     )
     point, more = await decisive_point(model, messages, decisive, turns, claim, trace)
     usage = add_usage(usage, more)
