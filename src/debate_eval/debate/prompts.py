@@ -192,24 +192,14 @@ def fence(tag: str, text: str, **attrs: str) -> str:
     return f"<{tag}{attr_text}>\n{safe.strip()}\n</{tag}>"
 
 
-# The prompts of a claim's debate (its turns and the claim judge's calls). Their system message
-# also carries the worked examples of every move question, after the article: one prefix that
-# a prefix-caching server reads once per run, where each question's own examples were read
-# again at every turn (about 980 prompt tokens a skeptic turn; docs/performance.md).
+# The prompts of a claim's debate (its turns and the claim judge's calls: those after the
+# extractor). Their system message also carries the worked examples of every move question,
+# after the article: one prefix a prefix-caching server reads once per run, where each
+# question's own examples were read again at every turn (docs/performance.md: -12% of the
+# debates' evaluated tokens on the example).
 DEBATE_TURN_PROMPTS: frozenset[str] = frozenset(
-    {
-        "advocate_evidence",
-        "skeptic_evidence",
-        "move_question",
-        "advocate",
-        "skeptic",
-        "concession",
-        "side_check",
-        "claim_probe",
-        "decisive_move",
-        "claim_judge",
-    }
-)
+    DEBATE_PROMPTS[DEBATE_PROMPTS.index("extractor") + 1 :]
+) - {"move_examples"}
 
 
 def move_examples() -> str:
