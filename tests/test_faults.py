@@ -170,10 +170,10 @@ def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_se
 
 
 def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
-    # The extractor, the debaters' move questions about the content-free sentence (3 + 6), the
-    # advocate's evidence pick (two calls: both orders) and its 3 move questions answer; its
-    # sentence, the turn's one text call, comes back empty, twice.
-    answered = 1 + (3 + 6) + 2 + 3
+    # The extractor, the debaters' move questions about the content-free sentence (3 + 6), both
+    # debaters' evidence picks (two calls each: both orders) and the advocate's 3 move questions
+    # answer; its sentence, the turn's one text call, comes back empty, twice.
+    answered = 1 + (3 + 6) + 2 * 2 + 3
     server = fault_server(SCREENED + "ok," * answered + "empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"

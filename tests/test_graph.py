@@ -730,6 +730,53 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     assert second.evidence.text == round_2[1] != first.evidence.text
 
 
+def test_both_debaters_pick_their_evidence_before_the_round_in_one_order_then_the_other(
+    article,
+):
+    # Both picks offer the same sentences in round 1: sent one after the other in each order,
+    # a prefix-caching server reads the sentences once per order, not once per debater.
+    in_article = [" ".join(s.split()) for s in sentences_of(article)]
+    log: list[tuple[str, str, str | None]] = []
+
+    def debater(role):
+        def reply(messages):
+            step, about = _step(messages)
+            if step == "evidence":
+                lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
+                ordered = lines == sorted(lines, key=in_article.index)
+                about = "as offered" if ordered else "reversed"
+            log.append((role, step, about))
+            return picks_evidence(debater_reply)(messages)
+
+        return reply
+
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(debater("advocate"))
+    models.skeptic = ScriptedChatModel(debater("skeptic"))
+    report, _ = run(article, models, rounds=2, max_claims=1)
+    assert [t.id for t in report.debate if t.role != "judge"] == [
+        f"c1-r{r}-{role}" for r in (1, 2) for role in ("advocate", "skeptic")
+    ]
+    picks = [
+        ("advocate", "evidence", "as offered"),
+        ("skeptic", "evidence", "as offered"),
+        ("advocate", "evidence", "reversed"),
+        ("skeptic", "evidence", "reversed"),
+    ]
+    turns = [(role, step) for role, step, _ in log if step == "sentence"]
+    # Each round: the four picks, then the advocate's turn, then the skeptic's.
+    rounds = [i for i, entry in enumerate(log) if entry == picks[0]]
+    assert len(rounds) == 2 and turns == [("advocate", "sentence"), ("skeptic", "sentence")] * 2
+    for start in rounds:
+        assert log[start : start + 4] == picks
+        rest = [entry[:2] for entry in log[start + 4 :] if entry[1] == "sentence"]
+        assert rest[:2] == [("advocate", "sentence"), ("skeptic", "sentence")]
+    # No pick between a round's first turn and its second.
+    first_sentence = log.index(("advocate", "sentence", None))
+    second_sentence = log.index(("skeptic", "sentence", None))
+    assert all(e[1] != "evidence" for e in log[first_sentence:second_sentence])
+
+
 def test_each_analysis_paragraph_rests_on_a_sentence_the_analyst_picked(article):
     """The analyst picks, by letter, the sentence that shows the weakness most clearly: the
     sentences the skeptics attacked dealt out among the findings, then the article's closest to

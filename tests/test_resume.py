@@ -15,7 +15,7 @@ import pytest
 
 from debate_eval.core.moves import MOVE_QUESTIONS
 from tests.conftest import StubServerProcess, stub_args
-from tests.fakes import paragraph_calls_for_file
+from tests.fakes import MOVE_QUESTION_RE, paragraph_calls_for_file
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # The screener's paragraph questions come first.
@@ -34,10 +34,10 @@ TURNS = 2 * (2 + 3 + 1 + 1) + 2 * (2 + 6 + 1 + 1)
 CALLS = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * (TURNS + 3 + 2 + 1 + 1) + 4
 # Answered before the kill: the screener's, the rater's 10 probes (9 + 1), the extractor's,
 # the content-free move questions (3 + 6; their own checkpointed step) and the two debates'
-# first evidence picks (two calls each; their own checkpointed step: not asked again):
-# 1 + 9 + 2 * 2; the two first turns then hang on their move questions (the advocate's 3 of
-# each, asked at once: 6 calls).
-ANSWERED = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * 2
+# first evidence picks (both debaters', two calls each; their own checkpointed step: not asked
+# again): 1 + 9 + 2 * 4; the two first turns then hang on their move questions (the
+# advocate's 3 of each, asked at once: 6 calls).
+ANSWERED = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * 4
 HANGING = 2 * len(ADVOCATE_QUESTIONS)
 
 
@@ -53,9 +53,9 @@ def server(tmp_path):
 def move_question(request: dict) -> tuple[str, str] | None:
     """(the move, the sentence) a logged request asks about; None for any other call."""
     asked = request["messages"][-1]["content"]
-    if not asked.startswith("Question about one sentence: "):
+    if not (found := MOVE_QUESTION_RE.search(asked)):
         return None
-    question = asked.removeprefix("Question about one sentence: ").split("\n", 1)[0]
+    question = found.group(1)
     kind = next(k for k, q in MOVE_QUESTIONS.items() if q.question == question)
     return kind, re.search(r"<sentence>\n(.*?)\n</sentence>", asked, re.DOTALL).group(1)
 

@@ -11,6 +11,8 @@ preference for a position).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as default
 
 from langchain_core.language_models import BaseChatModel
 
@@ -63,6 +65,55 @@ async def letter_probabilities(
     return [answer.probabilities[x] for x in letters], answer.usage
 
 
+@dataclass(frozen=True)
+class Pick:
+    """One pick by letter: `prompt` offering `options` to `model` in its `{field}` value."""
+
+    model: BaseChatModel
+    prompt: str
+    options: Sequence[str]
+    role: str
+    trace: Mapping[str, object] = default(default_factory=dict)
+    field: str = "sentences"
+    values: Mapping[str, object] = default(default_factory=dict)
+
+
+async def picks_probabilities(
+    article: str, picks: Sequence[Pick]
+) -> list[tuple[list[float], TokenUsage]]:
+    """Each pick's P(the model picks each of its options), asked with them in the order given
+    and reversed, averaged; one option is certain, without a call (none: an empty list).
+    Every pick's first order is sent before any reversed one: picks offering the same options
+    (the two debaters' evidence) follow each other, so a prefix-caching server reads the
+    options once for both."""
+    asked = [i for i, p in enumerate(picks) if len(p.options) > 1]
+    orders = [(name, i, picks[i]) for name in PICK_ORDERS for i in asked]
+    found = await gather_calls(
+        *(
+            letter_probabilities(
+                p.model,
+                article,
+                p.prompt,
+                list(p.options) if name == PICK_ORDERS[0] else list(p.options)[::-1],
+                role=p.role,
+                trace={**p.trace, "order": name},
+                field=p.field,
+                **p.values,
+            )
+            for name, _, p in orders
+        )
+    )
+    answers = dict(zip([(name, i) for name, i, _ in orders], found, strict=True))
+    results = []
+    for i, p in enumerate(picks):
+        if len(p.options) <= 1:
+            results.append(([1.0] * len(p.options), TokenUsage()))
+            continue
+        (forward, usage), (backward, more) = (answers[(name, i)] for name in PICK_ORDERS)
+        results.append((both_orders(forward, backward), add_usage(usage, more)))
+    return results
+
+
 async def option_probabilities(
     model: BaseChatModel,
     article: str,
@@ -74,27 +125,10 @@ async def option_probabilities(
     field: str = "sentences",
     **values: object,
 ) -> tuple[list[float], TokenUsage]:
-    """P(the model picks each of `options`), asked with them in the order given and reversed,
-    averaged; one option is certain, without a call (none: an empty list)."""
-    if len(options) <= 1:
-        return [1.0] * len(options), TokenUsage()
-    offered = list(options)
-    (forward, usage), (backward, more) = await gather_calls(
-        *(
-            letter_probabilities(
-                model,
-                article,
-                prompt,
-                order,
-                role=role,
-                trace={**(trace or {}), "order": name},
-                field=field,
-                **values,
-            )
-            for name, order in zip(PICK_ORDERS, (offered, offered[::-1]), strict=True)
-        )
-    )
-    return both_orders(forward, backward), add_usage(usage, more)
+    """P(the model picks each of `options`) for one pick (picks_probabilities)."""
+    pick = Pick(model, prompt, options, role, trace or {}, field, values)
+    (found,) = await picks_probabilities(article, [pick])
+    return found
 
 
 async def pick_sentence(

@@ -24,7 +24,7 @@ from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
-from debate_eval.debate.evidence import pick_sentence
+from debate_eval.debate.evidence import Pick, most_probable, picks_probabilities
 from debate_eval.debate.prompts import RETRY_NOTES, build_messages, fence
 from debate_eval.debate.scoring.options import YES_NO, ask_option, ask_yes_no
 from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
@@ -60,27 +60,23 @@ def _gist(turn: Turn) -> Turn:
     return turn.model_copy(update={"content": first[:200].rstrip()})
 
 
-async def choose_evidence(
-    model: BaseChatModel, state: DebateState, role: str, trace: dict[str, object]
-) -> tuple[str, TokenUsage]:
-    """The article sentence `role` argues from ("" when the article has none), picked by letter
-    from the sentences closest to the claim (the ones this role cited in earlier rounds left
-    out, so each round brings new evidence); read from the letter's probabilities, one token."""
+def evidence_pick(model: BaseChatModel, state: DebateState, role: str, round_: int) -> Pick:
+    """The pick of the article sentence `role` argues from in `round_`, by letter among the
+    sentences closest to the claim (the ones this role cited in earlier rounds left out, so
+    each round brings new evidence)."""
     article, claim = state["article"], state["claim"]
     used = [t.evidence.text for t in state.get("turns", []) if t.role == role and t.evidence]
     query = f"{claim.text} {claim.passage}"
     sentences = candidate_sentences(article, query, exclude=used) or candidate_sentences(
         article, query
     )
-    return await pick_sentence(
+    return Pick(
         model,
-        article,
         f"{role}_evidence",
         sentences,
-        role=role,
-        trace={**trace, "part": "evidence"},
-        claim_id=claim.id,
-        claim=format_claim(claim),
+        role,
+        trace={"claim_id": claim.id, "round": round_, "part": "evidence"},
+        values={"claim_id": claim.id, "claim": format_claim(claim)},
     )
 
 
@@ -199,20 +195,32 @@ async def check_side(
     return round(answer.probabilities["yes"], 4), answer.usage
 
 
-async def pick_evidence(
-    role: str, state: DebateState, runtime: Runtime[DebateContext]
-) -> DebateState:
-    """The step before `role`'s turn: the article sentence the turn will argue from."""
+async def debaters_evidence(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
+    """The step before a round: the article sentence each debater will argue from ("" when
+    the article has none), both picks asked together (one token each, in both orders), so
+    the sentences both are offered are read once (debate/evidence.picks_probabilities)."""
     t0 = time.perf_counter()
     claim = state["claim"]
-    round_ = next_round(state.get("turns", []), role)
-    model = runtime.context.models.for_role(role)
-    trace = {"claim_id": claim.id, "round": round_}
-    sentence, usage = await choose_evidence(model, state, role, trace)
+    turns = state.get("turns", [])
+    models = runtime.context.models
+    roles = list(MOVES)
+    rounds = [next_round(turns, role) for role in roles]
+    picks = [
+        evidence_pick(models.for_role(role), state, role, round_)
+        for role, round_ in zip(roles, rounds, strict=True)
+    ]
+    found = await picks_probabilities(state["article"], picks)
+    chosen = {
+        turn_id(claim.id, round_, role): (
+            pick.options[most_probable(probabilities)] if pick.options else ""
+        )
+        for role, round_, pick, (probabilities, _) in zip(roles, rounds, picks, found, strict=True)
+    }
+    usage = {role: more for role, (_, more) in zip(roles, found, strict=True)}
     return {
-        "evidence": {turn_id(claim.id, round_, role): sentence},
-        "usage": {role: usage},
-        "timing": phase(f"debate {claim.id}", t0, usage),
+        "evidence": chosen,
+        "usage": usage,
+        "timing": phase(f"debate {claim.id}", t0, sum_usage(usage.values())),
     }
 
 

@@ -1,45 +1,50 @@
 """The debate graph: screen_article → rater → extract_claims → calibrate_moves → one debate
-per claim (concurrently, via Send) → judge."""
+per claim (concurrently, via Send: each round both debaters' evidence picks, then their turns,
+then the claim judge) → judge."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from debate_eval.debate.agents.advocate import advocate, advocate_evidence
+from debate_eval.core.schemas import turn_id
+from debate_eval.debate.agents.advocate import advocate
 from debate_eval.debate.agents.claim_judge import claim_judge
-from debate_eval.debate.agents.debater import calibrate_moves
+from debate_eval.debate.agents.debater import calibrate_moves, debaters_evidence, next_round
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
 from debate_eval.debate.agents.rater import rater
 from debate_eval.debate.agents.screener import screen_article
-from debate_eval.debate.agents.skeptic import skeptic, skeptic_evidence
+from debate_eval.debate.agents.skeptic import skeptic
 from debate_eval.debate.graph.routing import next_speaker
 from debate_eval.debate.state import DebateContext, DebateOutput, DebateState, GraphState
 
-# Where a debate goes next: a debater's evidence pick (then its turn), or the claim judge.
-NEXT_STEPS = ["advocate_evidence", "skeptic_evidence", "claim_judge"]
+# Where a debate goes next: both debaters' evidence picks (at a round's start), a debater's
+# turn, or the claim judge.
+NEXT_STEPS = ["debaters_evidence", "advocate", "skeptic", "claim_judge"]
 
 
 async def route_debate(state: DebateState) -> str:
     # Async on purpose: LangGraph runs a sync edge function of an async graph in a worker
     # thread, a thread hop per turn that costs more than the decision itself.
     speaker = next_speaker(state)
-    return speaker if speaker == "claim_judge" else f"{speaker}_evidence"
+    if speaker == "claim_judge":
+        return speaker
+    round_ = next_round(state.get("turns", []), speaker)
+    picked = turn_id(state["claim"].id, round_, speaker) in state.get("evidence", {})
+    return speaker if picked else "debaters_evidence"
 
 
 def build_debate_graph():
     """The subgraph that debates one claim and rules on it."""
     graph = StateGraph(DebateState, context_schema=DebateContext, output_schema=DebateOutput)
-    graph.add_node("advocate_evidence", advocate_evidence)
+    graph.add_node("debaters_evidence", debaters_evidence)
     graph.add_node("advocate", advocate)
-    graph.add_node("skeptic_evidence", skeptic_evidence)
     graph.add_node("skeptic", skeptic)
     graph.add_node("claim_judge", claim_judge)
     graph.add_conditional_edges(START, route_debate, NEXT_STEPS)
-    graph.add_edge("advocate_evidence", "advocate")
+    graph.add_conditional_edges("debaters_evidence", route_debate, NEXT_STEPS)
     graph.add_conditional_edges("advocate", route_debate, NEXT_STEPS)
-    graph.add_edge("skeptic_evidence", "skeptic")
     graph.add_conditional_edges("skeptic", route_debate, NEXT_STEPS)
     graph.add_edge("claim_judge", END)
     return graph.compile()
