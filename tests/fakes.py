@@ -169,9 +169,7 @@ QUESTION_MOVES = {
         "one_case",
     ),
 }
-MOVE_ASK = "Question about this sentence: "
-# The question a move question asks, between MOVE_ASK and the pointer to its examples.
-MOVE_QUESTION_RE = re.compile(r"Question about this sentence: (.*?) Answer as in the worked")
+MOVE_ASK = "Question about one sentence: "
 SIDE_ASK = "Role: side check."
 
 
@@ -180,7 +178,7 @@ def move_asked(messages: list[BaseMessage]) -> tuple[str, str] | None:
     text = prompt_text(messages)
     if MOVE_ASK not in text:
         return None
-    question = MOVE_QUESTION_RE.search(text).group(1)
+    question = text.split(MOVE_ASK, 1)[1].split("\n", 1)[0]
     kind = next(k for k, q in MOVE_QUESTIONS.items() if q.question == question)
     sentence = re.search(r"<sentence>\n(.*?)\n</sentence>", text, re.DOTALL).group(1)
     return kind, sentence

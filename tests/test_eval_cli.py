@@ -86,7 +86,7 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     questions = [
         json.dumps(r["messages"])
         for r in requests
-        if "Question about this sentence: " in r["messages"][-1]["content"]
+        if r["messages"][-1]["content"].startswith("Question about one sentence: ")
     ]
     # At most 3 x (3 + 6 content-free, and each claim's two turns' 3 + 6) reach the server:
     # fewer when a claim's question was answered from the other's cached reply, never a third

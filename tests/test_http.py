@@ -146,7 +146,7 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     # Its move is read from one-token yes/no questions about that sentence, the debater
     # model's: 3 per advocate turn, 6 per skeptic turn, and each once about the content-free
     # sentence ("N/A") for the whole run.
-    questions = asking("Question about this sentence: ")
+    questions = asking("Question about one sentence: ")
     asked_about = Counter(
         re.search(r"<sentence>\n(.*?)\n</sentence>", r["messages"][-1]["content"], re.DOTALL)[1]
         for r in questions

@@ -64,9 +64,10 @@ def asked_text(kind: str, sentence: str) -> str:
     fence, the question again, the answer's form (its worked examples are in the context)."""
     question = MOVE_QUESTIONS[kind].question
     return (
+        f"Question about one sentence: {question}\n\n"
         f"The sentence:\n<sentence>\n{sentence}\n</sentence>\n\n"
-        f"Question about this sentence: {question} Answer as in the worked examples of this "
-        "question.\n\nAnswer with exactly one of: yes, no."
+        f"{question} Answer as in the worked examples of this question.\n\n"
+        "Answer with exactly one of: yes, no."
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from debate_eval.core.moves import MOVE_QUESTIONS
 from tests.conftest import StubServerProcess, stub_args
-from tests.fakes import MOVE_QUESTION_RE, paragraph_calls_for_file
+from tests.fakes import paragraph_calls_for_file
 
 OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-oped.md"
 # The screener's paragraph questions come first.
@@ -53,9 +53,9 @@ def server(tmp_path):
 def move_question(request: dict) -> tuple[str, str] | None:
     """(the move, the sentence) a logged request asks about; None for any other call."""
     asked = request["messages"][-1]["content"]
-    if not (found := MOVE_QUESTION_RE.search(asked)):
+    if not asked.startswith("Question about one sentence: "):
         return None
-    question = found.group(1)
+    question = asked.removeprefix("Question about one sentence: ").split("\n", 1)[0]
     kind = next(k for k, q in MOVE_QUESTIONS.items() if q.question == question)
     return kind, re.search(r"<sentence>\n(.*?)\n</sentence>", asked, re.DOTALL).group(1)
 

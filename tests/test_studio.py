@@ -14,7 +14,7 @@ import pytest
 
 from debate_eval.core.moves import MOVE_QUESTIONS as MOVE_QUESTION_TEXT
 from tests.conftest import free_port
-from tests.fakes import MOVE_QUESTION_RE, QUESTION_MOVES, paragraph_calls
+from tests.fakes import QUESTION_MOVES, paragraph_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 # The questions each debater is asked about a sentence, one per move it can make.
@@ -106,10 +106,10 @@ def asked(request: dict) -> str:
         return "probe"
     if "Which verdict fits claim" in last:
         return "verdict"
-    if found := MOVE_QUESTION_RE.search(last):
+    if last.startswith("Question about one sentence: "):
         # A debater's move question: whose, by the question asked; about the content-free
         # sentence (once per run) or a turn's.
-        question = found.group(1)
+        question = last.removeprefix("Question about one sentence: ").split("\n", 1)[0]
         role = next(r for r, questions in MOVE_QUESTIONS.items() if question in questions)
         free = "<sentence>\nN/A\n</sentence>" in last
         return f"{role} move {'baseline' if free else 'question'}"

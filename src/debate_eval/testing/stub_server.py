@@ -214,7 +214,7 @@ _SCREENER_RE = re.compile(r"Role: screener\b")
 _SIDE_CHECK_RE = re.compile(r"Role: side check\.")
 _TURN_ROLE_RE = re.compile(r"\] (Advocate|Skeptic)\b")
 _MOVE_QUESTION_RE = re.compile(
-    r"^The sentence:\n<sentence>\n(.*?)\n</sentence>\n\nQuestion about this sentence: ", re.DOTALL
+    r"^Question about one sentence:.*<sentence>\n(.*?)\n</sentence>", re.DOTALL
 )
 _PLANTED_RE = re.compile(r"(?i)\bautomated (reviewers?|readers?|systems?)\b")
 
