@@ -10,24 +10,22 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from debate_eval.debate.agents.advocate import advocate, advocate_evidence
+from debate_eval.core.schemas import turn_id
+from debate_eval.debate.agents.advocate import advocate
 from debate_eval.debate.agents.claim_judge import claim_judge
-from debate_eval.debate.agents.debater import calibrate_moves
+from debate_eval.debate.agents.debater import calibrate_moves, debaters_evidence, next_round
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
 from debate_eval.debate.agents.rater import rater
 from debate_eval.debate.agents.screener import screen_article
-from debate_eval.debate.agents.skeptic import skeptic, skeptic_evidence
+from debate_eval.debate.agents.skeptic import skeptic
 from debate_eval.debate.graph.routing import next_speaker
 from debate_eval.debate.runner import RunOptions
 from debate_eval.debate.scoring.calibration import rating_choice
 from debate_eval.debate.state import DebateContext, merge_dicts
 from debate_eval.models.chat import RoleModels, model_name
 
-STEPS = {
-    "advocate": (advocate_evidence, advocate),
-    "skeptic": (skeptic_evidence, skeptic),
-}
+TURNS = {"advocate": advocate, "skeptic": skeptic}
 
 
 def _calls(update: dict) -> int:
@@ -61,7 +59,12 @@ async def naive_debate(article: str, models: RoleModels, options: RunOptions) ->
         debate |= {"move_baselines": state["move_baselines"]}
         debate |= {"turns": [], "evidence": {}, "skeptic_first": options.skeptic_first}
         while (speaker := next_speaker(debate)) != "claim_judge":
-            for step in STEPS[speaker]:
+            # Both debaters' evidence at a round's start, as the graph picks it.
+            picked = turn_id(claim.id, next_round(debate["turns"], speaker), speaker)
+            steps = [TURNS[speaker]]
+            if picked not in debate["evidence"]:
+                steps.insert(0, debaters_evidence)
+            for step in steps:
                 update = await step(debate, runtime)
                 calls += _calls(update)
                 debate["turns"] = debate["turns"] + update.get("turns", [])
