@@ -676,6 +676,20 @@ def _step(messages) -> tuple[str, str | None]:
     return ("sentence" if "Reply with that one sentence" in prompt_text(messages) else "?"), None
 
 
+def offered_lines(messages) -> list[str]:
+    """The options an evidence pick offers, in the order offered."""
+    return re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
+
+
+def run_with_debaters(article: str, debater):
+    """A 1-claim, 2-round run whose advocate and skeptic answer with `debater(role)`."""
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(debater("advocate"))
+    models.skeptic = ScriptedChatModel(debater("skeptic"))
+    report, _ = run(article, models, rounds=2, max_claims=1)
+    return report, models
+
+
 def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     offered: dict[str, list[list[str]]] = {"advocate": [], "skeptic": []}
 
@@ -684,7 +698,7 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     def debater(role):
         def reply(messages):
             if letters := evidence_letters(messages):
-                lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
+                lines = offered_lines(messages)
                 offered[role].append(lines)
                 # The fake prefers, wherever it stands, the second offered in article order.
                 second = sorted(lines, key=in_article.index)[1]
@@ -694,10 +708,7 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
 
         return reply
 
-    models = scripted_models()
-    models.advocate = ScriptedChatModel(debater("advocate"))
-    models.skeptic = ScriptedChatModel(debater("skeptic"))
-    report, _ = run(article, models, rounds=2, max_claims=1)
+    report, models = run_with_debaters(article, debater)
     first, second = (t for t in report.debate if t.role == "advocate")
     skeptic_first = next(t for t in report.debate if t.role == "skeptic")
     # Round 1 offers the article's own sentences (all six: a short article), in its order,
@@ -742,7 +753,7 @@ def test_both_debaters_pick_their_evidence_before_the_round_in_one_order_then_th
         def reply(messages):
             step, about = _step(messages)
             if step == "evidence":
-                lines = re.findall(r"^[A-H]\. (.+)$", prompt_text(messages[1:]), re.MULTILINE)
+                lines = offered_lines(messages)
                 ordered = lines == sorted(lines, key=in_article.index)
                 about = "as offered" if ordered else "reversed"
             log.append((role, step, about))
@@ -750,10 +761,7 @@ def test_both_debaters_pick_their_evidence_before_the_round_in_one_order_then_th
 
         return reply
 
-    models = scripted_models()
-    models.advocate = ScriptedChatModel(debater("advocate"))
-    models.skeptic = ScriptedChatModel(debater("skeptic"))
-    report, _ = run(article, models, rounds=2, max_claims=1)
+    report, _ = run_with_debaters(article, debater)
     assert [t.id for t in report.debate if t.role != "judge"] == [
         f"c1-r{r}-{role}" for r in (1, 2) for role in ("advocate", "skeptic")
     ]
