@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from debate_eval.core.schemas import turn_id
 from debate_eval.debate.agents.advocate import advocate
 from debate_eval.debate.agents.claim_judge import claim_judge
-from debate_eval.debate.agents.debater import calibrate_moves, debaters_evidence, next_round
+from debate_eval.debate.agents.debater import calibrate_moves, debaters_evidence, evidence_picked
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
 from debate_eval.debate.agents.rater import rater
@@ -60,9 +59,8 @@ async def naive_debate(article: str, models: RoleModels, options: RunOptions) ->
         debate |= {"turns": [], "evidence": {}, "skeptic_first": options.skeptic_first}
         while (speaker := next_speaker(debate)) != "claim_judge":
             # Both debaters' evidence at a round's start, as the graph picks it.
-            picked = turn_id(claim.id, next_round(debate["turns"], speaker), speaker)
             steps = [TURNS[speaker]]
-            if picked not in debate["evidence"]:
+            if not evidence_picked(debate, speaker):
                 steps.insert(0, debaters_evidence)
             for step in steps:
                 update = await step(debate, runtime)

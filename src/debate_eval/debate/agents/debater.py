@@ -41,6 +41,13 @@ def next_round(turns: list[Turn], role: str) -> int:
     return current + 1 if spoke else current
 
 
+def evidence_picked(state: DebateState, speaker: str) -> bool:
+    """Whether `speaker`'s evidence for its next turn is picked (debaters_evidence picks both
+    debaters' at a round's start)."""
+    round_ = next_round(state.get("turns", []), speaker)
+    return turn_id(state["claim"].id, round_, speaker) in state.get("evidence", {})
+
+
 logger = logging.getLogger(__name__)
 
 SIDES = {"advocate": "FOR", "skeptic": "AGAINST"}

@@ -7,10 +7,13 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from debate_eval.core.schemas import turn_id
 from debate_eval.debate.agents.advocate import advocate
 from debate_eval.debate.agents.claim_judge import claim_judge
-from debate_eval.debate.agents.debater import calibrate_moves, debaters_evidence, next_round
+from debate_eval.debate.agents.debater import (
+    calibrate_moves,
+    debaters_evidence,
+    evidence_picked,
+)
 from debate_eval.debate.agents.extractor import extract_claims
 from debate_eval.debate.agents.judge import judge_node
 from debate_eval.debate.agents.rater import rater
@@ -30,9 +33,7 @@ async def route_debate(state: DebateState) -> str:
     speaker = next_speaker(state)
     if speaker == "claim_judge":
         return speaker
-    round_ = next_round(state.get("turns", []), speaker)
-    picked = turn_id(state["claim"].id, round_, speaker) in state.get("evidence", {})
-    return speaker if picked else "debaters_evidence"
+    return speaker if evidence_picked(state, speaker) else "debaters_evidence"
 
 
 def build_debate_graph():
