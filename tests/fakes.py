@@ -195,10 +195,29 @@ def move_answer(messages: list[BaseMessage], wanted: str, p: float = 0.7) -> AIM
     return option_reply({makes: q, other: 1 - q})
 
 
+_SIDE_RE = re.compile(r"^([A-Z])\. It argues (that|against) claim", re.MULTILINE)
+
+
+def checked_sentence(messages: list[BaseMessage]) -> str:
+    """The turn's sentence a side check asks about."""
+    last = str(messages[-1].content)
+    return re.search(r"<sentence>\n(.*?)\n</sentence>", last, re.DOTALL).group(1)
+
+
+def side_answer(messages: list[BaseMessage], argues_for: float) -> AIMessage:
+    """A side check's letter, P `argues_for` on the side "argues that the claim holds" whichever
+    letter it has in this order."""
+    letters = {m.group(2): m.group(1) for m in _SIDE_RE.finditer(str(messages[-1].content))}
+    return option_reply({letters["that"]: argues_for, letters["against"]: 1 - argues_for})
+
+
 def side_reply(messages: list[BaseMessage]) -> AIMessage:
-    """The side check of a debater that keeps its side: yes for an advocate's turn."""
-    turn = re.search(r"\] (Advocate|Skeptic)", prompt_text(messages)).group(1)
-    return option_reply({"yes": 0.9, "no": 0.1} if turn == "Advocate" else {"yes": 0.1, "no": 0.9})
+    """The side check of a debater that keeps its side. The check sees the sentence alone, and
+    the scripted turns name their speaker: a skeptic's sentence argues against the claim."""
+    sentence = checked_sentence(messages)
+    if sentence == CONTENT_FREE:  # the claim's baseline: no side
+        return side_answer(messages, 0.5)
+    return side_answer(messages, 0.1 if "skeptic" in sentence.lower() else 0.9)
 
 
 def picks_evidence(
@@ -260,6 +279,11 @@ def decisive_reply(messages: list[BaseMessage], turn: str | None = None) -> AIMe
     return option_reply({x: 0.7 if t == turn else rest for t, x in offered.items()})
 
 
+def offered(verdict_ask: str) -> list[tuple[str, str]]:
+    """(letter, verdict) as a verdict call offers them, in its order."""
+    return re.findall(r"^([A-C])\. (supported|contested|unsupported):", verdict_ask, re.MULTILINE)
+
+
 def ruling_reply(
     verdicts: dict[str, str] | None = None,
     *,
@@ -278,8 +302,7 @@ def ruling_reply(
         last = str(messages[-1].content)
         if VERDICT_ASK in last:
             verdict = (verdicts or {}).get(claim_id, "contested")
-            letter = {"supported": "A", "contested": "B", "unsupported": "C"}[verdict]
-            return option_reply({k: 0.8 if k == letter else 0.1 for k in "ABC"})
+            return option_reply({k: 0.8 if v == verdict else 0.1 for k, v in offered(last)})
         if PROBE_ASK in last:
             probe = next(p for p, question in CLAIM_PROBES.items() if question in last)
             return option_reply({"yes": yes[probe], "no": 1 - yes[probe]})

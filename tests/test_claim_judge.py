@@ -19,6 +19,7 @@ from tests.fakes import (
     VERDICT_ASK,
     Barrier,
     ScriptedChatModel,
+    offered,
     option_reply,
     ruling_reply,
     scripted_models,
@@ -109,25 +110,59 @@ def test_three_probes_are_asked_about_the_claim_with_the_article_first(article):
 def test_the_verdict_is_asked_after_the_point_with_the_probe_answers(article):
     reply = ruling_reply({"c1": "unsupported"}, probe_yes={"evidence": 0.2, "view_against": 0.6})
     out, prompts = judge_claim(article, reply, [ADVOCATE, SKEPTIC])
-    (verdict,) = calls_asking(prompts, VERDICT_ASK)
-    assert verdict[-2] == AIMessage(content="Decisive for c1: no data given.")
-    assert verdict[-1].content.startswith(
-        "What the article shows for claim c1:\n"
-        "Evidence in the article: no (P=0.20)\n"
-        "A view against it in the article: yes (P=0.60)\n"
-        "An opinion or prediction stated as fact: yes (P=0.70)\n\n"
-        "Which verdict fits claim c1, given the debate, the decisive point and these answers?"
+    verdicts = calls_asking(prompts, VERDICT_ASK)
+    for verdict in verdicts:
+        assert verdict[-2] == AIMessage(content="Decisive for c1: no data given.")
+        assert verdict[-1].content.startswith(
+            "What the article shows for claim c1:\n"
+            "Evidence in the article: no (P=0.20)\n"
+            "A view against it in the article: yes (P=0.60)\n"
+            "An opinion or prediction stated as fact: yes (P=0.70)\n\n"
+            "Which verdict fits claim c1, given the debate, the decisive point and these answers?\n"
+            "A. "
+        )
+        assert verdict[-1].content.endswith("Answer with exactly one of: A, B, C.")
+    # Three calls, the verdicts rotated: each one offered once under each letter.
+    assert [[v for _, v in offered(str(c[-1].content))] for c in verdicts] == [
+        ["supported", "contested", "unsupported"],
+        ["contested", "unsupported", "supported"],
+        ["unsupported", "supported", "contested"],
+    ]
+    assert "C. unsupported: the article asserts it with little or no evidence" in str(
+        verdicts[0][-1].content
     )
-    assert verdict[-1].content.endswith("Answer with exactly one of: A, B, C.")
     ruling = out["rulings"]["c1"]
     assert ruling.verdict == "unsupported"
     assert ruling.probabilities == {"supported": 0.1, "contested": 0.1, "unsupported": 0.8}
     (turn,) = out["turns"]
     assert (turn.id, turn.role) == ("c1-r1-judge", "judge")
     assert turn.content == "Verdict: unsupported. Decisive for c1: no data given."
-    # Probes (3) and the pick in both orders (2), then the point, then the verdict.
-    assert len(prompts) == 7 and out["usage"]["claim_judge"].calls == 7
-    assert prompts[-1] is verdict and prompts[-2] == text_calls(prompts)[0]
+    # Probes (3) and the pick in both orders (2), then the point, then the verdict (3 orders).
+    assert len(prompts) == 9 and out["usage"]["claim_judge"].calls == 9
+    assert prompts[-3:] == verdicts and prompts[-4] == text_calls(prompts)[0]
+
+
+def test_a_preference_for_a_letter_is_averaged_out_of_the_verdict(article):
+    """A judge that gives the first letter half its probability whatever it offers, and leans
+    to "contested" with the rest: one order would rule "supported"; the three rule "contested"."""
+
+    def reply(messages):
+        last = str(messages[-1].content)
+        if VERDICT_ASK not in last:
+            return ruling_reply()(messages)
+        letters = offered(last)
+        rest = [v for k, v in letters if k != "A"]
+        lean = {
+            v: (0.3 if v == "contested" else 0.2) if "contested" in rest else 0.25 for v in rest
+        }
+        return option_reply({k: 0.5 if k == "A" else lean[v] for k, v in letters})
+
+    out, _ = judge_claim(article, reply, [ADVOCATE, SKEPTIC])
+    ruling = out["rulings"]["c1"]
+    assert ruling.verdict == "contested"
+    assert ruling.probabilities == pytest.approx(
+        {"supported": 0.95 / 3, "contested": 1.1 / 3, "unsupported": 0.95 / 3}, abs=1e-5
+    )
 
 
 def test_the_decisive_move_is_offered_in_both_orders_and_excludes_judge_turns(article):
@@ -188,7 +223,7 @@ def test_the_decisive_move_follows_the_turn_over_the_letters(article):
 def test_a_single_debater_turn_is_decisive_without_a_pick(article):
     out, prompts = judge_claim(article, ruling_reply(), [ADVOCATE, EARLIER_RULING])
     assert calls_asking(prompts, DECISIVE_ASK) == []
-    assert len(prompts) == 5  # three probes, the point, the verdict
+    assert len(prompts) == 7  # three probes, the point, the verdict in three orders
     assert out["rulings"]["c1"].decisive_turn == "c1-r1-advocate"
 
 
@@ -237,8 +272,7 @@ def test_a_point_that_copies_a_turn_is_asked_again_then_replaced(
     )
     assert out["rulings"]["c1"].decisive_point == expected
     assert out["turns"][0].content == f"Verdict: contested. {expected}"
-    (verdict,) = calls_asking(prompts, VERDICT_ASK)
-    assert verdict[-2] == AIMessage(content=expected)
+    assert all(v[-2] == AIMessage(content=expected) for v in calls_asking(prompts, VERDICT_ASK))
 
 
 def test_a_point_in_own_words_is_asked_once(article):

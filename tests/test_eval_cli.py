@@ -60,24 +60,24 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
 
     conceded, side_retries, retries = stub_debate_choices(requests)
     # Per article: the screener's two questions per paragraph and one extraction (the swapped
-    # debate's are the same requests: cached; so are the judges' own screening); the debaters'
-    # move questions about the content-free sentence (3 + 6; the swapped debate's: cached);
-    # in the first order 2 claims x (the advocate's turn: an evidence pick asked in both
-    # orders, its 3 move questions and its sentence; the skeptic's: the same with 6 move
-    # questions; + 2 decisive-move calls, the decisive point and the verdict); in the swapped
-    # order 2 claims x (the 2 turns' sentences + the same 4 claim judge's calls): its round-1
-    # evidence picks and the move questions about them are the same requests as the first
-    # order's (cached), as are the claim judge's 3 probes per claim; the debate judge's 10
-    # whole-article checklist probes (9 scored and addresses_ai; the same requests for both
-    # orders: cached; its persuasion question is the screener's) and its rating on both
-    # orders, the baseline and the panel's 3 members, the first of which is the baseline
-    # itself (cached). Then the side check of each of the 24 turns that did not concede, and
-    # the retries.
+    # debate's are the same requests: cached; so are the judges' own screening); the debaters' move
+    # questions about the content-free sentence (3 + 6; the swapped debate's: cached); in the first
+    # order 2 claims x (the side check of a content-free sentence in both orders; the advocate's
+    # turn: an evidence pick asked in both orders, its 3 move questions and its sentence; the
+    # skeptic's: the same with 6 move questions; + 2 decisive-move calls, the decisive point and the
+    # verdict in three orders); in the swapped order 2 claims x (the 2 turns' sentences + the same 4
+    # claim judge's calls): its round-1 evidence picks and the move questions about them and the
+    # content-free side check are the same requests as the first order's (cached), as are the claim
+    # judge's 3 probes per claim; the debate judge's 10 whole-article checklist probes (9 scored and
+    # addresses_ai; the same requests for both orders: cached; its persuasion question is the
+    # screener's) and its rating on both orders, the baseline and the panel's 3 members, the first
+    # of which is the baseline itself (cached). Then the side check of each of the 24 turns that did
+    # not concede (asked in both orders), and the retries.
     screener = sum(
         paragraph_calls(json.loads(line)["text"]) for line in dataset.read_text().splitlines()
     )
-    first_order = 2 * ((2 + 3 + 1) + (2 + 6 + 1) + 2 + 1 + 1)
-    swapped = 2 * (1 + 1 + 2 + 1 + 1)
+    first_order = 2 * (2 + (2 + 3 + 1) + (2 + 6 + 1) + 2 + 1 + 3)
+    swapped = 2 * (1 + 1 + 2 + 1 + 3)
     per_article = 1 + (3 + 6) + first_order + swapped + 2 * 3 + 10 + 2 + 1 + 2
     turns = 3 * 2 * 2 * 2
     # The swapped debate's move questions never reach the server: they are answered from the
@@ -95,7 +95,7 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert len(questions) <= expected_questions
     assert max(Counter(questions).values()) <= 2
     assert seen + (expected_questions - len(questions)) == (
-        screener + 3 * per_article + (turns - conceded + side_retries) + side_retries + retries
+        screener + 3 * per_article + 2 * (turns - conceded + side_retries) + side_retries + retries
     )
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
@@ -152,15 +152,15 @@ def test_text_addressed_to_ai_never_reaches_any_judge(stub_server, tmp_path):
     bodies = [json.dumps(r) for r in requests]
 
     conceded, side_retries, retries = stub_debate_choices(requests)
-    # the screener's two questions per paragraph (on the text left after the planted
-    # paragraph), extraction, the move questions about the content-free sentence (3 + 6), 2
-    # turns each after its evidence pick (asked in both orders) and its move questions (3 for
-    # the advocate, 6 for the skeptic) + the side checks of the turns that did not concede (2
-    # calls per side retry) + the claim judge's 3 probes, 2 decisive-move calls, the decisive
-    # point and the verdict (+ echo retries), the debate judge's 10 whole-article probes (9
-    # scored and addresses_ai) and rating, the baseline
+    # the screener's two questions per paragraph (on the text left after the planted paragraph),
+    # extraction, the move questions about the content-free sentence (3 + 6), 2 turns each after its
+    # evidence pick (asked in both orders) and its move questions (3 for the advocate, 6 for the
+    # skeptic) + the side checks of the turns that did not concede (in both orders; 3 calls per side
+    # retry: its sentence and its check) + the claim judge's 3 probes, 2 decisive-move calls, the
+    # decisive point and the verdict in three orders (+ echo retries), the debate judge's 10
+    # whole-article probes (9 scored and addresses_ai) and rating, the baseline
     turns = (2 + 3 + 1) + (2 + 6 + 1)
-    debate = (3 + 6) + turns + (2 - conceded) + 2 * side_retries + 3 + 2 + 1 + 1 + retries
+    debate = (3 + 6) + 2 + turns + 2 * (2 - conceded) + 3 * side_retries + 3 + 2 + 1 + 3 + retries
     assert len(bodies) == paragraph_calls(text) + 1 + debate + 10 + 1 + 1
     assert not any("SYSTEM NOTE" in b for b in bodies)
     assert any("Remote work" in b or "remote work" in b for b in bodies)

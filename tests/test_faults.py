@@ -171,9 +171,10 @@ def test_arguments_failing_validation_are_repaired_with_the_error_shown(fault_se
 
 def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
     # The extractor, the debaters' move questions about the content-free sentence (3 + 6), both
-    # debaters' evidence picks (two calls each: both orders) and the advocate's 3 move questions
-    # answer; its sentence, the turn's one text call, comes back empty, twice.
-    answered = 1 + (3 + 6) + 2 * 2 + 3
+    # debaters' evidence picks (two calls each: both orders), the side check of a content-free
+    # sentence (two calls) and the advocate's 3 move questions answer; its sentence, the turn's
+    # one text call, comes back empty, twice.
+    answered = 1 + (3 + 6) + 2 * 2 + 2 + 3
     server = fault_server(SCREENED + "ok," * answered + "empty*")
     line = one_error_line(run(server, tmp_path))
     assert line == "error: advocate: the model returned an empty reply twice"
@@ -183,11 +184,12 @@ def test_empty_replies_are_retried_once_then_reported(fault_server, tmp_path):
 
 
 def test_a_failing_judge_keeps_the_finished_turns(fault_server, tmp_path):
-    # The debate's calls: extractor, the debaters' move questions about the content-free
-    # sentence (3 + 6), two turns (each an evidence pick asked in two orders, its role's move
-    # questions, 3 or 6, its sentence and its side check), then the claim judge's 3 probes,
-    # decisive move in both orders, decisive point and verdict.
-    debate = 1 + (3 + 6) + (2 + 3 + 1 + 1) + (2 + 6 + 1 + 1) + 3 + 2 + 1 + 1
+    # The debate's calls: extractor, the debaters' move questions about the content-free sentence (3
+    # + 6), the side check of a content-free sentence (two calls), two turns (each an evidence pick
+    # asked in two orders, its role's move questions, 3 or 6, its sentence and its side check in
+    # both orders), then the claim judge's 3 probes, decisive move in both orders, decisive point
+    # and verdict (three orders).
+    debate = 1 + (3 + 6) + 2 + (2 + 3 + 1 + 2) + (2 + 6 + 1 + 2) + 3 + 2 + 1 + 3
     server = fault_server(SCREENED + "ok," * debate + "500*")
     line = one_error_line(run(server, tmp_path))
     # The stub keeps this debate to those calls: no turn conceded (no side check skipped) or

@@ -114,11 +114,13 @@ def test_turn_order_per_claim_and_report_assembled(article):
     assert report.meta.timing["rating"].usage.calls == 11
     for claim in ("c1", "c2", "c3"):
         # Four turns: the evidence pick (in both orders), the role's move questions (3 or 6),
-        # the sentence, the side check.
-        turns = 2 * (2 + 3 + 1 + 1) + 2 * (2 + 6 + 1 + 1)
+        # the sentence, the side check (in both orders); and the side check of a content-free
+        # sentence (in both orders), once per claim.
+        turns = 2 * (2 + 3 + 1 + 2) + 2 * (2 + 6 + 1 + 2) + 2
         assert report.meta.timing[f"debate {claim}"].usage.calls == turns
-        # Three probes and the decisive move (in both orders), then the point and the verdict.
-        assert report.meta.timing[f"claim judge {claim}"].usage.calls == 7
+        # Three probes and the decisive move (in both orders), then the point and the verdict
+        # (in three orders).
+        assert report.meta.timing[f"claim judge {claim}"].usage.calls == 9
     assert report.meta.timing["screening"].usage == report.meta.usage["screener"]
     assert report.meta.timing["extraction"].usage == report.meta.usage["extractor"]
     timed_calls = sum(t.usage.calls for t in report.meta.timing.values())
@@ -611,8 +613,10 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
 
     def skeptic(messages):
         if "Your first draft repeated an earlier turn" in prompt_text(messages):
+            # It names its speaker, as the scripted turns do for the side check (tests/fakes).
             return text_reply(
-                'The cited cities also cut speed limits: "The plan costs twelve million dollars."'
+                'The skeptic: the cited cities also cut speed limits: "The plan costs twelve '
+                'million dollars."'
             )
         return text_reply(echoed)
 
@@ -624,7 +628,7 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     models.skeptic = ScriptedChatModel(picks_evidence(skeptic))
     report, _ = run(article, models, rounds=1, max_claims=2)
     turns = {t.role: t for t in report.debate if t.claim_id == "c1"}
-    assert turns["skeptic"].content.startswith("The cited cities also cut speed limits")
+    assert turns["skeptic"].content.startswith("The skeptic: the cited cities also cut speed")
     # The retry argues from the evidence already picked: no second pick.
     retries = [
         prompt_text(p)

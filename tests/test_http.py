@@ -86,20 +86,26 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     # 1 and every round added a point; the stub answers this article the same way every run).
     turns = 3 * 2 * 2
     assert not asking("Role: skeptic, round 1 of 2. You concede")
-    assert len(asking("Role: side check.")) == turns - conceded + side_retries
+    # Each side check is asked in both orders.
+    side_checks = 2 * (turns - conceded + side_retries)
+    # ... and per claim, the side check of a content-free sentence (in both orders).
+    assert len(asking("Role: side check.")) == side_checks + 3 * 2
     # One-token calls of the judge model, read from logprobs: the screener's two questions per
     # paragraph (to AI? to persuade?), the 10 whole-article checklist probes (9 scored +
-    # addresses_ai, unscored) and the rating (10 + 1 = 11), the analyst's sentence pick per
-    # finding (in both orders); the side check of each turn that did not concede (+ one per
-    # side retry); per claim 3 probes, the decisive move (2 debater turns or more: both
-    # orders) and the verdict letter (the debaters' evidence picks and move questions are the
-    # debater model's, checked below).
+    # addresses_ai, unscored) and the rating (10 + 1 = 11), the analyst's sentence pick per finding
+    # (in both orders); the side check of each turn that did not concede (+ one per side retry;
+    # each, and per claim one of a content-free sentence, in both orders); per claim 3 probes, the
+    # decisive move (2 debater turns or more: both orders) and the verdict letter in three orders
+    # (the debaters' evidence picks and move questions are the debater model's, checked below).
     scored = [r for r in requests if r.get("top_logprobs") and r["model"] == "stub-judge"]
     findings = sum("Role: analyst. Does" in r["messages"][-1]["content"] for r in requests)
     assert findings >= len(parsed.analysis) >= 1  # a paragraph repeating another is left out
-    side_checks = turns - conceded + side_retries
     assert len(scored) == (
-        paragraph_calls_for_file(OP_ED) + (10 + 1) + 2 * findings + side_checks + 3 * (3 + 2 + 1)
+        paragraph_calls_for_file(OP_ED)
+        + (10 + 1)
+        + 2 * findings
+        + side_checks
+        + 3 * (2 + 3 + 2 + 3)
     )
     for r in scored:
         assert r["logprobs"] is True and r["top_logprobs"] == 20
@@ -115,13 +121,14 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
     # Per finding: the analyst's sentence pick (two calls), then its paragraph.
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
     assert len(analysts) == 3 * findings and 1 <= findings <= 4
-    # extractor + the debaters' move questions about the content-free sentence (3 + 6, once) +
-    # 12 turns x (evidence pick in 2 calls + 1 sentence) + the move questions of 6 advocate
-    # turns (3 each) and 6 skeptic turns (6 each) + the side checks and the retries' sentences
-    # (side and echo) + 3 claims x (3 probes + 2 decisive-move calls + decisive point +
-    # verdict) + the point retries + the judge's parts: 11 scored calls (10 probes + the
-    # rating letter), summary, explanation, research topics, one call per finding and its
-    # sentence pick; the screener's two questions per paragraph.
+    # extractor + the debaters' move questions about the content-free sentence (3 + 6, once) + 12
+    # turns x (evidence pick in 2 calls + 1 sentence) + the move questions of 6 advocate turns (3
+    # each) and 6 skeptic turns (6 each) + the side checks and the retries' sentences (side and
+    # echo) + 3 claims x (the side check of a content-free sentence in 2 orders + 3 probes + 2
+    # decisive-move calls + decisive point + verdict in three orders) + the point retries + the
+    # judge's parts: 11 scored calls (10 probes + the rating letter), summary, explanation, research
+    # topics, one call per finding and its sentence pick; the screener's two questions per
+    # paragraph.
     paragraphs = paragraph_calls_for_file(OP_ED)
     assert len(requests) == (
         paragraphs
@@ -132,7 +139,7 @@ def test_run_over_http_with_function_calling(stub_server, tmp_path):
         + side_checks
         + side_retries
         + echo_retries
-        + 3 * (3 + 2 + 1 + 1)
+        + 3 * (2 + 3 + 2 + 1 + 3)
         + point_retries
         + (10 + 1)
         + 3
@@ -256,21 +263,21 @@ def test_run_over_http_with_json_in_plain_text(stub_server, tmp_path):
     analysts = [r for r in requests if "Role: analyst" in r["messages"][-1]["content"]]
 
     conceded, side_retries, retries = stub_debate_choices(requests)
-    # extractor, the move questions about the content-free sentence (3 advocate + 6 skeptic),
-    # 2 claims x (1 round x (the advocate's 2 evidence + 3 move questions + 1 sentence, the
-    # skeptic's 2 evidence + 6 move questions + 1 sentence) + 3 probes + 2 decisive-move calls
-    # + decisive point + verdict), the side checks of the 4 turns that did not concede, 2 calls
-    # per side retry, the echo retries; 10 probes (9 scored + addresses_ai) and the rating
-    # (10 + 1), summary, explanation, topics, analysts; the screener's two questions per
-    # paragraph.
+    # extractor, the move questions about the content-free sentence (3 advocate + 6 skeptic), 2
+    # claims x (the side check of a content-free sentence in 2 orders + 1 round x (the advocate's 2
+    # evidence + 3 move questions + 1 sentence, the skeptic's 2 evidence + 6 move questions + 1
+    # sentence) + 3 probes + 2 decisive-move calls + decisive point + verdict in three orders), the
+    # side checks of the 4 turns that did not concede (in both orders), 3 calls per side retry, the
+    # echo retries; 10 probes (9 scored + addresses_ai) and the rating (10 + 1), summary,
+    # explanation, topics, analysts; the screener's two questions per paragraph.
     paragraphs = paragraph_calls_for_file(OP_ED)
     assert len(requests) == (
         paragraphs
         + 1
         + (3 + 6)
-        + 2 * ((2 + 3 + 1) + (2 + 6 + 1) + 3 + 2 + 1 + 1)
-        + (4 - conceded)
-        + 2 * side_retries
+        + 2 * (2 + (2 + 3 + 1) + (2 + 6 + 1) + 3 + 2 + 1 + 3)
+        + 2 * (4 - conceded)
+        + 3 * side_retries
         + retries
         + (10 + 1)
         + 3

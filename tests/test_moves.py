@@ -25,6 +25,7 @@ from tests.fakes import (
     QUESTION_MOVES,
     SIDE_ASK,
     ScriptedChatModel,
+    checked_sentence,
     checks_sides,
     debater_reply,
     move_asked,
@@ -33,6 +34,7 @@ from tests.fakes import (
     prompt_text,
     ruling_reply,
     scripted_models,
+    side_answer,
     text_reply,
 )
 
@@ -171,7 +173,11 @@ def test_a_skeptic_whose_sentence_makes_no_move_above_its_baseline_concedes(arti
     )
     assert debaters[1].argues_for is None and not debaters[1].off_side
     side_checks = [p for p in models.claim_judge.prompts if SIDE_ASK in prompt_text(p)]
-    assert len(side_checks) == 1 and "] Advocate" in prompt_text(side_checks[0])
+    # The claim's content-free sentence, then the advocate's sentence alone, each asked in
+    # both orders.
+    assert [checked_sentence(p) for p in side_checks] == [CONTENT_FREE] * 2 + [
+        debaters[0].content
+    ] * 2
     # The concession's sentence is asked for as one.
     assert "You concede this point on claim c1" in prompt_text(models.skeptic.prompts[-1])
 
@@ -252,11 +258,12 @@ def test_a_turn_on_the_wrong_side_is_asked_once_more_then_kept_and_marked(articl
         seen: list[str] = []
 
         def reply(messages):
-            text = prompt_text(messages)
-            if SIDE_ASK in text and "] Skeptic" in text:
-                seen.append(text)
-                if agrees_each_time or "retried" not in text:
-                    return option_reply({"yes": 0.8, "no": 0.2})
+            if SIDE_ASK in prompt_text(messages):
+                sentence = checked_sentence(messages)
+                if "skeptic" in sentence or sentence.startswith("retried"):
+                    seen.append(sentence)
+                    agrees = agrees_each_time or not sentence.startswith("retried")
+                    return side_answer(messages, 0.8 if agrees else 0.1)
             return checks_sides(ruling_reply())(messages)
 
         return reply, seen
@@ -274,7 +281,8 @@ def test_a_turn_on_the_wrong_side_is_asked_once_more_then_kept_and_marked(articl
         report = run(article, models, rounds=1, max_claims=1)
         turn = next(t for t in report.debate if t.role == "skeptic")
         retries = [p for p in models.skeptic.prompts if "argued the other side" in prompt_text(p)]
-        assert len(retries) == 1 and len(seen) == 2
+        # The draft and the retry, each checked in both orders.
+        assert len(retries) == 1 and len(seen) == 4
         assert "You argue AGAINST claim c1" in prompt_text(retries[0])
         assert turn.content.startswith("retried")
         assert turn.off_side is stubborn

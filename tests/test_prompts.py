@@ -69,19 +69,20 @@ def test_article_is_only_ever_inside_the_fence(article):
     every_prompt = [p for m in vars(models).values() if hasattr(m, "prompts") for p in m.prompts]
     paragraph = [p for p in every_prompt if p[0].content.startswith(PARAGRAPH_ROLES)]
     screener = [p for p in paragraph if p[0].content.startswith("Role: screener.")]
-    # the screener's two paragraph questions (the AI one, the persuasion one), extractor, the
-    # move questions about the content-free sentence (3 advocate + 6 skeptic, once per run),
-    # 3 x 2 turns (each an evidence letter asked in two orders, its role's move questions, 3
-    # or 6, the sentence, and its side check by the claim judge's model: every scripted turn
-    # keeps its side, so no retry), 3 x (3 claim probes + the decisive move in two orders +
-    # the decisive point + the verdict letter), the judge: 20 small calls (10 whole-article
-    # probes, 9 scored + addresses_ai; the rating letter; its explanation; 4 analyst evidence
-    # picks; 2 analysis paragraphs; the summary; the topics: 10 + 1 + 1 + 4 + 2 + 1 + 1 = 20)
+    # the screener's two paragraph questions (the AI one, the persuasion one), extractor, the move
+    # questions about the content-free sentence (3 advocate + 6 skeptic, once per run), 3 x 2 turns
+    # (each an evidence letter asked in two orders, its role's move questions, 3 or 6, the sentence,
+    # and its side check by the claim judge's model, in two orders: every scripted turn keeps its
+    # side, so no retry), 3 x (the side check of a content-free sentence in two orders + 3 claim
+    # probes + the decisive move in two orders + the decisive point + the verdict letter in three
+    # orders), the judge: 20 small calls (10 whole-article probes, 9
+    # scored + addresses_ai; the rating letter; its explanation; 4 analyst evidence picks; 2
+    # analysis paragraphs; the summary; the topics: 10 + 1 + 1 + 4 + 2 + 1 + 1 = 20)
     assert len(paragraph) == paragraph_calls(injected)
     # each prompt asks its one question of every unit: half the paragraph calls each
     assert 2 * len(screener) == len(paragraph)
-    turns = 3 * ((2 + 3 + 1 + 1) + (2 + 6 + 1 + 1))
-    assert len(every_prompt) == len(paragraph) + 1 + (3 + 6) + turns + 3 * (3 + 2 + 1 + 1) + 20
+    turns = 3 * ((2 + 3 + 1 + 2) + (2 + 6 + 1 + 2))
+    assert len(every_prompt) == len(paragraph) + 1 + (3 + 6) + turns + 3 * (2 + 3 + 2 + 1 + 3) + 20
     for messages in paragraph:
         message = messages[-1]
         # A paragraph alone, inside its one fence (no article), then only the answer's form.

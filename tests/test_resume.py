@@ -22,22 +22,22 @@ OP_ED = Path(__file__).resolve().parents[1] / "examples" / "short-remote-work-op
 SCREENER = paragraph_calls_for_file(OP_ED)
 # The moves the advocate's questions measure (the concession has none).
 ADVOCATE_QUESTIONS = ("direct_evidence", "quoted_expert", "mechanism")
-# The calls of a 2-claim, 2-round run in which no turn concedes or is written again, findings
-# aside: the screener's (two per paragraph), the rater's 10 whole-article probes (9 scored +
-# addresses_ai, unscored: 9 + 1), extractor, the debaters' move questions about the
-# content-free sentence (3 + 6, once per run), 2 x (2 advocate turns, each an evidence pick
-# asked in two orders, its 3 move questions, its sentence and its side check; 2 skeptic turns,
-# the same with its 6 move questions; + 3 claim probes + the decisive move in two orders + the
-# decisive point + the verdict), and the report judge's rating letter, summary, explanation,
-# research topics (and per finding its sentence pick in two calls and its paragraph: 3 calls).
-TURNS = 2 * (2 + 3 + 1 + 1) + 2 * (2 + 6 + 1 + 1)
-CALLS = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * (TURNS + 3 + 2 + 1 + 1) + 4
-# Answered before the kill: the screener's, the rater's 10 probes (9 + 1), the extractor's,
-# the content-free move questions (3 + 6; their own checkpointed step) and the two debates'
-# first evidence picks (both debaters', two calls each; their own checkpointed step: not asked
-# again): 1 + 9 + 2 * 4; the two first turns then hang on their move questions (the
-# advocate's 3 of each, asked at once: 6 calls).
-ANSWERED = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * 4
+# The calls of a 2-claim, 2-round run in which no turn concedes or is written again, findings aside:
+# the screener's (two per paragraph), the rater's 10 whole-article probes (9 scored + addresses_ai,
+# unscored: 9 + 1), extractor, the debaters' move questions about the content-free sentence (3 + 6,
+# once per run), 2 x (2 advocate turns, each an evidence pick asked in two orders, its 3 move
+# questions, its sentence and its side check (two orders); 2 skeptic turns, the same with its 6 move
+# questions; + 3 claim probes + the decisive move in two orders + the decisive point + the verdict
+# in three orders), and the report judge's rating letter, summary, explanation, research topics (and
+# per finding its sentence pick in two calls and its paragraph: 3 calls).
+TURNS = 2 * (2 + 3 + 1 + 2) + 2 * (2 + 6 + 1 + 2)
+CALLS = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * (2 + TURNS + 3 + 2 + 1 + 3) + 4
+# Answered before the kill: the screener's, the rater's 10 probes (9 + 1), the extractor's, the
+# content-free move questions (3 + 6; their own checkpointed step) and the two debates' first
+# evidence picks (both debaters', two calls each) and the side check of a content-free sentence (two
+# calls; the same checkpointed step: not asked again): 1 + 9 + 2 * (4 + 2); the two first turns then
+# hang on their move questions (the advocate's 3 of each, asked at once: 6 calls).
+ANSWERED = SCREENER + (9 + 1) + 1 + (3 + 6) + 2 * (4 + 2)
 HANGING = 2 * len(ADVOCATE_QUESTIONS)
 
 
@@ -114,11 +114,10 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     after = server.requests()[len(before) :]
     report = json.loads((tmp_path / "r.json").read_text())
     calls = sum(u["calls"] for u in report["meta"]["usage"].values())
-    # What the stub's hash-based answers decide, read from the requests the run's calls made
-    # (by their prompts' own words): how many findings get a paragraph (at least one); a
-    # conceding turn gets no side check; a turn that argued the other side is written and
-    # checked once more; a turn or decisive point that copied an earlier turn is written once
-    # more.
+    # What the stub's hash-based answers decide, read from the requests the run's calls made (by
+    # their prompts' own words): how many findings get a paragraph (at least one); a conceding turn
+    # gets no side check (two calls); a turn that argued the other side is written and checked once
+    # more (three calls); a turn or decisive point that copied an earlier turn is written once more.
     made = [r["messages"][-1]["content"] for r in before[:ANSWERED] + after]
 
     def asking(words: str) -> int:
@@ -129,8 +128,8 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     assert 1 <= findings <= 4
     more = (
         3 * findings
-        - asking("You concede this point on claim")
-        + 2 * asking("Your first draft argued the other side.")
+        - 2 * asking("You concede this point on claim")
+        + 3 * asking("Your first draft argued the other side.")
         + asking("Your first draft repeated an earlier turn.")
         + asking("Your reply copied turn")
     )

@@ -46,10 +46,11 @@ def test_the_key_appears_in_no_file_and_no_output(tmp_path):
     # A server that echoes the key in its 401 message, and one that fails after the first turn
     # (after the screener's paragraph questions, the rater's 10 whole-article probes (9 scored
     # + addresses_ai), the extractor, the debaters' move questions about the content-free
-    # sentence (3 + 6), both debaters' evidence picks (two calls each), and the advocate's
-    # turn: its 3 move questions, its sentence and its side check: 1 + 9 + 2 * 2 + (3 + 1 + 1)).
+    # sentence (3 + 6), both debaters' evidence picks (two calls each) and the side check of a
+    # content-free sentence (two calls), and the advocate's turn: its 3 move questions, its
+    # sentence and its side check in both orders: 1 + 9 + 2 * 2 + 2 + (3 + 1 + 2)).
     echo = StubServerProcess(tmp_path / "echo.jsonl", faults="401*")
-    answered = paragraph_calls_for_file(OP_ED) + (9 + 1) + 1 + (3 + 6) + 2 * 2 + (3 + 1 + 1)
+    answered = paragraph_calls_for_file(OP_ED) + (9 + 1) + 1 + (3 + 6) + 2 * 2 + 2 + (3 + 1 + 2)
     late = StubServerProcess(tmp_path / "late.jsonl", faults="ok," * answered + "500*")
     try:
         common = ["--model", "stub", "--max-claims", "1", "--rounds", "1"]

@@ -173,16 +173,16 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
     )
     requests = stub_server.requests()
     assert {r["model"] for r in requests} == {"stub-model"}
-    # Every request the server saw, by what it asked: counted from the log, against what the
-    # run must ask: each debater's move questions about the content-free sentence once (3 and
-    # 6), 2 claims x 2 rounds, each debater's turn an evidence pick (asked in both orders), its
-    # move questions about that sentence (3 or 6) and one sentence, the side check of every
-    # turn but a concession; per claim 3 probes, the decisive move among its 4 turns in both
-    # orders, the decisive point and the verdict; one paragraph per checklist finding that
-    # applies, at most four. What the stub's hash-based answers decide is read off the log:
-    # which turns concede (no side check), which are written again for arguing the other side
-    # (one more sentence and one more side check) or for echoing a turn (one more sentence),
-    # and whether a decisive point copying a turn is asked again.
+    # Every request the server saw, by what it asked: counted from the log, against what the run
+    # must ask: each debater's move questions about the content-free sentence once (3 and 6), 2
+    # claims x 2 rounds, each debater's turn an evidence pick (asked in both orders), its move
+    # questions about that sentence (3 or 6) and one sentence, the side check of every turn but a
+    # concession (in both orders); per claim 3 probes, the decisive move among its 4 turns in both
+    # orders, the decisive point and the verdict (in three orders); one paragraph per checklist
+    # finding that applies, at most four. What the stub's hash-based answers decide is read off the
+    # log: which turns concede (no side check), which are written again for arguing the other side
+    # (one more sentence and one more side check) or for echoing a turn (one more sentence), and
+    # whether a decisive point copying a turn is asked again.
     kinds = Counter(asked(r) for r in requests)
     findings = min(4, sum(i["applies"] for i in report["checklist"])) or 1
     conceded = {role: kinds[f"{role} concession"] for role in ("advocate", "skeptic")}
@@ -209,12 +209,13 @@ def test_langgraph_dev_runs_the_debate_through_the_sdk(langgraph_server, stub_se
             "skeptic concession": conceded["skeptic"],
             "skeptic side retry": kinds["skeptic side retry"],
             "skeptic echo retry": kinds["skeptic echo retry"],
-            "side check": 2 * 2 * 2 - sum(conceded.values()) + side_retries,
+            # in both orders; and per claim, of a content-free sentence
+            "side check": 2 * (2 * 2 * 2 - sum(conceded.values()) + side_retries) + 2 * 2,
             "claim probe": 2 * 3,
             "decisive move pick": 2 * 2,
             "decisive point": 2,
             "decisive point retry": kinds["decisive point retry"],
-            "verdict": 2,
+            "verdict": 2 * 3,
             "rating": 1,
             "summary": 1,
             "explanation": 1,

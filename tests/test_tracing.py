@@ -101,7 +101,7 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
     )
     # The claim judge's model checks the side of each turn (tagged with the turn's claim and
     # round), then per claim: 3 probes + the decisive move in 2 orders + the decisive point +
-    # the verdict letter, all at the debate's last round (2).
+    # the verdict letter (3 orders), all at the debate's last round (2).
     judged = by_role["claim_judge"]
 
     def tagged(part: str) -> list[tuple[str, int]]:
@@ -112,11 +112,15 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         )
 
     claims = ("c1", "c2", "c3")
-    assert tagged("side check") == [(claim, r) for claim in claims for r in (1, 1, 2, 2)]
+    # Each turn's side check is asked in both orders: 2 turns a round, 2 calls a check.
+    assert tagged("side check") == [
+        (claim, r) for claim in claims for r in (1, 1, 1, 1, 2, 2, 2, 2)
+    ]
+    assert tagged("side baseline") == [(claim, 1) for claim in claims for _ in range(2)]
     assert tagged("probe") == [(claim, 2) for claim in claims for _ in range(3)]
     assert tagged("decisive_move") == [(claim, 2) for claim in claims for _ in range(2)]
     assert tagged("decisive_point") == [(claim, 2) for claim in claims]
-    assert tagged("verdict") == [(claim, 2) for claim in claims]
+    assert tagged("verdict") == [(claim, 2) for claim in claims for _ in range(3)]
     probes = sorted(
         (c["metadata"]["claim_id"], c["metadata"]["probe"])
         for c in judged
@@ -133,9 +137,10 @@ def test_each_call_is_tagged_with_its_role_claim_and_round(article):
         if c["metadata"].get("part") == "decisive_move"
     )
     assert orders == [(claim, o) for claim in claims for o in ("as offered", "reversed")]
-    # Per claim: 4 side checks + 3 probes + 2 decisive-move picks + point + verdict = 11 calls.
+    # Per claim: 4 side checks (2 calls each) + 3 probes + 2 decisive-move picks + point +
+    # verdict (3 orders) + the side check of a content-free sentence (2 orders) = 19 calls.
     assert sorted(c["metadata"]["claim_id"] for c in judged) == [
-        claim for claim in claims for _ in range(11)
+        claim for claim in claims for _ in range(19)
     ]
 
 

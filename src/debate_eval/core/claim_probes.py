@@ -1,4 +1,5 @@
-"""The yes/no questions the claim judge asks about each claim before it rules.
+"""The yes/no questions the claim judge asks about each claim before it rules, and the
+verdicts it rules with.
 
 They live in code, not in a prompt file (`claim_probe.md` asks any one of them), so a stored
 debate's key and the debate judge's calibration key hash them here.
@@ -13,6 +14,13 @@ CLAIM_PROBES: Mapping[str, str] = {
     "evidence": "Does the article give evidence for this claim (data, a named source, a document)?",
     "view_against": "Does the article mention a view against this claim?",
     "opinion_as_fact": "Is this claim an opinion or a prediction stated as fact?",
+}
+# What each verdict (core.schemas.VERDICTS) means, as the verdict question offers it.
+VERDICT_MEANINGS: Mapping[str, str] = {
+    "supported": "supported: the article gives solid evidence and the skeptic found no serious gap",
+    "contested": "contested: there is real evidence on both sides, or important counterarguments "
+    "the article ignores",
+    "unsupported": "unsupported: the article asserts it with little or no evidence",
 }
 # How each probe's answer reads in the verdict prompt.
 PROBE_FINDINGS: Mapping[str, str] = {

@@ -38,6 +38,14 @@ ADVOCATE_MOVES: Mapping[str, str] = {
 
 MOVES: Mapping[str, Mapping[str, str]] = {"advocate": ADVOCATE_MOVES, "skeptic": SKEPTIC_MOVES}
 
+# The side check's two answers about a turn's sentence (debate/agents/debater.check_side),
+# offered by letter in both orders: the first is the advocate's side. A sentence's P(first) is
+# read against a content-free sentence's, once per claim.
+SIDE_STATEMENTS: tuple[str, str] = (
+    "It argues that claim {claim_id} holds: it gives or points to support for it.",
+    "It argues against claim {claim_id}, or points out a gap in its support.",
+)
+
 
 @dataclass(frozen=True)
 class MoveQuestion:
@@ -176,6 +184,12 @@ def chosen_move(probabilities: Mapping[str, float], baselines: Mapping[str, floa
     scores = move_scores(probabilities, baselines)
     best = max(scores, key=lambda kind: (scores[kind], -list(scores).index(kind)), default=None)
     return best if best is not None and scores[best] > 0 else CONCEDE
+
+
+def against_content_free(p: float, baseline: float) -> float:
+    """`p` read against the same question's answer for CONTENT_FREE, as a probability: the
+    sigmoid of their log-odds difference (0.5: no more than for a content-free sentence)."""
+    return 1 / (1 + math.exp(-(_logit(p) - _logit(baseline))))
 
 
 def _logit(p: float) -> float:

@@ -243,8 +243,10 @@ class Turn(BaseModel):
     )
     argues_for: float | None = Field(
         default=None,
-        description="P(yes) that the turn argues that its claim holds (the side check): an "
-        "advocate's turn should be above 0.5, a skeptic's below.",
+        description="P that the turn's sentence argues that its claim holds (the side check: "
+        "for or against, picked by letter in both orders, read against a content-free "
+        "sentence's answer, so that 0.5 is no side): an advocate's turn should be above 0.5, a "
+        "skeptic's below.",
     )
     off_side: bool = Field(
         default=False,

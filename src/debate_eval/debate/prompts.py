@@ -77,7 +77,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "concession": frozenset(
         {"round", "rounds", "claim_id", "claim", "history", "evidence", "words", "move", "speaker"}
     ),
-    "side_check": frozenset({"claim_id", "claim", "turn"}),
+    "side_check": frozenset({"claim_id", "claim", "sentence", "sides", "letters"}),
     "claim_probe": frozenset({"claim_id", "claim", "question"}),
     "decisive_move": frozenset({"claim_id", "claim", "debate", "letters"}),
     "claim_judge": frozenset({"claim_id", "claim", "debate", "move"}),
@@ -90,7 +90,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "finding_evidence": frozenset({"finding", "sentences", "letters"}),
     "finding": frozenset({"finding", "evidence", "sentence"}),
     "topics": frozenset({"findings"}),
-    "verdict": frozenset({"claim_id", "probes"}),
+    "verdict": frozenset({"claim_id", "probes", "verdicts", "letters"}),
     "screener": frozenset(),
     "paragraph_probe": frozenset(),
 }
@@ -116,15 +116,16 @@ def prompt_hash(text: str) -> str:
 
 def debate_text_sha256() -> dict[str, str]:
     """Hashes of the text a debate is made with besides its prompt files (the moves and their
-    questions, the claim judge's questions, the retry notes, the orders the picks are asked
-    in) and of the echo rule that decides which turns are asked again: part of a stored
-    debate's key and of the debate judge's calibration key, so a change in any of them is
-    never silently read as the same debate."""
+    questions, the side check's answers, the claim judge's questions and verdicts, the retry
+    notes, the
+    orders the picks are asked in) and of the echo rule that decides which turns are asked
+    again: part of a stored debate's key and of the debate judge's calibration key, so a change
+    in any of them is never silently read as the same debate."""
     from dataclasses import asdict
 
-    from debate_eval.core.claim_probes import CLAIM_PROBES
+    from debate_eval.core.claim_probes import CLAIM_PROBES, VERDICT_MEANINGS
     from debate_eval.core.evidence import PICK_ORDERS
-    from debate_eval.core.moves import CONTENT_FREE, MOVE_QUESTIONS, MOVES
+    from debate_eval.core.moves import CONTENT_FREE, MOVE_QUESTIONS, MOVES, SIDE_STATEMENTS
     from debate_eval.core.novelty import ECHO_RULE
 
     questions = {kind: asdict(asked) for kind, asked in MOVE_QUESTIONS.items()}
@@ -132,7 +133,9 @@ def debate_text_sha256() -> dict[str, str]:
         "moves": prompt_hash(json.dumps(MOVES, sort_keys=True)),
         "move_questions": prompt_hash(json.dumps([questions, CONTENT_FREE], sort_keys=True)),
         "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
+        "verdicts": prompt_hash(json.dumps(VERDICT_MEANINGS)),
         "turn_retries": prompt_hash(json.dumps(RETRY_NOTES, sort_keys=True)),
+        "side_statements": prompt_hash(json.dumps(SIDE_STATEMENTS)),
         "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),
         "echo_rule": prompt_hash(json.dumps(ECHO_RULE, sort_keys=True)),
     }
@@ -176,6 +179,7 @@ FENCE_TAGS = (
     "sentences",
     "sentence",
     "evidence",
+    "sides",
 )
 _TAG_RE = re.compile(rf"<\s*(/?)\s*({'|'.join(FENCE_TAGS)})\b", re.IGNORECASE)
 # Chat-template markers (<|im_start|>, <|endoftext|>, ...): a server that reads them as special

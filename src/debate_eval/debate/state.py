@@ -70,6 +70,9 @@ class DebateState(TypedDict, total=False):
     # Each debater's answers to its move questions about a content-free sentence (role -> move
     # -> P), measured once per run (agents/debater.calibrate_moves).
     move_baselines: dict[str, dict[str, float]]
+    # The side check's P(argues for) of a content-free sentence about this claim, measured at
+    # its first round (agents/debater.debaters_evidence): each turn's is read against it.
+    side_baseline: float
     # The article sentence each turn argues from, picked before the turn (turn id -> sentence;
     # "" when the article offered none): its own step, so a resumed run does not ask again.
     evidence: Annotated[dict[str, str], merge_dicts]

@@ -211,8 +211,10 @@ def _options_in_prompt(messages: list[dict]) -> list[str]:
 _SCREENER_RE = re.compile(r"Role: screener\b")
 # The debaters' side check: like a model whose debaters keep their side, the stub finds an
 # advocate's turn arguing for its claim and a skeptic's against (no side retries to script).
+# The check shows the sentence alone; the stub's turns open with their speaker.
 _SIDE_CHECK_RE = re.compile(r"Role: side check\.")
-_TURN_ROLE_RE = re.compile(r"\] (Advocate|Skeptic)\b")
+_SIDE_SPEAKER_RE = re.compile(r"<sentence>\n(Advocate|Skeptic)\b")
+_SIDE_FOR_RE = re.compile(r"^([A-Z])\. It argues that claim", re.MULTILINE)
 _MOVE_QUESTION_RE = re.compile(
     r"^Question about one sentence:.*<sentence>\n(.*?)\n</sentence>", re.DOTALL
 )
@@ -234,9 +236,12 @@ def option_logprobs(messages: list[dict], options: list[str]) -> tuple[str, dict
         # one, so the sentences of a debate make some move (it seldom concedes).
         if asked.group(1).strip() == "N/A":
             weights = [1.0, 30.0]
-    elif options == ["yes", "no"] and _SIDE_CHECK_RE.search(last):
-        turn = _TURN_ROLE_RE.search(last)
-        weights = [30.0, 1.0] if turn and turn.group(1) == "Advocate" else [1.0, 30.0]
+    elif _SIDE_CHECK_RE.search(last) and (side := _SIDE_FOR_RE.search(last)):
+        speaker = _SIDE_SPEAKER_RE.search(last)
+        holds = bool(speaker) and speaker.group(1) == "Advocate"
+        weights = [30.0 if (option == side.group(1)) == holds else 1.0 for option in options]
+        if "<sentence>\nN/A\n</sentence>" in last:  # the claim's content-free baseline: no side
+            weights = [1.0] * len(options)
     total = sum(weights) / 0.95  # 5% on a token that is no option
     alternatives = []
     for option, weight in zip(options, weights, strict=True):

@@ -10,8 +10,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from debate_eval.core.claim_probes import CLAIM_PROBES, PROBE_FINDINGS
-from debate_eval.core.evidence import LETTERS
+from debate_eval.core.claim_probes import CLAIM_PROBES, PROBE_FINDINGS, VERDICT_MEANINGS
+from debate_eval.core.evidence import LETTERS, lettered
 from debate_eval.core.moves import move_label
 from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.schemas import VERDICTS, Claim, ClaimRuling, TokenUsage, Turn, turn_id
@@ -20,9 +20,15 @@ from debate_eval.debate.prompts import build_messages, render
 from debate_eval.debate.scoring.options import ask_option, ask_yes_no, rounded
 from debate_eval.debate.state import DebateContext, DebateState, phase
 from debate_eval.debate.transcript import ROLE_TITLES, format_claim
-from debate_eval.models.calls import add_usage, ask_text, gather_calls
+from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
 
-VERDICT_LETTERS = ("A", "B", "C")  # supported, contested, unsupported (VERDICTS' order)
+# The verdict is asked with the verdicts in each of these orders (each verdict once at each
+# letter), and each verdict's probability averaged over them: offered in one order, the embedded
+# model gave the first letter the most probability on all 10 claims of the first 7 development
+# debates, and the last the least (docs/evaluation.md).
+VERDICT_ORDERS: tuple[tuple[str, ...], ...] = tuple(
+    VERDICTS[i:] + VERDICTS[:i] for i in range(len(VERDICTS))
+)
 
 # ClaimRuling.decisive_point's minimum: a shorter reply ("Yes.") is replaced by the fixed form.
 MIN_POINT_CHARS = 8
@@ -159,20 +165,43 @@ async def verdict_probabilities(
     trace: Mapping[str, object],
 ) -> tuple[dict[str, float], TokenUsage]:
     """P(each verdict) as the model answers the verdict letter after `messages` (the claim
-    judge's prompt and its decisive point) and the probes' answers."""
-    asked = HumanMessage(content=render("verdict", claim_id=claim_id, probes=probes))
-    answer = await ask_option(
-        model,
-        [*messages, asked],
-        VERDICT_LETTERS,
-        role="claim_judge",
-        trace={**trace, "part": "verdict"},
+    judge's prompt and its decisive point) and the probes' answers, averaged over the verdicts'
+    rotated orders (VERDICT_ORDERS), asked at once after the same prefix."""
+    letters = tuple(LETTERS[: len(VERDICTS)])
+
+    def asked(order: Sequence[str]) -> HumanMessage:
+        verdicts = lettered([VERDICT_MEANINGS[v] for v in order])
+        return HumanMessage(
+            content=render(
+                "verdict",
+                claim_id=claim_id,
+                probes=probes,
+                verdicts=verdicts,
+                letters=", ".join(letters),
+            )
+        )
+
+    answers = await gather_calls(
+        *(
+            ask_option(
+                model,
+                [*messages, asked(order)],
+                letters,
+                role="claim_judge",
+                trace={**trace, "part": "verdict", "order": " ".join(order)},
+            )
+            for order in VERDICT_ORDERS
+        )
     )
     found = {
-        verdict: answer.probabilities[letter]
-        for letter, verdict in zip(VERDICT_LETTERS, VERDICTS, strict=True)
+        verdict: sum(
+            answer.probabilities[letters[order.index(verdict)]]
+            for order, answer in zip(VERDICT_ORDERS, answers, strict=True)
+        )
+        / len(VERDICT_ORDERS)
+        for verdict in VERDICTS
     }
-    return found, answer.usage
+    return found, sum_usage(a.usage for a in answers)
 
 
 async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
@@ -201,8 +230,8 @@ async def claim_judge(state: DebateState, runtime: Runtime[DebateContext]) -> De
     )
     point, more = await decisive_point(model, messages, decisive, turns, claim, trace)
     usage = add_usage(usage, more)
-    # The verdict is measured, not taken from the prose: one letter call after the decisive
-    # point and the probes' answers, read as probabilities.
+    # The verdict is measured, not taken from the prose: a letter after the decisive point and
+    # the probes' answers, read as probabilities (in three orders).
     found, more = await verdict_probabilities(
         model, [*messages, AIMessage(content=point)], claim.id, probe_lines(probes), trace
     )

@@ -15,6 +15,8 @@ from debate_eval.core.moves import (
     CONTENT_FREE,
     MOVE_QUESTIONS,
     MOVES,
+    SIDE_STATEMENTS,
+    against_content_free,
     chosen_move,
     holds_side,
     move_label,
@@ -24,9 +26,14 @@ from debate_eval.core.novelty import echoed_turn
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import TokenUsage, Turn, turn_id
 from debate_eval.core.sentences import first_sentence
-from debate_eval.debate.evidence import Pick, most_probable, picks_probabilities
+from debate_eval.debate.evidence import (
+    Pick,
+    most_probable,
+    option_probabilities,
+    picks_probabilities,
+)
 from debate_eval.debate.prompts import RETRY_NOTES, build_messages, fence
-from debate_eval.debate.scoring.options import YES_NO, ask_option, ask_yes_no
+from debate_eval.debate.scoring.options import ask_yes_no
 from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
 from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
@@ -184,28 +191,46 @@ async def write_move(
     return await ask_text(model, messages, role=role, trace=trace)
 
 
+async def side_probability(
+    model: BaseChatModel, state: DebateState, sentence: str, trace: dict[str, object]
+) -> tuple[float, TokenUsage]:
+    """P that `sentence` argues the state's claim holds: the claim judge's model picks by
+    letter, in both orders, between arguing for the claim and against it. It sees the sentence
+    alone: shown the speaker's role and move, the embedded model followed them and leaned to
+    "no" (evals/side_check.py, docs/evaluation.md)."""
+    claim = state["claim"]
+    sides = [statement.format(claim_id=claim.id) for statement in SIDE_STATEMENTS]
+    probabilities, usage = await option_probabilities(
+        model,
+        state["article"],
+        "side_check",
+        sides,
+        role="claim_judge",
+        trace=trace,
+        field="sides",
+        claim_id=claim.id,
+        claim=format_claim(claim),
+        sentence=fence("sentence", sentence),
+    )
+    return probabilities[0], usage
+
+
 async def check_side(
     model: BaseChatModel, state: DebateState, turn: Turn, trace: dict[str, object]
 ) -> tuple[float, TokenUsage]:
-    """P(yes) that `turn` argues its claim holds (the claim judge's model answers)."""
-    claim = state["claim"]
-    messages = build_messages(
-        state["article"],
-        "side_check",
-        claim_id=claim.id,
-        claim=format_claim(claim),
-        turn=format_turns([turn]),
-    )
-    answer = await ask_option(
-        model, messages, YES_NO, role="claim_judge", trace={**trace, "part": "side check"}
-    )
-    return round(answer.probabilities["yes"], 4), answer.usage
+    """P that `turn` argues its claim holds, read against the claim's content-free sentence
+    (the state's side_baseline, measured at its first round): the embedded model gives the
+    side "against" a little more whatever the sentence, and a sentence's side is what it
+    adds to that."""
+    p, usage = await side_probability(model, state, turn.content, {**trace, "part": "side check"})
+    return round(against_content_free(p, state.get("side_baseline", 0.5)), 4), usage
 
 
 async def debaters_evidence(state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     """The step before a round: the article sentence each debater will argue from ("" when
     the article has none), both picks asked together (one token each, in both orders), so
-    the sentences both are offered are read once (debate/evidence.picks_probabilities)."""
+    the sentences both are offered are read once (debate/evidence.picks_probabilities); at the
+    first round, also the side check's answer for a content-free sentence (side_baseline)."""
     t0 = time.perf_counter()
     claim = state["claim"]
     turns = state.get("turns", [])
@@ -216,7 +241,20 @@ async def debaters_evidence(state: DebateState, runtime: Runtime[DebateContext])
         evidence_pick(models.for_role(role), state, role, round_)
         for role, round_ in zip(roles, rounds, strict=True)
     ]
-    found = await picks_probabilities(state["article"], picks)
+    # The side check's content-free answer for this claim, once, beside its first picks.
+    baseline = (
+        []
+        if "side_baseline" in state
+        else [
+            side_probability(
+                models.claim_judge,
+                state,
+                CONTENT_FREE,
+                {"claim_id": claim.id, "round": 1, "part": "side baseline"},
+            )
+        ]
+    )
+    found, *measured = await gather_calls(picks_probabilities(state["article"], picks), *baseline)
     chosen = {
         turn_id(claim.id, round_, role): (
             pick.options[most_probable(probabilities)] if pick.options else ""
@@ -224,8 +262,13 @@ async def debaters_evidence(state: DebateState, runtime: Runtime[DebateContext])
         for role, round_, pick, (probabilities, _) in zip(roles, rounds, picks, found, strict=True)
     }
     usage = {role: more for role, (_, more) in zip(roles, found, strict=True)}
+    side = {}
+    for p, more in measured:
+        side = {"side_baseline": round(p, 4)}
+        usage["claim_judge"] = more
     return {
         "evidence": chosen,
+        **side,
         "usage": usage,
         "timing": phase(f"debate {claim.id}", t0, sum_usage(usage.values())),
     }
