@@ -67,6 +67,9 @@ async def naive_debate(article: str, models: RoleModels, options: RunOptions) ->
                 calls += _calls(update)
                 debate["turns"] = debate["turns"] + update.get("turns", [])
                 debate["evidence"] = merge_dicts(debate["evidence"], update.get("evidence"))
+                # The claim's content-free side check, measured once, at its first round.
+                if "side_baseline" in update:
+                    debate["side_baseline"] = update["side_baseline"]
         update = await claim_judge(debate, runtime)
         calls += _calls(update)
         turns += debate["turns"] + update["turns"]

@@ -715,10 +715,13 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     report, models = run_with_debaters(article, debater)
     first, second = (t for t in report.debate if t.role == "advocate")
     skeptic_first = next(t for t in report.debate if t.role == "skeptic")
-    # Round 1 offers the article's own sentences (all six: a short article), in its order,
-    # then asks again with them reversed.
+    # Round 1 offers the article's own sentences (a short article: all six to the skeptic; to
+    # the advocate all but the claim's own, no evidence for itself), in its order, then asks
+    # again with them reversed.
+    own = next(s for s in in_article if "cut traffic deaths by half" in s)
     round_1, reversed_1, round_2, reversed_2 = offered["advocate"]
-    assert round_1 == in_article and reversed_1 == in_article[::-1]
+    assert round_1 == [s for s in in_article if s != own] and reversed_1 == round_1[::-1]
+    assert offered["skeptic"][0] == in_article
     # The most probable sentence is the evidence; it is the article's, so verified.
     assert first.evidence == Quote(text=round_1[1], verified=True)
     # After the run's move questions about the content-free sentence, the turn's evidence is
@@ -741,15 +744,15 @@ def test_each_turn_argues_from_an_article_sentence_it_picked_by_letter(article):
     assert skeptic_first.evidence.text == offered["skeptic"][0][1]
     # Round 2 does not offer the advocate its round-1 evidence again.
     assert first.evidence.text not in round_2 and reversed_2 == round_2[::-1]
-    assert len(round_2) == 5
+    assert len(round_2) == 4 and own not in round_2
     assert second.evidence.text == round_2[1] != first.evidence.text
 
 
 def test_both_debaters_pick_their_evidence_before_the_round_in_one_order_then_the_other(
     article,
 ):
-    # Both picks offer the same sentences in round 1: sent one after the other in each order,
-    # a prefix-caching server reads the sentences once per order, not once per debater.
+    # Both picks are sent one after the other in each order: where they offer the same
+    # sentences, a prefix-caching server reads them once per order, not once per debater.
     in_article = [" ".join(s.split()) for s in sentences_of(article)]
     log: list[tuple[str, str, str | None]] = []
 

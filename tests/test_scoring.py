@@ -18,6 +18,7 @@ from debate_eval.core.evidence import (
     article_sentences,
     candidate_sentences,
     lettered,
+    passage_sentences,
 )
 from debate_eval.core.quotes import quotes_in
 from debate_eval.core.schemas import RATING_LABELS, TokenUsage
@@ -530,3 +531,25 @@ def test_an_article_with_no_paragraph_to_ask_about_is_even():
     model = ScriptedChatModel(lambda messages: option_reply({"yes": 0.3, "no": 0.7}))
     items, _ = asyncio.run(run_probes("Too short.", model))
     assert next(i for i in items if i.id == "persuasive_paragraphs").probability == 0.5
+
+
+def test_a_claims_passage_is_found_among_the_article_sentences():
+    article = (
+        "The council approved the plan on Monday. Supporters say it will cut traffic deaths by "
+        "half. Critics say local shops will suffer from lost parking. The mayor did not comment "
+        "on the vote."
+    )
+    # A passage inside one sentence, or spanning two, names the whole sentences.
+    assert passage_sentences(article, "cut traffic deaths by half") == [
+        "Supporters say it will cut traffic deaths by half."
+    ]
+    assert passage_sentences(
+        article,
+        "Supporters say it will cut “traffic deaths” by half. "
+        "Critics say local shops will suffer from lost parking.",
+    ) == [
+        "Supporters say it will cut traffic deaths by half.",
+        "Critics say local shops will suffer from lost parking.",
+    ]
+    assert passage_sentences(article, "a passage the article does not have") == []
+    assert passage_sentences(article, "  ") == []

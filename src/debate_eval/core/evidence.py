@@ -72,6 +72,15 @@ def candidate_sentences(
     return [sentences[i] for i in sorted(ranked)]
 
 
+def passage_sentences(article: str, passage: str) -> list[str]:
+    """The article's sentences a claim's `passage` is made of: each one the passage contains,
+    or that contains the passage (a passage may be part of one sentence)."""
+    wanted = normalise(passage)
+    if not wanted:
+        return []
+    return [s for s in article_sentences(article) if (n := normalise(s)) in wanted or wanted in n]
+
+
 def lettered(sentences: list[str]) -> str:
     """The sentences as lines "A. …", one per sentence."""
     return "\n".join(f"{LETTERS[i]}. {s}" for i, s in enumerate(sentences))
