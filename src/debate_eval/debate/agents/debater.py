@@ -77,9 +77,10 @@ def _gist(turn: Turn) -> Turn:
 def evidence_pick(model: BaseChatModel, state: DebateState, role: str, round_: int) -> Pick:
     """The pick of the article sentence `role` argues from in `round_`, by letter among the
     sentences closest to the claim (the ones this role cited in earlier rounds left out, so
-    each round brings new evidence). The advocate is not offered the claim's own sentence: a
-    claim is no evidence for itself (on the first 7 development debates, 7 of 10 advocate
-    turns cited it); the skeptic may attack it."""
+    each round brings new evidence). The advocate is not offered the sentences of the claim's
+    source passage: a claim is no evidence for itself (on the first 7 development debates, 7
+    of 10 advocate turns cited it); the skeptic may attack them. A passage that is a whole
+    paragraph takes the writer's own support in it away too (issue 28's notes)."""
     article, claim = state["article"], state["claim"]
     used = [t.evidence.text for t in state.get("turns", []) if t.role == role and t.evidence]
     if role == "advocate":
