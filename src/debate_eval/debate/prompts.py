@@ -117,10 +117,9 @@ def prompt_hash(text: str) -> str:
 def debate_text_sha256() -> dict[str, str]:
     """Hashes of the text a debate is made with besides its prompt files (the moves and their
     questions, the side check's answers, the claim judge's questions and verdicts, the retry
-    notes, the
-    orders the picks are asked in) and of the echo rule that decides which turns are asked
-    again: part of a stored debate's key and of the debate judge's calibration key, so a change
-    in any of them is never silently read as the same debate."""
+    notes, the orders the picks are asked in) and of the echo rule that decides which turns
+    are asked again: part of a stored debate's key and of the debate judge's calibration key,
+    so a change in any of them is never silently read as the same debate."""
     from dataclasses import asdict
 
     from debate_eval.core.claim_probes import CLAIM_PROBES, VERDICT_MEANINGS
