@@ -43,7 +43,8 @@ def text_reply(text: str, usage: tuple[int, int] = (80, 30)) -> AIMessage:
 
 
 class ScriptedChatModel(GenericFakeChatModel):
-    """Replies from a script; records every prompt it was sent.
+    """Replies from a script; records every prompt it was sent, and the call parameters
+    (temperature, seed…) bound for it in `sampling`, in the same order.
 
     `reply` may be a list (consumed in order) or a function of the messages (for concurrent
     callers whose order is not fixed). `gate`, if set, is awaited before each reply, so tests
@@ -53,10 +54,11 @@ class ScriptedChatModel(GenericFakeChatModel):
     messages: Iterator[Any] = iter(())
     reply: Any = None
     prompts: list[list[BaseMessage]] = []  # noqa: RUF012 - a pydantic field
+    sampling: list[dict[str, Any]] = []  # noqa: RUF012 - a pydantic field
     gate: Any = None
 
     def __init__(self, reply: list | Callable[[list[BaseMessage]], AIMessage], **kwargs: Any):
-        super().__init__(messages=iter(()), reply=reply, prompts=[], **kwargs)
+        super().__init__(messages=iter(()), reply=reply, prompts=[], sampling=[], **kwargs)
         if isinstance(reply, list):
             self.messages = iter(reply)
 
@@ -72,6 +74,7 @@ class ScriptedChatModel(GenericFakeChatModel):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         from langchain_core.outputs import ChatGeneration
 
+        self.sampling.append(dict(kwargs))
         return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:

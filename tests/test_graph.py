@@ -15,6 +15,7 @@ from debate_eval.core.sentences import sentences_of
 from debate_eval.debate.agents.extractor import claim_itself
 from debate_eval.debate.agents.judge import ajudge, judge
 from debate_eval.debate.agents.judge.analysis import CHECKLIST_ALONE
+from debate_eval.debate.prompts import RETRY_SAMPLING
 from debate_eval.debate.runner import (
     ClaimRuled,
     ClaimsExtracted,
@@ -638,6 +639,14 @@ def test_a_turn_that_echoes_the_previous_one_is_asked_for_again(article):
     assert len(retries) == 2  # one per claim
     retry = next(r for r in retries if "Claim c1 under debate" in r)
     assert f"<evidence>\n{turns['skeptic'].evidence.text}\n</evidence>" in retry
+    # The retry is sampled with a fixed seed (at temperature 0 it came back the same); the
+    # first drafts and the questions are not.
+    sampled = [
+        (kwargs, "Your first draft repeated an earlier turn" in prompt_text(p))
+        for kwargs, p in zip(models.skeptic.sampling, models.skeptic.prompts, strict=True)
+    ]
+    assert [k for k, is_retry in sampled if is_retry] == [RETRY_SAMPLING, RETRY_SAMPLING]
+    assert not any(k.get("seed") for k, is_retry in sampled if not is_retry)
     # The 6 move questions about the content-free sentence, then two claims, each an evidence
     # pick (asked in both orders), the 6 move questions, the first draft and the retry.
     assert len(models.skeptic.prompts) == report.meta.usage["skeptic"].calls == 6 + 2 * 10

@@ -17,6 +17,7 @@ from debate_eval.core.evidence import (
     MAX_CHARS,
     article_sentences,
     candidate_sentences,
+    claim_sentences,
     lettered,
     passage_sentences,
 )
@@ -553,3 +554,26 @@ def test_a_claims_passage_is_found_among_the_article_sentences():
     ]
     assert passage_sentences(article, "a passage the article does not have") == []
     assert passage_sentences(article, "  ") == []
+
+
+def test_the_claim_itself_is_its_one_sentence_passage_and_any_sentence_restating_it():
+    article = (
+        "Cities that build bike lanes cut their traffic deaths. In Sevilla, deaths fell by a "
+        "third in four years after the network opened. Bike lanes cut traffic deaths in every "
+        "city that builds them. Critics say local shops will suffer from lost parking."
+    )
+    claim = "Bike lanes cut traffic deaths."
+    paragraph = (
+        "Cities that build bike lanes cut their traffic deaths. In Sevilla, deaths fell by a "
+        "third in four years after the network opened."
+    )
+    # A passage of several sentences keeps the writer's support (Sevilla's figure); the
+    # sentences restating the claim ("deaths" restating "death" too) are left out.
+    assert claim_sentences(article, claim, paragraph) == [
+        "Cities that build bike lanes cut their traffic deaths.",
+        "Bike lanes cut traffic deaths in every city that builds them.",
+    ]
+    # A one-sentence passage is the claim's source, whatever words it uses.
+    source = "Critics say local shops will suffer from lost parking."
+    assert claim_sentences(article, "Shops lose out.", source) == [source]
+    assert claim_sentences(article, "Cargo bikes carry goods.", "not in the article") == []

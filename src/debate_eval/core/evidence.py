@@ -23,6 +23,14 @@ LETTERS = "ABCDEFGH"
 # The orders each pick is asked in (debate/evidence.py), part of a stored debate's key and of
 # the debate judge's calibration key: debates made with other picks are not reused.
 PICK_ORDERS: tuple[str, ...] = ("as offered", "reversed")
+# A sentence restates a claim when it carries at least this share of the claim's content words.
+RESTATES_SHARE = 0.6
+# What the advocate is not offered as evidence for a claim (debate/agents/debater.py), part of a
+# stored debate's key: a claim is no evidence for itself. Bump "rule" with the code.
+EVIDENCE_RULE = {
+    "rule": "advocate: no sentence restating the claim; a one-sentence passage left out whole",
+    "restates_share": RESTATES_SHARE,
+}
 # Markdown markers at a line's start (headings, quotes, list bullets) and emphasis (**bold**,
 # __bold__) are not the article's words; quote verification ignores them too.
 _MARKUP_RE = re.compile(r"^\s*(?:[#>*+-]+\s+|\d+[.)]\s+)")
@@ -79,6 +87,37 @@ def passage_sentences(article: str, passage: str) -> list[str]:
     if not wanted:
         return []
     return [s for s in article_sentences(article) if (n := normalise(s)) in wanted or wanted in n]
+
+
+def _stems(text: str) -> set[str]:
+    # A plural's "s" cut, so "kernels" restates "kernel" and "makes" restates "make".
+    return {
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in content_words(text)
+    }
+
+
+def restating_sentences(article: str, claim: str) -> list[str]:
+    """The article's sentences that say the claim again: each carrying at least
+    RESTATES_SHARE of the claim's content words."""
+    wanted = _stems(claim)
+    if not wanted:
+        return []
+    return [
+        s
+        for s in article_sentences(article)
+        if len(_stems(s) & wanted) >= RESTATES_SHARE * len(wanted)
+    ]
+
+
+def claim_sentences(article: str, claim: str, passage: str) -> list[str]:
+    """The sentences that are the claim itself, not evidence for it: its passage when that is
+    one sentence, and any sentence restating it. A passage of several sentences is the
+    writer's case around the claim, and its other sentences stay (on the example op-ed the
+    whole-passage rule took every supporting sentence of a paragraph away)."""
+    source = passage_sentences(article, passage)
+    own = source if len(source) == 1 else []
+    return list(dict.fromkeys([*own, *restating_sentences(article, claim)]))
 
 
 def lettered(sentences: list[str]) -> str:

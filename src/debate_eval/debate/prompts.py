@@ -59,6 +59,10 @@ RETRY_NOTES: dict[str, str] = {
     "side": "Your first draft argued the other side. You argue {side} claim {claim_id}: your "
     "sentence must do that.",
 }
+# How a retry is sampled: at temperature 0 a small model asked again with a nearly identical
+# prompt wrote the same turn word for word (4 of 5 echo retries on the example op-ed); a fixed
+# seed keeps the retry repeatable, so a cached or stored debate is the same debate.
+RETRY_SAMPLING: dict[str, float | int] = {"temperature": 0.7, "seed": 7}
 
 # The placeholders each prompt file must use, no more and no fewer.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -123,7 +127,7 @@ def debate_text_sha256() -> dict[str, str]:
     from dataclasses import asdict
 
     from debate_eval.core.claim_probes import CLAIM_PROBES, VERDICT_MEANINGS
-    from debate_eval.core.evidence import PICK_ORDERS
+    from debate_eval.core.evidence import EVIDENCE_RULE, PICK_ORDERS
     from debate_eval.core.moves import CONTENT_FREE, MOVE_QUESTIONS, MOVES, SIDE_STATEMENTS
     from debate_eval.core.novelty import ECHO_RULE
 
@@ -133,9 +137,10 @@ def debate_text_sha256() -> dict[str, str]:
         "move_questions": prompt_hash(json.dumps([questions, CONTENT_FREE], sort_keys=True)),
         "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
         "verdicts": prompt_hash(json.dumps(VERDICT_MEANINGS)),
-        "turn_retries": prompt_hash(json.dumps(RETRY_NOTES, sort_keys=True)),
+        "turn_retries": prompt_hash(json.dumps([RETRY_NOTES, RETRY_SAMPLING], sort_keys=True)),
         "side_statements": prompt_hash(json.dumps(SIDE_STATEMENTS)),
         "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),
+        "evidence_rule": prompt_hash(json.dumps(EVIDENCE_RULE, sort_keys=True)),
         "echo_rule": prompt_hash(json.dumps(ECHO_RULE, sort_keys=True)),
     }
 

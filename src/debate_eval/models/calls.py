@@ -184,14 +184,17 @@ async def ask_text(
     *,
     role: str,
     trace: Mapping[str, object] | None = None,
+    sampling: Mapping[str, float | int] | None = None,
 ) -> tuple[str, TokenUsage]:
     """A plain-text reply; an empty reply is retried once, then fails.
 
-    trace: metadata for tracing (e.g. claim_id, round), next to the role's name and tag."""
+    trace: metadata for tracing (e.g. claim_id, round), next to the role's name and tag.
+    sampling: call parameters (temperature, seed) that replace the model's own for this call."""
     usage = TokenUsage()
     config = run_config(role, trace)
+    asked = model.bind(**sampling) if sampling else model
     for _ in range(2):
-        reply = await invoke(model, messages, role, config)
+        reply = await invoke(asked, messages, role, config, origin=model)
         usage = add_usage(usage, usage_of(reply))
         text = reply_text(reply).strip()
         if text and reply.response_metadata.get("finish_reason") == "length":

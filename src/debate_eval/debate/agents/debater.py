@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 
-from debate_eval.core.evidence import candidate_sentences, passage_sentences
+from debate_eval.core.evidence import candidate_sentences, claim_sentences
 from debate_eval.core.moves import (
     CONCEDE,
     CONTENT_FREE,
@@ -32,7 +32,7 @@ from debate_eval.debate.evidence import (
     option_probabilities,
     picks_probabilities,
 )
-from debate_eval.debate.prompts import RETRY_NOTES, build_messages, fence
+from debate_eval.debate.prompts import RETRY_NOTES, RETRY_SAMPLING, build_messages, fence
 from debate_eval.debate.scoring.options import ask_yes_no
 from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
@@ -77,14 +77,14 @@ def _gist(turn: Turn) -> Turn:
 def evidence_pick(model: BaseChatModel, state: DebateState, role: str, round_: int) -> Pick:
     """The pick of the article sentence `role` argues from in `round_`, by letter among the
     sentences closest to the claim (the ones this role cited in earlier rounds left out, so
-    each round brings new evidence). The advocate is not offered the sentences of the claim's
-    source passage: a claim is no evidence for itself (on the first 7 development debates, 7
-    of 10 advocate turns cited it); the skeptic may attack them. A passage that is a whole
-    paragraph takes the writer's own support in it away too (issue 28's notes)."""
+    each round brings new evidence). The advocate is not offered the claim itself (its
+    one-sentence passage, any sentence restating it: core/evidence.claim_sentences): a claim
+    is no evidence for itself (on the first 7 development debates, 7 of 10 advocate turns
+    cited it); the skeptic may attack them."""
     article, claim = state["article"], state["claim"]
     used = [t.evidence.text for t in state.get("turns", []) if t.role == role and t.evidence]
     if role == "advocate":
-        used += passage_sentences(article, claim.passage)
+        used += claim_sentences(article, claim.text, claim.passage)
     query = f"{claim.text} {claim.passage}"
     sentences = candidate_sentences(article, query, exclude=used) or candidate_sentences(
         article, query
@@ -190,10 +190,12 @@ async def write_move(
     move: str,
     trace: dict[str, object],
 ) -> tuple[str, TokenUsage]:
-    """The turn's one sentence of the debater's own: how its evidence makes the move."""
+    """The turn's one sentence of the debater's own: how its evidence makes the move. A retry
+    (`trace` names it) is sampled (RETRY_SAMPLING), so it can come out different."""
     prompt = "concession" if move == CONCEDE else role
     messages = build_messages(state["article"], prompt, move=move_label(role, move), **values)
-    return await ask_text(model, messages, role=role, trace=trace)
+    sampling = RETRY_SAMPLING if "retry" in trace else None
+    return await ask_text(model, messages, role=role, trace=trace, sampling=sampling)
 
 
 async def side_probability(
