@@ -296,6 +296,71 @@ def test_a_turn_on_the_wrong_side_is_asked_once_more_then_kept_and_marked(articl
         assert usage["claim_judge"].calls == len(models.claim_judge.prompts)
 
 
+def _copying_skeptic(copy_draft: bool):
+    """An advocate whose turn is two sentences, and a skeptic whose side rewrite (and, with
+    `copy_draft`, its draft and echo retry too) copies that turn word for word."""
+    said: list[str] = []
+
+    def advocate(messages):
+        reply = debater_reply(messages)
+        said.append(f"The advocate's opening sentence stands alone. {reply.content}")
+        return text_reply(said[-1])
+
+    def skeptic(messages):
+        text = prompt_text(messages)
+        if copy_draft or "argued the other side" in text:
+            return text_reply(said[-1])
+        return debater_reply(messages)
+
+    return picks_evidence(advocate), picks_evidence(skeptic), said
+
+
+def test_a_side_rewrite_that_copies_a_turn_is_dropped_and_the_draft_kept_marked(article):
+    def judge(messages):
+        if SIDE_ASK in prompt_text(messages):
+            sentence = checked_sentence(messages)
+            if sentence == CONTENT_FREE:
+                return side_answer(messages, 0.5)
+            # Every skeptic draft reads as arguing for the claim.
+            return side_answer(messages, 0.9 if "advocate" in sentence.lower() else 0.8)
+        return ruling_reply()(messages)
+
+    advocate, skeptic, said = _copying_skeptic(copy_draft=False)
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(advocate)
+    models.skeptic = ScriptedChatModel(skeptic)
+    models.claim_judge = ScriptedChatModel(judge)
+    report = run(article, models, rounds=1, max_claims=1)
+    turn = next(t for t in report.debate if t.role == "skeptic")
+    retry = next(p for p in models.skeptic.prompts if "argued the other side" in prompt_text(p))
+    # The rewrite was shown the advocate's turn cut to its first sentence, yet copied it: the
+    # draft stands, marked off side with its own P; the copy is never side-checked.
+    assert "The advocate's opening sentence stands alone." in prompt_text(retry)
+    assert said[0] not in prompt_text(retry)
+    assert turn.content.startswith("skeptic on c1, round 1:")
+    assert turn.off_side is True and turn.argues_for == pytest.approx(0.8)
+    checked = [
+        checked_sentence(p) for p in models.claim_judge.prompts if SIDE_ASK in prompt_text(p)
+    ]
+    assert checked.count(said[0]) == 2  # the advocate's own turn, in both orders
+
+
+def test_a_turn_whose_retry_still_copies_is_its_move_and_sentence(article):
+    advocate, skeptic, _ = _copying_skeptic(copy_draft=True)
+    models = scripted_models()
+    models.advocate = ScriptedChatModel(advocate)
+    models.skeptic = ScriptedChatModel(skeptic)
+    report = run(article, models, rounds=1, max_claims=1)
+    turn = next(t for t in report.debate if t.role == "skeptic")
+    echo_retries = [
+        p for p in models.skeptic.prompts if "repeated an earlier turn" in prompt_text(p)
+    ]
+    assert len(echo_retries) == 1
+    # Draft and retry both copied the advocate: the reader sees the move and its sentence.
+    assert turn.content == f"{SKEPTIC_MOVES[turn.move]}: “{turn.evidence.text}”"
+    assert turn.evidence.verified
+
+
 def test_role_fidelity_counts_checked_turns_on_their_side():
     from debate_eval.core.schemas import Turn
 

@@ -220,6 +220,21 @@ def move_label(role: str, kind: str) -> str:
     return menu[kind]
 
 
+def fixed_turn(role: str, move: str, evidence: str) -> str:
+    """A turn's text made of its move's label and its sentence alone: what stands when a
+    debater copied a turn it was shown in both its draft and its retry."""
+    sentence = f": “{evidence}”" if evidence else ""
+    return f"{move_label(role, move)}{sentence}"
+
+
+def is_fixed_turn(turn: Turn) -> bool:
+    """Whether `turn`'s text is its move and sentence alone (fixed_turn): no words of its own."""
+    if turn.role not in MOVES or turn.move is None:
+        return False
+    evidence = turn.evidence.text if turn.evidence else ""
+    return turn.content == fixed_turn(turn.role, turn.move, evidence)
+
+
 # How a reader sees a turn marked off side (Turn.off_side).
 OFF_SIDE_MARK = "(argued the other side)"
 

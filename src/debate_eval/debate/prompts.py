@@ -63,6 +63,12 @@ RETRY_NOTES: dict[str, str] = {
 # prompt wrote the same turn word for word (4 of 5 echo retries on the example op-ed); a fixed
 # seed keeps the retry repeatable, so a cached or stored debate is the same debate.
 RETRY_SAMPLING: dict[str, float | int] = {"temperature": 0.7, "seed": 7}
+# What a retried turn is shown and what stands when the retry copies a turn anyway
+# (debate/agents/debater.py); bump it with the code.
+RETRY_RULE = (
+    "shown: the answered turns cut to their first sentence; a retry that copies a shown turn: "
+    "echo -> the move's label and sentence, side -> the draft kept, marked off side"
+)
 
 # The placeholders each prompt file must use, no more and no fewer.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -137,7 +143,9 @@ def debate_text_sha256() -> dict[str, str]:
         "move_questions": prompt_hash(json.dumps([questions, CONTENT_FREE], sort_keys=True)),
         "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
         "verdicts": prompt_hash(json.dumps(VERDICT_MEANINGS)),
-        "turn_retries": prompt_hash(json.dumps([RETRY_NOTES, RETRY_SAMPLING], sort_keys=True)),
+        "turn_retries": prompt_hash(
+            json.dumps([RETRY_NOTES, RETRY_SAMPLING, RETRY_RULE], sort_keys=True)
+        ),
         "side_statements": prompt_hash(json.dumps(SIDE_STATEMENTS)),
         "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),
         "evidence_rule": prompt_hash(json.dumps(EVIDENCE_RULE, sort_keys=True)),

@@ -18,6 +18,7 @@ from debate_eval.core.moves import (
     SIDE_STATEMENTS,
     against_content_free,
     chosen_move,
+    fixed_turn,
     holds_side,
     move_label,
     role_questions,
@@ -60,11 +61,21 @@ logger = logging.getLogger(__name__)
 SIDES = {"advocate": "FOR", "skeptic": "AGAINST"}
 
 
+NOTHING_YET = "(nothing yet: you open the debate)"
+
+
+def retry_history(window: list[Turn], note: str) -> str:
+    """The history a retried turn is shown: the turns it answers cut to their first sentence,
+    enough to answer them, too little to copy (small models copy a turn they were shown), then
+    what the retry is for."""
+    return format_turns([_gist(t) for t in window], empty=NOTHING_YET) + "\n\n" + note
+
+
 def answered_turns(turns: list[Turn], history_turns: int) -> tuple[list[Turn], str]:
     """The turns a new turn answers (the last `history_turns` of its debate, the other side's
     included) and the history text its prompt shows of them."""
     window = turns[-history_turns:] if history_turns > 0 else []
-    return window, format_turns(window, empty="(nothing yet: you open the debate)")
+    return window, format_turns(window, empty=NOTHING_YET)
 
 
 def _gist(turn: Turn) -> Turn:
@@ -301,14 +312,13 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     usage = add_usage(usage, more)
     if copied := echoed_turn(content, window, claim):
         logger.info("%s: turn %s-r%s repeated %s, asked again", role, claim.id, round_, copied.id)
-        # Small models tend to copy a turn they were shown: the earlier turns are cut to their
-        # first sentence, enough to answer them, too little to copy (a side retry sees the same).
-        gist = format_turns([_gist(t) for t in window]) + "\n\n" + RETRY_NOTES["echo"]
-        values = {**values, "history": gist}
+        values = {**values, "history": retry_history(window, RETRY_NOTES["echo"])}
         content, more = await write_move(
             model, state, values, role, move, {**trace, "retry": "echo"}
         )
         usage = add_usage(usage, more)
+        if echoed_turn(content, window, claim):
+            content = fixed_turn(role, move, evidence)  # the reader sees what it did, no copy
     turn = Turn(
         id=turn_id(claim.id, round_, role),
         claim_id=claim.id,
@@ -322,7 +332,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     )
     checked = TokenUsage()
     if move != CONCEDE:
-        turn, rewritten, checked = await keep_side(model, state, values, turn, trace, ctx)
+        turn, rewritten, checked = await keep_side(model, state, values, turn, window, trace, ctx)
         usage = add_usage(usage, rewritten)
     spent = add_usage(usage, checked)
     return {
@@ -337,11 +347,15 @@ async def keep_side(
     state: DebateState,
     values: dict,
     turn: Turn,
+    window: list[Turn],
     trace: dict[str, object],
     ctx: DebateContext,
 ) -> tuple[Turn, TokenUsage, TokenUsage]:
     """`turn` with its side checked: written once more if it argued the other side (the side
-    check's model is the claim judge's), then kept, marked off side if it still does. Returns
+    check's model is the claim judge's), then kept, marked off side if it still does. The
+    rewrite is shown the turns it answers (`window`) cut to their first sentence, as an echo
+    retry is; a rewrite that still copies one is dropped and the first draft kept, marked (on
+    a development article a skeptic's rewrite was the advocate's turn word for word). Returns
     the turn, what the rewrite cost the debater and what the side checks cost the judge."""
     judge = ctx.models.claim_judge
     argues_for, checked = await check_side(judge, state, turn, trace)
@@ -352,10 +366,15 @@ async def keep_side(
         "%s: turn %s argued the other side (P=%.2f), asked again", turn.role, turn.id, argues_for
     )
     note = RETRY_NOTES["side"].format(side=SIDES[turn.role], claim_id=turn.claim_id)
-    values = {**values, "history": values["history"] + "\n\n" + note}
+    values = {**values, "history": retry_history(window, note)}
     content, rewritten = await write_move(
         model, state, values, turn.role, turn.move or "", {**trace, "retry": "side"}
     )
+    if copied := echoed_turn(content, window, state["claim"]):
+        logger.info(
+            "%s: the rewrite of %s repeated %s, kept the draft", turn.role, turn.id, copied.id
+        )
+        return turn.model_copy(update={"off_side": True}), rewritten, checked
     again = turn.model_copy(
         update={"content": content, "quotes": quotes_in(content, state["article"])}
     )

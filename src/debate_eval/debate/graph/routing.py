@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from debate_eval.core.moves import CONCEDE
+from debate_eval.core.moves import CONCEDE, is_fixed_turn
 from debate_eval.core.novelty import adds_new_point
 from debate_eval.core.schemas import Turn
 from debate_eval.debate.state import DebateState
@@ -13,10 +13,13 @@ def speaking_order(state: DebateState) -> tuple[str, str]:
 
 
 def round_adds_new_point(turns: list[Turn], round_: int) -> bool:
-    """Whether any turn of `round_` says something the earlier rounds did not."""
+    """Whether any turn of `round_` says something the earlier rounds did not (a turn left
+    with its move and sentence alone, having only copied, says nothing of its own)."""
     earlier = [t.content for t in turns if t.round < round_ and t.role != "judge"]
     return any(
-        adds_new_point(t.content, earlier) for t in turns if t.round == round_ and t.role != "judge"
+        adds_new_point(t.content, earlier)
+        for t in turns
+        if t.round == round_ and t.role != "judge" and not is_fixed_turn(t)
     )
 
 
