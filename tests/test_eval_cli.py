@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from debate_eval.core.moves import CONTENT_FREE
 from debate_eval.core.schemas import RATING_LABELS
 from debate_eval.debate.scoring.calibration import Calibration
 from tests.fakes import paragraph_calls, stub_debate_choices
@@ -94,9 +95,20 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     expected_questions = 3 * ((3 + 6) + 2 * (3 + 6))
     assert len(questions) <= expected_questions
     assert max(Counter(questions).values()) <= 2
-    assert seen + (expected_questions - len(questions)) == (
-        screener + 3 * per_article + 2 * (turns - conceded + side_retries) + side_retries + retries
-    )
+    # A turn's side check (both orders) is answered from the cache when a turn of the other
+    # speaking order wrote the same sentence on the same claim: never sent twice.
+    side_checks = [
+        json.dumps(r["messages"])
+        for r in requests
+        if "What the sentence may do" in r["messages"][-1]["content"]
+        and CONTENT_FREE not in r["messages"][-1]["content"]
+    ]
+    assert max(Counter(side_checks).values()) == 1
+    expected_side_checks = 2 * (turns - conceded + side_retries)
+    assert len(side_checks) <= expected_side_checks
+    assert seen + (expected_questions - len(questions)) + (
+        expected_side_checks - len(side_checks)
+    ) == (screener + 3 * per_article + expected_side_checks + side_retries + retries)
     summary = json.loads((out / "summary.json").read_text())
     for judge in ("baseline", "debate", "panel"):
         m = summary["judges"][judge]
