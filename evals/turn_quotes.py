@@ -6,8 +6,11 @@ For the stored debates of each debate key (settings: prompts, models, length; no
 turns with an evidence sentence (picked by letter, verified by construction), turns whose own
 prose quotes the article verbatim, quotes nothing, or only quotes the article does not have;
 claims, and those the extractor reported as the article's ("The article argues that …", as
-stored); the debates' mean latency. `--articles` restricts the count to those article ids
-(e.g. the ones another store holds, to compare like with like).
+stored); advocate turns arguing from a sentence that restates their claim
+(core/evidence.restating_sentences), turns marked off side, turns left as their move and
+sentence (core/moves.is_fixed_turn), turns that copy an earlier turn of their debate
+(core/novelty.echoed_turn); the debates' mean latency. `--articles` restricts the count to
+those article ids (e.g. the ones another store holds, to compare like with like).
 """
 
 from __future__ import annotations
@@ -18,13 +21,47 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+from debate_eval.core.evidence import restating_sentences
+from debate_eval.core.moves import is_fixed_turn
+from debate_eval.core.novelty import echoed_turn
+from debate_eval.core.schemas import Claim, Turn
 from debate_eval.debate.agents.extractor import claim_itself
 
 REPORTED = "claims reported as the article's"
 
 
-def turn_kinds(transcript: dict) -> Counter:
+RESTATING = "advocate turns arguing from a restatement of their claim"
+CHECKS = (
+    RESTATING,
+    "turns marked off side",
+    "turns left as move and sentence",
+    "turns copying an earlier turn",
+)
+
+
+def turn_checks(transcript: dict) -> Counter:
     counts: Counter = Counter()
+    claims = {c["id"]: Claim.model_validate(c) for c in transcript["claims"]}
+    earlier: dict[str, list[Turn]] = {}
+    for turn in (Turn.model_validate(t) for t in transcript["debate"]):
+        if turn.role == "judge":
+            continue
+        claim = claims[turn.claim_id]
+        counts["advocate turns"] += turn.role == "advocate"
+        if turn.role == "advocate" and turn.evidence:
+            counts[RESTATING] += bool(restating_sentences(turn.evidence.text, claim.text))
+        counts["turns marked off side"] += turn.off_side
+        counts["turns left as move and sentence"] += is_fixed_turn(turn)
+        shown = earlier.setdefault(turn.claim_id, [])
+        counts["turns copying an earlier turn"] += (
+            echoed_turn(turn.content, shown, claim) is not None
+        )
+        shown.append(turn)
+    return counts
+
+
+def turn_kinds(transcript: dict) -> Counter:
+    counts: Counter = turn_checks(transcript)
     for turn in transcript["debate"]:
         if turn["role"] == "judge":
             continue
@@ -78,6 +115,9 @@ def report(rows: list[tuple], key: str) -> None:
     ):
         print(f"  {kind}: {counts[kind]} of {counts['turns']}")
     print(f"  {REPORTED}: {counts[REPORTED]} of {counts['claims']}")
+    print(f"  {RESTATING}: {counts[RESTATING]} of {counts['advocate turns']}")
+    for kind in CHECKS[1:]:
+        print(f"  {kind}: {counts[kind]} of {counts['turns']}")
     print("  articles: " + ",".join(sorted({r[0] for r in rows})))
 
 
