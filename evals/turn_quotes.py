@@ -8,9 +8,10 @@ prose quotes the article verbatim, quotes nothing, or only quotes the article do
 claims, and those the extractor reported as the article's ("The article argues that …", as
 stored); advocate turns arguing from a sentence that restates their claim
 (core/evidence.restating_sentences), turns marked off side, turns left as their move and
-sentence (core/moves.is_fixed_turn), turns that copy an earlier turn of their debate
-(core/novelty.echoed_turn); the debates' mean latency. `--articles` restricts the count to
-those article ids (e.g. the ones another store holds, to compare like with like).
+sentence (core/moves.is_fixed_turn), turns that copy any earlier turn of their claim's
+debate (core/novelty.echoed_turn; the debate itself checks only the turns a turn was
+shown); the debates' mean latency. `--articles` restricts the count to those article ids
+(e.g. the ones another store holds, to compare like with like).
 """
 
 from __future__ import annotations

@@ -14,9 +14,11 @@ from debate_eval.core.moves import (
     ADVOCATE_MOVES,
     CONCEDE,
     CONTENT_FREE,
+    FIXED_TURN,
     MOVE_QUESTIONS,
     SKEPTIC_MOVES,
     chosen_move,
+    is_fixed_turn,
     move_scores,
     role_fidelity,
 )
@@ -346,7 +348,7 @@ def test_a_side_rewrite_that_copies_a_turn_is_dropped_and_the_draft_kept_marked(
 
 
 def test_a_turn_whose_retry_still_copies_is_its_move_and_sentence(article):
-    advocate, skeptic, _ = _copying_skeptic(copy_draft=True)
+    advocate, skeptic, said = _copying_skeptic(copy_draft=True)
     models = scripted_models()
     models.advocate = ScriptedChatModel(advocate)
     models.skeptic = ScriptedChatModel(skeptic)
@@ -356,9 +358,16 @@ def test_a_turn_whose_retry_still_copies_is_its_move_and_sentence(article):
         p for p in models.skeptic.prompts if "repeated an earlier turn" in prompt_text(p)
     ]
     assert len(echo_retries) == 1
-    # Draft and retry both copied the advocate: the reader sees the move and its sentence.
-    assert turn.content == f"{SKEPTIC_MOVES[turn.move]}: “{turn.evidence.text}”"
-    assert turn.evidence.verified
+    # Draft and retry both copied the advocate: the turn keeps its move and sentence alone,
+    # quotes nothing, and has no words of its own to side-check.
+    assert turn.content == FIXED_TURN and is_fixed_turn(turn)
+    assert turn.move in SKEPTIC_MOVES and turn.evidence.verified
+    assert turn.quotes == [] and turn.argues_for is None and not turn.off_side
+    # Nothing the skeptic said was side-checked: only the advocate's turn and the baseline.
+    checked = {
+        checked_sentence(p) for p in models.claim_judge.prompts if SIDE_ASK in prompt_text(p)
+    }
+    assert checked == {CONTENT_FREE, said[0]}
 
 
 def test_role_fidelity_counts_checked_turns_on_their_side():
@@ -385,3 +394,50 @@ def test_role_fidelity_counts_checked_turns_on_their_side():
     ]
     assert role_fidelity(turns) == 0.5
     assert role_fidelity(turns[4:]) is None
+
+
+def test_a_turn_is_fixed_only_when_a_debater_is_left_with_its_move_alone():
+    from debate_eval.core.schemas import Turn
+
+    def turn(role, content, move="no_source"):
+        return Turn(
+            id=f"c1-r1-{role}", claim_id="c1", round=1, role=role, content=content, move=move
+        )
+
+    assert is_fixed_turn(turn("skeptic", FIXED_TURN))
+    assert is_fixed_turn(turn("advocate", FIXED_TURN, move="a move of an older menu"))
+    assert not is_fixed_turn(turn("skeptic", "The figure has no source."))
+    assert not is_fixed_turn(turn("judge", FIXED_TURN, move=None))
+
+
+def test_a_retry_is_sampled_warmer_than_the_run_with_its_models_seed():
+    from langchain_openai import ChatOpenAI
+
+    from debate_eval.debate.agents.debater import retry_sampling
+
+    def model(**sampling):
+        return ChatOpenAI(model="m", api_key="k", base_url="http://127.0.0.1:9/v1", **sampling)
+
+    # An eval's repeat seeds its models: its retries differ between repeats.
+    assert retry_sampling(model(temperature=0.0, seed=3)) == {"temperature": 0.7, "seed": 3}
+    assert retry_sampling(model(temperature=0.9)) == {"temperature": 0.9, "seed": 7}
+
+
+def test_a_round_of_turns_left_with_their_move_alone_adds_no_new_point():
+    from debate_eval.core.schemas import Turn
+    from debate_eval.debate.graph.routing import round_adds_new_point
+
+    def turn(role, round_, content):
+        return Turn(
+            id=f"c1-r{round_}-{role}", claim_id="c1", round=round_, role=role, content=content
+        )
+
+    turns = [
+        turn("advocate", 1, "The council cites a study of forty cities."),
+        turn("skeptic", 1, "The study is not named anywhere in the piece."),
+        turn("advocate", 2, FIXED_TURN),
+        turn("skeptic", 2, FIXED_TURN),
+    ]
+    assert not round_adds_new_point(turns, 2)
+    turns[3] = turn("skeptic", 2, "Nobody who opposes the lanes is quoted.")
+    assert round_adds_new_point(turns, 2)

@@ -577,3 +577,22 @@ def test_the_claim_itself_is_its_one_sentence_passage_and_any_sentence_restating
     source = "Critics say local shops will suffer from lost parking."
     assert claim_sentences(article, "Shops lose out.", source) == [source]
     assert claim_sentences(article, "Cargo bikes carry goods.", "not in the article") == []
+
+
+def test_a_restatement_shares_two_words_at_least_and_reads_possessives_as_their_noun():
+    article = (
+        "Congress's budget will fail again this year. Budget talks begin next week in the "
+        "capital. The budget office expects a shortfall of two billion dollars."
+    )
+    # "Congress's" restates "Congress"; one shared word ("budget") is a topic, not a claim.
+    assert claim_sentences(article, "Congress will fail.", "") == [
+        "Congress's budget will fail again this year."
+    ]
+    assert claim_sentences(article, "The budget matters.", "") == []
+    # A passage that is one sentence, even one the article has in a longer form, is the
+    # claim's source; a passage of two sentences keeps them.
+    assert claim_sentences(article, "Talks are due.", "Budget talks begin next week") == [
+        "Budget talks begin next week in the capital."
+    ]
+    two = "Budget talks begin next week in the capital. The budget office expects a shortfall"
+    assert claim_sentences(article, "Talks are due.", two) == []

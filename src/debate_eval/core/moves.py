@@ -220,19 +220,14 @@ def move_label(role: str, kind: str) -> str:
     return menu[kind]
 
 
-def fixed_turn(role: str, move: str, evidence: str) -> str:
-    """A turn's text made of its move's label and its sentence alone: what stands when a
-    debater copied a turn it was shown in both its draft and its retry."""
-    sentence = f": “{evidence}”" if evidence else ""
-    return f"{move_label(role, move)}{sentence}"
+# The text of a turn whose draft and retry both copied a turn it was shown: the turn keeps its
+# move and sentence, which every report shows beside it, and no words of its own.
+FIXED_TURN = "(no sentence of its own: its draft and its retry both copied an earlier turn)"
 
 
 def is_fixed_turn(turn: Turn) -> bool:
-    """Whether `turn`'s text is its move and sentence alone (fixed_turn): no words of its own."""
-    if turn.role not in MOVES or turn.move is None:
-        return False
-    evidence = turn.evidence.text if turn.evidence else ""
-    return turn.content == fixed_turn(turn.role, turn.move, evidence)
+    """Whether `turn` is left with its move and sentence alone (FIXED_TURN)."""
+    return turn.role in MOVES and turn.content == FIXED_TURN
 
 
 # How a reader sees a turn marked off side (Turn.off_side).

@@ -250,8 +250,9 @@ class Turn(BaseModel):
     )
     off_side: bool = Field(
         default=False,
-        description="The turn argued the other side's case and did again when asked once more "
-        "(kept, and marked). A concession is never off side.",
+        description="The turn argued the other side's case and did again when asked once more, "
+        "or its rewrite copied a turn it was shown (the first draft kept, and marked). A "
+        "concession is never off side.",
     )
 
 

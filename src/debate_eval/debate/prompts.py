@@ -59,15 +59,17 @@ RETRY_NOTES: dict[str, str] = {
     "side": "Your first draft argued the other side. You argue {side} claim {claim_id}: your "
     "sentence must do that.",
 }
-# How a retry is sampled: at temperature 0 a small model asked again with a nearly identical
-# prompt wrote the same turn word for word (4 of 5 echo retries on the example op-ed); a fixed
-# seed keeps the retry repeatable, so a cached or stored debate is the same debate.
+# How a retry is sampled (debate/agents/debater.retry_sampling): asked again at the run's
+# temperature with a nearly identical prompt, the small model wrote the same turn word for word
+# (4 of 5 echo retries on the example op-ed); a seed keeps the retry repeatable, so a cached or
+# stored debate is the same debate. The model's own seed and a higher temperature win.
 RETRY_SAMPLING: dict[str, float | int] = {"temperature": 0.7, "seed": 7}
 # What a retried turn is shown and what stands when the retry copies a turn anyway
 # (debate/agents/debater.py); bump it with the code.
 RETRY_RULE = (
     "shown: the answered turns cut to their first sentence; a retry that copies a shown turn: "
-    "echo -> the move's label and sentence, side -> the draft kept, marked off side"
+    "echo -> FIXED_TURN (move and sentence alone, not side-checked), side -> the draft kept, "
+    "marked off side; sampled at max(own, 0.7), the model's seed else 7"
 )
 
 # The placeholders each prompt file must use, no more and no fewer.
@@ -127,14 +129,21 @@ def prompt_hash(text: str) -> str:
 def debate_text_sha256() -> dict[str, str]:
     """Hashes of the text a debate is made with besides its prompt files (the moves and their
     questions, the side check's answers, the claim judge's questions and verdicts, the retry
-    notes, the orders the picks are asked in) and of the echo rule that decides which turns
-    are asked again: part of a stored debate's key and of the debate judge's calibration key,
-    so a change in any of them is never silently read as the same debate."""
+    notes, sampling and rule, the orders the picks are asked in), of the echo rule that decides
+    which turns are asked again and of the rule for what the advocate is not offered: part of
+    a stored debate's key and of the debate judge's calibration key, so a change in any of
+    them is never silently read as the same debate."""
     from dataclasses import asdict
 
     from debate_eval.core.claim_probes import CLAIM_PROBES, VERDICT_MEANINGS
     from debate_eval.core.evidence import EVIDENCE_RULE, PICK_ORDERS
-    from debate_eval.core.moves import CONTENT_FREE, MOVE_QUESTIONS, MOVES, SIDE_STATEMENTS
+    from debate_eval.core.moves import (
+        CONTENT_FREE,
+        FIXED_TURN,
+        MOVE_QUESTIONS,
+        MOVES,
+        SIDE_STATEMENTS,
+    )
     from debate_eval.core.novelty import ECHO_RULE
 
     questions = {kind: asdict(asked) for kind, asked in MOVE_QUESTIONS.items()}
@@ -144,7 +153,7 @@ def debate_text_sha256() -> dict[str, str]:
         "claim_probes": prompt_hash(json.dumps(CLAIM_PROBES, sort_keys=True)),
         "verdicts": prompt_hash(json.dumps(VERDICT_MEANINGS)),
         "turn_retries": prompt_hash(
-            json.dumps([RETRY_NOTES, RETRY_SAMPLING, RETRY_RULE], sort_keys=True)
+            json.dumps([RETRY_NOTES, RETRY_SAMPLING, RETRY_RULE, FIXED_TURN], sort_keys=True)
         ),
         "side_statements": prompt_hash(json.dumps(SIDE_STATEMENTS)),
         "evidence_pick_orders": prompt_hash("\n".join(PICK_ORDERS)),

@@ -13,12 +13,12 @@ from debate_eval.core.evidence import candidate_sentences, claim_sentences
 from debate_eval.core.moves import (
     CONCEDE,
     CONTENT_FREE,
+    FIXED_TURN,
     MOVE_QUESTIONS,
     MOVES,
     SIDE_STATEMENTS,
     against_content_free,
     chosen_move,
-    fixed_turn,
     holds_side,
     move_label,
     role_questions,
@@ -202,11 +202,23 @@ async def write_move(
     trace: dict[str, object],
 ) -> tuple[str, TokenUsage]:
     """The turn's one sentence of the debater's own: how its evidence makes the move. A retry
-    (`trace` names it) is sampled (RETRY_SAMPLING), so it can come out different."""
+    (`trace` names it) is sampled (retry_sampling), so it can come out different."""
     prompt = "concession" if move == CONCEDE else role
     messages = build_messages(state["article"], prompt, move=move_label(role, move), **values)
-    sampling = RETRY_SAMPLING if "retry" in trace else None
+    sampling = retry_sampling(model) if "retry" in trace else None
     return await ask_text(model, messages, role=role, trace=trace, sampling=sampling)
+
+
+def retry_sampling(model: BaseChatModel) -> dict[str, float | int]:
+    """How a retry is sampled: at RETRY_SAMPLING's temperature at least (the model's own when
+    higher), with the model's seed when it has one (an eval's repeats differ), else
+    RETRY_SAMPLING's."""
+    temperature = getattr(model, "temperature", None) or 0.0
+    seed = getattr(model, "seed", None)
+    return {
+        "temperature": max(temperature, RETRY_SAMPLING["temperature"]),
+        "seed": RETRY_SAMPLING["seed"] if seed is None else seed,
+    }
 
 
 async def side_probability(
@@ -295,7 +307,8 @@ async def debaters_evidence(state: DebateState, runtime: Runtime[DebateContext])
 async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContext]) -> DebateState:
     """One turn by `role` (advocate or skeptic) on the state's claim: the move its picked
     sentence makes (one question per move), one sentence of its own on how (asked once more if
-    it copies a turn it was shown), and the side check; a turn that argues the other side is
+    it copies a turn it was shown; if the retry copies too, the turn keeps its move and
+    sentence alone, FIXED_TURN), and the side check; a turn that argues the other side is
     written once more, then kept and marked."""
     t0 = time.perf_counter()
     ctx = runtime.context
@@ -317,8 +330,9 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
             model, state, values, role, move, {**trace, "retry": "echo"}
         )
         usage = add_usage(usage, more)
-        if echoed_turn(content, window, claim):
-            content = fixed_turn(role, move, evidence)  # the reader sees what it did, no copy
+        if again := echoed_turn(content, window, claim):
+            logger.info("%s: the retry repeated %s too, kept the move alone", role, again.id)
+            content = FIXED_TURN
     turn = Turn(
         id=turn_id(claim.id, round_, role),
         claim_id=claim.id,
@@ -331,7 +345,8 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
         move_probabilities=probabilities,
     )
     checked = TokenUsage()
-    if move != CONCEDE:
+    # A turn left with its move and sentence has no words of its own to check the side of.
+    if move != CONCEDE and content != FIXED_TURN:
         turn, rewritten, checked = await keep_side(model, state, values, turn, window, trace, ctx)
         usage = add_usage(usage, rewritten)
     spent = add_usage(usage, checked)
