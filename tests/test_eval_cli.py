@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -96,7 +97,8 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
     assert len(questions) <= expected_questions
     assert max(Counter(questions).values()) <= 2
     # A turn's side check (both orders) is answered from the cache when a turn of the other
-    # speaking order wrote the same sentence on the same claim: never sent twice.
+    # speaking order wrote the same sentence on the same claim: each distinct sentence of the
+    # stored debates is checked once per order (each side retry's draft too), none twice.
     side_checks = [
         json.dumps(r["messages"])
         for r in requests
@@ -104,8 +106,20 @@ def test_eval_over_http_writes_results_and_resumes_for_free(stub_server, tmp_pat
         and CONTENT_FREE not in r["messages"][-1]["content"]
     ]
     assert max(Counter(side_checks).values()) == 1
+    with sqlite3.connect(out / "results.sqlite") as conn:
+        stored = [json.loads(t) for (t,) in conn.execute("SELECT transcript FROM debates")]
+    checked = {
+        (claims[t["claim_id"]], t["content"])
+        for d in stored
+        for claims in [{c["id"]: c["text"] for c in d["claims"]}]
+        for t in d["debate"]
+        if t["role"] != "judge" and t.get("argues_for") is not None
+    }
+    assert len(side_checks) == 2 * (len(checked) + side_retries)
+    # Every debater turn that did not concede was side-checked.
+    side_checked = [t for d in stored for t in d["debate"] if t.get("argues_for") is not None]
+    assert len(side_checked) == turns - conceded
     expected_side_checks = 2 * (turns - conceded + side_retries)
-    assert len(side_checks) <= expected_side_checks
     assert seen + (expected_questions - len(questions)) + (
         expected_side_checks - len(side_checks)
     ) == (screener + 3 * per_article + expected_side_checks + side_retries + retries)
