@@ -20,6 +20,7 @@ from debate_eval.core.moves import (
     against_content_free,
     chosen_move,
     holds_side,
+    is_fixed_turn,
     move_label,
     role_questions,
 )
@@ -346,7 +347,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     )
     checked = TokenUsage()
     # A turn left with its move and sentence has no words of its own to check the side of.
-    if move != CONCEDE and content != FIXED_TURN:
+    if move != CONCEDE and not is_fixed_turn(turn):
         turn, rewritten, checked = await keep_side(model, state, values, turn, window, trace, ctx)
         usage = add_usage(usage, rewritten)
     spent = add_usage(usage, checked)
