@@ -7,7 +7,9 @@ For each feature: its AUC against the gold class (the eval's positive class, e.g
 imbalanced"), a bootstrap 95% CI over articles, and for the first two features the paired
 difference of their AUCs (same resamples) and their Pearson correlation. Unfitted features
 only: nothing here is fitted on the labels. `--articles-of` keeps only the articles another run
-scored with the same judge (to compare two runs on the same articles).
+scored with the same judge (to compare two runs on the same articles). `--skip-first N` leaves
+out the first N articles in the file's order (the dataset's): a hypothesis formed on those is
+tested on the rest.
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ def scored_rows(path: Path, judge: str) -> list[dict]:
 
 
 def load(
-    path: Path, judge: str, names: list[str], positive: str, only: set[str] | None = None
+    path: Path,
+    judge: str,
+    names: list[str],
+    positive: str,
+    only: set[str] | None = None,
+    skip_first: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     rows = scored_rows(path, judge)
-    rows = [r for r in rows if only is None or r["article_id"] in only]
+    skipped = list(dict.fromkeys(r["article_id"] for r in rows))[:skip_first]
+    rows = [r for r in rows if (only is None or r["article_id"] in only)]
+    rows = [r for r in rows if r["article_id"] not in skipped]
     if not rows:
         raise SystemExit(f"no scored rows of judge {judge!r} in {path}")
     y = np.array([r["gold_class"] == positive for r in rows])
@@ -52,12 +61,15 @@ def main() -> None:
     parser.add_argument(
         "--articles-of", type=Path, help="only the articles this results.jsonl scored"
     )
+    parser.add_argument(
+        "--skip-first", type=int, default=0, help="leave out the first N articles of the file"
+    )
     args = parser.parse_args()
     names = args.features.split(",")
     only = None
     if args.articles_of:
         only = {r["article_id"] for r in scored_rows(args.articles_of, args.judge)}
-    x, y = load(args.results, args.judge, names, args.positive, only)
+    x, y = load(args.results, args.judge, names, args.positive, only, args.skip_first)
     rng = np.random.default_rng(args.seed)
     samples = []
     while len(samples) < RESAMPLES:

@@ -119,6 +119,22 @@ def test_the_debate_features_computed_by_hand():
     assert features["score"] == pytest.approx(1 * 0.1 + 2 * 0.2 + 3 * 0.3 + 4 * 0.4)
 
 
+def test_a_skeptic_move_on_a_claim_ruled_supported_by_a_plurality_did_not_stand():
+    """The verdict the reader sees decides: "supported" at P 0.4 (three labels near a third
+    each) is supported, though the share against it is 0.6."""
+    plurality = Claim(
+        id="c4",
+        text="Rents will fall.",
+        passage="rents fall",
+        verdict="supported",
+        verdict_probabilities={"supported": 0.4, "contested": 0.3, "unsupported": 0.3},
+    )
+    moves = [turn("c4-r1-skeptic", "no_source"), turn("c3-r1-skeptic", "one_case")]
+    features = rating_features(ITEMS, DIST, [plurality, CLAIMS[2]], moves)
+    assert features["skeptic_upheld"] == pytest.approx(1 / 2)
+    assert features["verdict_share"] == pytest.approx((0.6 + 1.0) / 2)
+
+
 def test_a_debate_feature_nothing_measured_is_left_out():
     unprobed = [c.model_copy(update={"probes": None}) for c in CLAIMS]
     conceded = [t for t in TURNS if t.role != "skeptic" or t.move in ("concede", None)]

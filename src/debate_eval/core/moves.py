@@ -270,8 +270,10 @@ def against_claim(claim: Claim) -> float:
 
 def upheld_moves(claims: Sequence[Claim], turns: Sequence[Turn]) -> list[Turn]:
     """The skeptic's moves that stood: a move other than a concession, on its own side, in the
-    debate of a claim the claim judge did not find supported (P(supported) below 0.5)."""
-    standing = {c.id for c in claims if c.verdict is not None and against_claim(c) > 0.5}
+    debate of a claim whose verdict is not "supported". By the verdict the reader sees, not by
+    P(supported) < 0.5: a claim ruled "supported" at P 0.4 (three labels near a third each)
+    would otherwise show as supported with the skeptic's points standing against it."""
+    standing = {c.id for c in claims if c.verdict is not None and c.verdict != "supported"}
     return [
         t
         for t in turns
