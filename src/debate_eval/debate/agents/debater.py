@@ -201,13 +201,17 @@ async def write_move(
     role: str,
     move: str,
     trace: dict[str, object],
+    retry: str | None = None,
 ) -> tuple[str, TokenUsage]:
     """The turn's one sentence of the debater's own: how its evidence makes the move. A retry
-    (`trace` names it) is sampled (retry_sampling), so it can come out different."""
+    (`retry` says why: "echo" or "side") is sampled (retry_sampling), so it can come out
+    different, and its trace names it."""
     prompt = "concession" if move == CONCEDE else role
     messages = build_messages(state["article"], prompt, move=move_label(role, move), **values)
-    sampling = retry_sampling(model) if "retry" in trace else None
-    return await ask_text(model, messages, role=role, trace=trace, sampling=sampling)
+    if retry is None:
+        return await ask_text(model, messages, role=role, trace=trace)
+    trace = {**trace, "retry": retry}
+    return await ask_text(model, messages, role=role, trace=trace, sampling=retry_sampling(model))
 
 
 def retry_sampling(model: BaseChatModel) -> dict[str, float | int]:
@@ -327,9 +331,7 @@ async def take_turn(role: str, state: DebateState, runtime: Runtime[DebateContex
     if copied := echoed_turn(content, window, claim):
         logger.info("%s: turn %s-r%s repeated %s, asked again", role, claim.id, round_, copied.id)
         values = {**values, "history": retry_history(window, RETRY_NOTES["echo"])}
-        content, more = await write_move(
-            model, state, values, role, move, {**trace, "retry": "echo"}
-        )
+        content, more = await write_move(model, state, values, role, move, trace, retry="echo")
         usage = add_usage(usage, more)
         if again := echoed_turn(content, window, claim):
             logger.info("%s: the retry repeated %s too, kept the move alone", role, again.id)
@@ -384,7 +386,7 @@ async def keep_side(
     note = RETRY_NOTES["side"].format(side=SIDES[turn.role], claim_id=turn.claim_id)
     values = {**values, "history": retry_history(window, note)}
     content, rewritten = await write_move(
-        model, state, values, turn.role, turn.move or "", {**trace, "retry": "side"}
+        model, state, values, turn.role, turn.move or "", trace, retry="side"
     )
     if copied := echoed_turn(content, window, state["claim"]):
         logger.info(
