@@ -17,7 +17,12 @@ from debate_eval.core.schemas import (
     Transcript,
     Turn,
 )
-from debate_eval.debate.rating import choose_label, measure_rating, rating_features
+from debate_eval.debate.rating import (
+    choose_label,
+    measure_rating,
+    rating_features,
+    refreshed_debate_features,
+)
 from debate_eval.debate.scoring.calibration import CALIBRATION_FEATURES, Calibration
 from debate_eval.debate.scoring.checklist import PROBES
 from debate_eval.debate.scoring.rating import LabelDistribution
@@ -33,6 +38,9 @@ DEBATE_FEATURES = {
     "claims_without_view_against",
     "opinion_as_fact_claims",
     "skeptic_upheld",
+    "skeptic_weakness",
+    "advocate_support",
+    "skeptic_loaded_wording",
 }
 ITEMS = [
     ChecklistItem(
@@ -135,6 +143,46 @@ def test_a_skeptic_move_on_a_claim_ruled_supported_by_a_plurality_did_not_stand(
     assert features["verdict_share"] == pytest.approx((0.6 + 1.0) / 2)
 
 
+def test_the_move_answers_features_computed_by_hand():
+    """The debaters' move questions, read as measurements of the sentences they picked."""
+    skeptic = {"no_source": 0.6, "loaded_wording": 0.8, "one_case": 0.3}
+    moves = [
+        turn("c1-r1-advocate", "direct_evidence", move_probabilities={"direct_evidence": 0.7}),
+        turn("c2-r1-advocate", "concede", move_probabilities={"mechanism": 0.2, "quoted": 0.4}),
+        turn("c1-r1-skeptic", "loaded_wording", move_probabilities=skeptic),
+        # Off side, and from a menu without loaded wording: counted in the strongest answer.
+        turn("c2-r1-skeptic", "no_source", move_probabilities={"no_source": 0.5}, off_side=True),
+        turn("c3-r1-skeptic", None),  # no move questions read: not counted
+    ]
+    features = rating_features(ITEMS, DIST, CLAIMS, moves)
+    assert features["advocate_support"] == pytest.approx((0.7 + 0.4) / 2)
+    assert features["skeptic_weakness"] == pytest.approx((0.8 + 0.5) / 2)
+    assert features["skeptic_loaded_wording"] == pytest.approx(0.8)
+    unread = [t.model_copy(update={"move_probabilities": None}) for t in moves]
+    assert not {"advocate_support", "skeptic_weakness", "skeptic_loaded_wording"} & set(
+        rating_features(ITEMS, DIST, CLAIMS, unread)
+    )
+
+
+def test_stored_features_are_refreshed_from_the_debate_by_todays_rules():
+    stored = {"checklist": 0.4, "score": 2.5, "verdict_share": 0.9, "skeptic_upheld": 1.0}
+    turns = [*TURNS, turn("c2-r1-advocate", "mechanism", move_probabilities={"mechanism": 0.6})]
+    fresh = refreshed_debate_features(stored, CLAIMS, turns)
+    # The checklist's and the letter's kept; the debate's computed again (c2's move on a
+    # supported claim does not stand), and the ones added since measured.
+    assert fresh == {"checklist": 0.4, "score": 2.5, **debate_only(CLAIMS, turns)}
+    assert fresh["skeptic_upheld"] == pytest.approx(2 / 4)
+    assert fresh["verdict_share"] == pytest.approx((0.8 + 0.1 + 1.0) / 3)
+    assert fresh["advocate_support"] == pytest.approx(0.6)
+    # A measurement without the letter over the claims has no debate features to refresh.
+    assert refreshed_debate_features({"checklist": 0.4}, CLAIMS, TURNS) == {"checklist": 0.4}
+
+
+def debate_only(claims, turns) -> dict[str, float]:
+    features = rating_features(ITEMS, DIST, claims, turns)
+    return {k: round(v, 6) for k, v in features.items() if k in DEBATE_FEATURES | {"verdict_share"}}
+
+
 def test_a_debate_feature_nothing_measured_is_left_out():
     unprobed = [c.model_copy(update={"probes": None}) for c in CLAIMS]
     conceded = [t for t in TURNS if t.role != "skeptic" or t.move in ("concede", None)]
@@ -143,7 +191,10 @@ def test_a_debate_feature_nothing_measured_is_left_out():
     assert "verdict_share" in features
     # Without the transcript only the claims' features.
     assert set(rating_features(ITEMS, DIST, CLAIMS)) & DEBATE_FEATURES == DEBATE_FEATURES - {
-        "skeptic_upheld"
+        "skeptic_upheld",
+        "skeptic_weakness",
+        "advocate_support",
+        "skeptic_loaded_wording",
     }
     # A probe some claims lack is averaged over those that have it.
     partial = [CLAIMS[0].model_copy(update={"probes": {"evidence": 0.25}}), CLAIMS[1]]
@@ -191,7 +242,9 @@ def test_a_calibration_on_the_earlier_features_labels_as_before():
         )
         for i, p in enumerate(PROBES)
     ]
-    features = rating_features(items, DIST, CLAIMS, TURNS)
+    answers = {"move_probabilities": {"loaded_wording": 0.5, "direct_evidence": 0.3}}
+    read = [t.model_copy(update=answers) if t.role != "judge" else t for t in TURNS]
+    features = rating_features(items, DIST, CLAIMS, read)
     assert set(features) >= DEBATE_FEATURES
     # By hand: the logistic of the three features it was fitted on.
     x = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -276,6 +277,37 @@ def test_judges_from_a_config_file_with_their_own_prompt_and_panel(tmp_path):
     assert row["settings"]["judge"]["persona"] == "a strict editor"
     duo = next(r for r in rows(tmp_path) if r["judge"] == "duo")
     assert [m["kind"] for m in duo["settings"]["judge"]["members"]] == ["baseline", "debate"]
+
+
+def test_a_rerun_refreshes_stored_debate_features_from_the_stored_debate(tmp_path):
+    """A judgment stored before a debate feature or rule changed reads today's features from
+    its stored debate on the next run, without a model call."""
+    from debate_eval.debate.rating import DEBATE_FEATURES, debate_features, verdict_share
+
+    cast = Cast()
+    evaluate(tmp_path, cast, judges="debate", swap=False)
+    made = len(cast.calls)
+    store = ResultsStore(tmp_path / "out/results.sqlite")
+    key = store._execute("SELECT settings_key FROM judgments WHERE article_id='a1'")[0][0]
+    found = store.judgment("a1", "debate", 0, "advocate_first", key)
+    debate = next(d for d in store.debates() if d.article_id == "a1").transcript
+    # As an older version stored it: a stale verdict share, an old rule's answer, and none of
+    # the debate's other features.
+    measured = {k: v for k, v in found.features.items() if k not in DEBATE_FEATURES}
+    stale = {**measured, "verdict_share": 0.123, "skeptic_upheld": 0.777}
+    store.save_judgment(replace(found, features=stale), key)
+    store.close()
+    evaluate(tmp_path, cast, judges="debate", swap=False)
+    assert len(cast.calls) == made
+    row = next(r for r in rows(tmp_path) if r["article_id"] == "a1")
+    today = {"verdict_share": verdict_share(debate.claims)}
+    today |= debate_features(debate.claims, debate.debate)
+    assert {"claims_without_evidence", "skeptic_weakness"} <= set(today)
+    assert row["features"] == {
+        **measured,
+        **{k: pytest.approx(v, abs=1e-6) for k, v in today.items()},
+    }
+    assert row["features"]["verdict_share"] != pytest.approx(0.123)
 
 
 def test_probability_scored_judges_report_scores_and_cross_validated_quality(tmp_path):

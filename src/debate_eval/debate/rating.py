@@ -57,7 +57,12 @@ def debate_features(
     claims_without_view_against: mean of 1 - probes["view_against"];
     opinion_as_fact_claims: mean of probes["opinion_as_fact"];
     skeptic_upheld: of the skeptic's moves (concessions aside), the share that stood
-      (core.moves.upheld_moves); needs `turns`.
+      (core.moves.upheld_moves); needs `turns`, as the three after it do;
+    skeptic_weakness: mean over the skeptic's turns of its strongest move question's P(yes)
+      (how plainly the sentence it attacked shows a weakness, whichever move it made);
+    advocate_support: the same over the advocate's turns (how plainly its sentence supports
+      the claim);
+    skeptic_loaded_wording: mean over the skeptic's turns of P(loaded or emotional wording).
     """
     features: dict[str, float] = {}
     for name, probe, flip in (
@@ -72,7 +77,55 @@ def debate_features(
         moves = [t for t in turns if t.role == "skeptic" and t.move not in (None, CONCEDE)]
         if moves:
             features["skeptic_upheld"] = len(upheld_moves(claims, moves)) / len(moves)
+        for name, role, question in (
+            ("skeptic_weakness", "skeptic", None),
+            ("advocate_support", "advocate", None),
+            ("skeptic_loaded_wording", "skeptic", "loaded_wording"),
+        ):
+            if (mean := _mean(move_answers(turns, role, question))) is not None:
+                features[name] = mean
     return features
+
+
+def move_answers(turns: Sequence[Turn], role: str, question: str | None) -> list[float]:
+    """P(yes) per turn of `role` whose move questions were read: of `question`, or of its
+    strongest question (None). Every such turn counts, concessions and off-side turns too: the
+    answers measure the sentence, whatever move was then made of it."""
+    return [
+        (max(answers.values()) if question is None else answers[question])
+        for t in turns
+        if t.role == role
+        and (answers := t.move_probabilities)
+        and (question is None or question in answers)
+    ]
+
+
+# The features debate_features and verdict_share compute: what refreshed_debate_features
+# replaces in a stored measurement.
+DEBATE_FEATURES = (
+    "verdict_share",
+    "claims_without_evidence",
+    "claims_without_view_against",
+    "opinion_as_fact_claims",
+    "skeptic_upheld",
+    "skeptic_weakness",
+    "advocate_support",
+    "skeptic_loaded_wording",
+)
+
+
+def refreshed_debate_features(
+    features: dict[str, float], claims: Sequence[Claim], turns: Sequence[Turn]
+) -> dict[str, float]:
+    """A stored measurement's features with the debate's computed again from the debate it
+    judged, by today's rules: a feature or rule added after the debates ran applies to them
+    without running them again. Features measured without the debate (no `verdict_share`: no
+    letter call over the claims) are returned as they are."""
+    if "verdict_share" not in features:
+        return features
+    kept = {k: v for k, v in features.items() if k not in DEBATE_FEATURES}
+    debate = {"verdict_share": verdict_share(claims), **debate_features(claims, turns)}
+    return {**kept, **stored_features(debate)}
 
 
 def rating_features(
@@ -89,7 +142,8 @@ def rating_features(
     with a letter call, `score`, its expected score on 1-4;
     with a letter call and the debated claims, `verdict_share` (verdict_share) and the
     debate's features (debate_features: claims_without_evidence, claims_without_view_against,
-    opinion_as_fact_claims, and with the debate's `turns` skeptic_upheld).
+    opinion_as_fact_claims, and with the debate's `turns` skeptic_upheld, skeptic_weakness,
+    advocate_support, skeptic_loaded_wording).
     """
     features = checklist_features(items)
     if dist is not None:

@@ -12,6 +12,7 @@ from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.schemas import ArticleReading
 from debate_eval.debate.agents.screener import read_article, screened
 from debate_eval.debate.prompts import DEBATE_PROMPTS, debate_text_sha256, load_prompt
+from debate_eval.debate.rating import refreshed_debate_features
 from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI
 from debate_eval.evaluation.datasets import Example
@@ -159,8 +160,14 @@ async def evaluate_article(
                     settings["debate"] = debate_config
                 key = settings_key(settings)
                 found = store.judgment(example.id, judge.name, repeat, order, key)
+                debate = debates.get(order)
+                if found is not None and found.features and debate and debate.transcript:
+                    # Stored before a debate feature or rule changed: today's, from its debate.
+                    features = refreshed_debate_features(
+                        found.features, debate.transcript.claims, debate.transcript.debate
+                    )
+                    found = replace(found, features=features)
                 if found is None:
-                    debate = debates.get(order)
                     judged = judged or await screen_example(example, models)
                     rating = await judge.rate(
                         judged.example, debate.transcript if debate else None, judged.reading
