@@ -37,8 +37,12 @@ def load(
     only: set[str] | None = None,
     skip_first: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
+    # The first N in the file's order, scored or not, so an unscored early article does not
+    # move the cut into the articles to be tested.
+    every = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    skipped = list(dict.fromkeys(r["article_id"] for r in every if r["judge"] == judge))
+    skipped = set(skipped[:skip_first])
     rows = scored_rows(path, judge)
-    skipped = list(dict.fromkeys(r["article_id"] for r in rows))[:skip_first]
     rows = [r for r in rows if (only is None or r["article_id"] in only)]
     rows = [r for r in rows if r["article_id"] not in skipped]
     if not rows:

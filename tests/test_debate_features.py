@@ -17,6 +17,7 @@ from debate_eval.core.schemas import (
     Transcript,
     Turn,
 )
+from debate_eval.debate import rating
 from debate_eval.debate.rating import (
     choose_label,
     measure_rating,
@@ -38,9 +39,8 @@ DEBATE_FEATURES = {
     "claims_without_view_against",
     "opinion_as_fact_claims",
     "skeptic_upheld",
-    "skeptic_weakness",
-    "advocate_support",
     "skeptic_loaded_wording",
+    "advocate_direct_evidence",
 }
 ITEMS = [
     ChecklistItem(
@@ -144,43 +144,94 @@ def test_a_skeptic_move_on_a_claim_ruled_supported_by_a_plurality_did_not_stand(
 
 
 def test_the_move_answers_features_computed_by_hand():
-    """The debaters' move questions, read as measurements of the sentences they picked."""
+    """One move question each, read as a measurement of the sentence the debater picked."""
     skeptic = {"no_source": 0.6, "loaded_wording": 0.8, "one_case": 0.3}
     moves = [
         turn("c1-r1-advocate", "direct_evidence", move_probabilities={"direct_evidence": 0.7}),
-        turn("c2-r1-advocate", "concede", move_probabilities={"mechanism": 0.2, "quoted": 0.4}),
+        # A concession counts: its answers were read before nothing beat the baseline.
+        turn("c2-r1-advocate", "concede", move_probabilities={"direct_evidence": 0.2}),
+        turn("c3-r1-advocate", "mechanism", move_probabilities={"mechanism": 0.9}),  # not asked
         turn("c1-r1-skeptic", "loaded_wording", move_probabilities=skeptic),
-        # Off side, and from a menu without loaded wording: counted in the strongest answer.
-        turn("c2-r1-skeptic", "no_source", move_probabilities={"no_source": 0.5}, off_side=True),
+        # Off side: counted too.
+        turn(
+            "c2-r1-skeptic", "no_source", move_probabilities={"loaded_wording": 0.4}, off_side=True
+        ),
         turn("c3-r1-skeptic", None),  # no move questions read: not counted
     ]
     features = rating_features(ITEMS, DIST, CLAIMS, moves)
-    assert features["advocate_support"] == pytest.approx((0.7 + 0.4) / 2)
-    assert features["skeptic_weakness"] == pytest.approx((0.8 + 0.5) / 2)
-    assert features["skeptic_loaded_wording"] == pytest.approx(0.8)
+    assert features["advocate_direct_evidence"] == pytest.approx((0.7 + 0.2) / 2)
+    assert features["skeptic_loaded_wording"] == pytest.approx((0.8 + 0.4) / 2)
     unread = [t.model_copy(update={"move_probabilities": None}) for t in moves]
-    assert not {"advocate_support", "skeptic_weakness", "skeptic_loaded_wording"} & set(
+    assert not {"advocate_direct_evidence", "skeptic_loaded_wording"} & set(
         rating_features(ITEMS, DIST, CLAIMS, unread)
     )
 
 
+def test_a_full_debate_yields_every_debate_feature_the_refresh_replaces():
+    answers = {"move_probabilities": {"loaded_wording": 0.5, "direct_evidence": 0.3}}
+    read = [t.model_copy(update=answers) if t.role != "judge" else t for t in TURNS]
+    features = rating_features(ITEMS, DIST, CLAIMS, read)
+    assert set(features) - {"score", "checklist", *(i.id for i in ITEMS)} == set(
+        rating.DEBATE_FEATURES
+    )
+    assert set(rating.DEBATE_FEATURES) == DEBATE_FEATURES | {"verdict_share"}
+
+
 def test_stored_features_are_refreshed_from_the_debate_by_todays_rules():
     stored = {"checklist": 0.4, "score": 2.5, "verdict_share": 0.9, "skeptic_upheld": 1.0}
-    turns = [*TURNS, turn("c2-r1-advocate", "mechanism", move_probabilities={"mechanism": 0.6})]
-    fresh = refreshed_debate_features(stored, CLAIMS, turns)
+    turns = [
+        *TURNS,
+        turn("c2-r1-advocate", "mechanism", move_probabilities={"direct_evidence": 0.6}),
+    ]
     # The checklist's and the letter's kept; the debate's computed again (c2's move on a
     # supported claim does not stand), and the ones added since measured.
-    assert fresh == {"checklist": 0.4, "score": 2.5, **debate_only(CLAIMS, turns)}
-    assert fresh["skeptic_upheld"] == pytest.approx(2 / 4)
-    assert fresh["verdict_share"] == pytest.approx((0.8 + 0.1 + 1.0) / 3)
-    assert fresh["advocate_support"] == pytest.approx(0.6)
+    assert refreshed_debate_features(stored, CLAIMS, turns) == {
+        "checklist": 0.4,
+        "score": 2.5,
+        "verdict_share": pytest.approx((0.8 + 0.1 + 1.0) / 3, abs=1e-6),
+        "claims_without_evidence": pytest.approx((0.7 + 0.1) / 2),
+        "claims_without_view_against": pytest.approx((0.6 + 0.4) / 2),
+        "opinion_as_fact_claims": pytest.approx((0.8 + 0.1) / 2),
+        "skeptic_upheld": pytest.approx(2 / 4),
+        "advocate_direct_evidence": pytest.approx(0.6),
+    }
     # A measurement without the letter over the claims has no debate features to refresh.
     assert refreshed_debate_features({"checklist": 0.4}, CLAIMS, TURNS) == {"checklist": 0.4}
 
 
-def debate_only(claims, turns) -> dict[str, float]:
-    features = rating_features(ITEMS, DIST, claims, turns)
-    return {k: round(v, 6) for k, v in features.items() if k in DEBATE_FEATURES | {"verdict_share"}}
+def test_a_stored_judgment_is_relabelled_by_its_calibration_when_its_features_change():
+    from debate_eval.evaluation.harness import with_todays_features
+    from debate_eval.evaluation.judges import Judge
+
+    calibration = Calibration(
+        judge="debate",
+        model="m",
+        prompts_sha256={},
+        features=["skeptic_upheld"],
+        mean=[0.2],
+        scale=[0.25],
+        weights=[4.0],
+        intercept=0.0,
+        threshold=0.5,
+    )
+    # Stored under an older rule: no skeptic move stood, so the calibration said balanced.
+    old = {"score": 2.0, "verdict_share": 0.5, "skeptic_upheld": 0.0}
+    found = Judgment("a0", "debate", 0, "advocate_first", None, None, 1, 1, 1.0, {}, features=old)
+    found.rating = calibration.label(calibration.probability(old))
+    debate = StoredDebate(
+        "a0", "advocate_first", Transcript(claims=CLAIMS, debate=TURNS), None, 1, 1, 1.0
+    )
+    judge = Judge(name="debate", kind="debate", calibration=calibration)
+    today = with_todays_features(found, judge, debate)
+    # Two of four skeptic moves stand today: P = logistic(4 × (0.5 − 0.2) / 0.25) = 0.992.
+    assert today.features["skeptic_upheld"] == pytest.approx(0.5)
+    assert today.rating == RATING_LABELS[3] != found.rating
+    assert today.confidence == pytest.approx(1 / (1 + math.exp(-4.8)), abs=1e-4)
+    # Without a calibration the label is the letter's, which the debate features do not move.
+    plain = with_todays_features(found, Judge(name="debate", kind="debate"), debate)
+    assert plain.rating == found.rating and plain.features == today.features
+    # A judgment whose features are already today's is returned as stored.
+    assert with_todays_features(today, judge, debate) == today
 
 
 def test_a_debate_feature_nothing_measured_is_left_out():
@@ -192,9 +243,8 @@ def test_a_debate_feature_nothing_measured_is_left_out():
     # Without the transcript only the claims' features.
     assert set(rating_features(ITEMS, DIST, CLAIMS)) & DEBATE_FEATURES == DEBATE_FEATURES - {
         "skeptic_upheld",
-        "skeptic_weakness",
-        "advocate_support",
         "skeptic_loaded_wording",
+        "advocate_direct_evidence",
     }
     # A probe some claims lack is averaged over those that have it.
     partial = [CLAIMS[0].model_copy(update={"probes": {"evidence": 0.25}}), CLAIMS[1]]

@@ -280,34 +280,42 @@ def test_judges_from_a_config_file_with_their_own_prompt_and_panel(tmp_path):
 
 
 def test_a_rerun_refreshes_stored_debate_features_from_the_stored_debate(tmp_path):
-    """A judgment stored before a debate feature or rule changed reads today's features from
-    its stored debate on the next run, without a model call."""
-    from debate_eval.debate.rating import DEBATE_FEATURES, debate_features, verdict_share
+    """A judgment stored before a debate feature or rule changed reads the features a fresh
+    judging computes from its stored debate, in both speaking orders, without a model call;
+    a judge that does not read the debate keeps its stored features."""
+    from debate_eval.debate.rating import DEBATE_FEATURES
 
     cast = Cast()
-    evaluate(tmp_path, cast, judges="debate", swap=False)
+    judges = "baseline-prob,debate"
+    evaluate(tmp_path, cast, judges=judges, swap=True)
+    fresh = {(r["article_id"], r["judge"], r["speaking_order"]): r for r in rows(tmp_path)}
     made = len(cast.calls)
     store = ResultsStore(tmp_path / "out/results.sqlite")
-    key = store._execute("SELECT settings_key FROM judgments WHERE article_id='a1'")[0][0]
-    found = store.judgment("a1", "debate", 0, "advocate_first", key)
-    debate = next(d for d in store.debates() if d.article_id == "a1").transcript
-    # As an older version stored it: a stale verdict share, an old rule's answer, and none of
-    # the debate's other features.
-    measured = {k: v for k, v in found.features.items() if k not in DEBATE_FEATURES}
-    stale = {**measured, "verdict_share": 0.123, "skeptic_upheld": 0.777}
-    store.save_judgment(replace(found, features=stale), key)
+    for article, judge, order in fresh:
+        key = row_key(store, article, judge, order)
+        found = store.judgment(article, judge, 0, order, key)
+        # As an older version stored it: a stale verdict share, an old rule's answer, and
+        # none of the debate's other features; a stray one on the judge without the debate.
+        kept = {k: v for k, v in found.features.items() if k not in DEBATE_FEATURES}
+        stale = {**kept, "verdict_share": 0.123, "skeptic_upheld": 0.777}
+        store.save_judgment(replace(found, features=stale), key)
     store.close()
-    evaluate(tmp_path, cast, judges="debate", swap=False)
+    evaluate(tmp_path, cast, judges=judges, swap=True)
     assert len(cast.calls) == made
-    row = next(r for r in rows(tmp_path) if r["article_id"] == "a1")
-    today = {"verdict_share": verdict_share(debate.claims)}
-    today |= debate_features(debate.claims, debate.debate)
-    assert {"claims_without_evidence", "skeptic_weakness"} <= set(today)
-    assert row["features"] == {
-        **measured,
-        **{k: pytest.approx(v, abs=1e-6) for k, v in today.items()},
-    }
-    assert row["features"]["verdict_share"] != pytest.approx(0.123)
+    again = {(r["article_id"], r["judge"], r["speaking_order"]): r for r in rows(tmp_path)}
+    orders = {order for (_, judge, order) in again if judge == "debate"}
+    assert orders == {"advocate_first", "skeptic_first"}
+    for where, row in again.items():
+        if where[1] == "debate":
+            assert row["features"] == fresh[where]["features"]
+            assert "skeptic_loaded_wording" in row["features"]
+        else:  # baseline-prob reads no debate: its stored features stand, stale or not
+            assert row["features"]["verdict_share"] == 0.123
+
+
+def row_key(store: ResultsStore, article: str, judge: str, order: str) -> str:
+    query = "SELECT settings_key FROM judgments WHERE article_id=? AND judge=? AND speaking_order=?"
+    return store._execute(query, (article, judge, order))[0][0]
 
 
 def test_probability_scored_judges_report_scores_and_cross_validated_quality(tmp_path):

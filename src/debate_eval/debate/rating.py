@@ -57,12 +57,14 @@ def debate_features(
     claims_without_view_against: mean of 1 - probes["view_against"];
     opinion_as_fact_claims: mean of probes["opinion_as_fact"];
     skeptic_upheld: of the skeptic's moves (concessions aside), the share that stood
-      (core.moves.upheld_moves); needs `turns`, as the three after it do;
-    skeptic_weakness: mean over the skeptic's turns of its strongest move question's P(yes)
-      (how plainly the sentence it attacked shows a weakness, whichever move it made);
-    advocate_support: the same over the advocate's turns (how plainly its sentence supports
-      the claim);
-    skeptic_loaded_wording: mean over the skeptic's turns of P(loaded or emotional wording).
+      (core.moves.upheld_moves); needs `turns`, as the two after it do;
+    skeptic_loaded_wording: mean over the skeptic's turns of the loaded-wording question's
+      P(the answer that makes the move), about the sentence the skeptic picked;
+    advocate_direct_evidence: the same over the advocate's turns for its direct-evidence
+      question (data, a document, a named source).
+    One question each, not the strongest of a menu: each question has its own level of "yes"
+    whatever the sentence (core/moves.py), so a maximum would mostly say which question is
+    asked, and the content-free answers that moves are read against are not stored.
     """
     features: dict[str, float] = {}
     for name, probe, flip in (
@@ -78,25 +80,22 @@ def debate_features(
         if moves:
             features["skeptic_upheld"] = len(upheld_moves(claims, moves)) / len(moves)
         for name, role, question in (
-            ("skeptic_weakness", "skeptic", None),
-            ("advocate_support", "advocate", None),
             ("skeptic_loaded_wording", "skeptic", "loaded_wording"),
+            ("advocate_direct_evidence", "advocate", "direct_evidence"),
         ):
             if (mean := _mean(move_answers(turns, role, question))) is not None:
                 features[name] = mean
     return features
 
 
-def move_answers(turns: Sequence[Turn], role: str, question: str | None) -> list[float]:
-    """P(yes) per turn of `role` whose move questions were read: of `question`, or of its
-    strongest question (None). Every such turn counts, concessions and off-side turns too: the
-    answers measure the sentence, whatever move was then made of it."""
+def move_answers(turns: Sequence[Turn], role: str, question: str) -> list[float]:
+    """The answer to move `question` per turn of `role` that was asked it. Every such turn
+    counts, concessions and off-side turns too: the answer measures the sentence, whatever
+    move was then made of it."""
     return [
-        (max(answers.values()) if question is None else answers[question])
+        answers[question]
         for t in turns
-        if t.role == role
-        and (answers := t.move_probabilities)
-        and (question is None or question in answers)
+        if t.role == role and (answers := t.move_probabilities) and question in answers
     ]
 
 
@@ -108,9 +107,8 @@ DEBATE_FEATURES = (
     "claims_without_view_against",
     "opinion_as_fact_claims",
     "skeptic_upheld",
-    "skeptic_weakness",
-    "advocate_support",
     "skeptic_loaded_wording",
+    "advocate_direct_evidence",
 )
 
 
@@ -142,8 +140,8 @@ def rating_features(
     with a letter call, `score`, its expected score on 1-4;
     with a letter call and the debated claims, `verdict_share` (verdict_share) and the
     debate's features (debate_features: claims_without_evidence, claims_without_view_against,
-    opinion_as_fact_claims, and with the debate's `turns` skeptic_upheld, skeptic_weakness,
-    advocate_support, skeptic_loaded_wording).
+    opinion_as_fact_claims, and with the debate's `turns` skeptic_upheld,
+    skeptic_loaded_wording, advocate_direct_evidence).
     """
     features = checklist_features(items)
     if dist is not None:

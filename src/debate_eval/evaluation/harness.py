@@ -12,7 +12,7 @@ from debate_eval.core.errors import DebateEvalError
 from debate_eval.core.schemas import ArticleReading
 from debate_eval.debate.agents.screener import read_article, screened
 from debate_eval.debate.prompts import DEBATE_PROMPTS, debate_text_sha256, load_prompt
-from debate_eval.debate.rating import refreshed_debate_features
+from debate_eval.debate.rating import choose_label, refreshed_debate_features
 from debate_eval.debate.runner import RunOptions, arun_transcript
 from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI
 from debate_eval.evaluation.datasets import Example
@@ -161,12 +161,8 @@ async def evaluate_article(
                 key = settings_key(settings)
                 found = store.judgment(example.id, judge.name, repeat, order, key)
                 debate = debates.get(order)
-                if found is not None and found.features and debate and debate.transcript:
-                    # Stored before a debate feature or rule changed: today's, from its debate.
-                    features = refreshed_debate_features(
-                        found.features, debate.transcript.claims, debate.transcript.debate
-                    )
-                    found = replace(found, features=features)
+                if found is not None and judge.needs_debate and debate is not None:
+                    found = with_todays_features(found, judge, debate)
                 if found is None:
                     judged = judged or await screen_example(example, models)
                     rating = await judge.rate(
@@ -193,6 +189,24 @@ async def evaluate_article(
                         store.save_judgment(found, key)
                 out.append(found)
     return out
+
+
+def with_todays_features(found: Judgment, judge: Judge, debate: StoredDebate) -> Judgment:
+    """A stored judgment with the debate's features computed again from the debate it judged
+    (a feature or rule changed since applies without running anything again) and, where they
+    changed and a calibration labels the judge, the label and confidence it gives them, so the
+    row's label and features agree. Every stored judgment of a debate is read this way."""
+    if not found.features or debate.transcript is None:
+        return found
+    features = refreshed_debate_features(
+        found.features, debate.transcript.claims, debate.transcript.debate
+    )
+    if features == found.features or judge.calibration is None:
+        return replace(found, features=features)
+    choice = choose_label(judge.kind, None, features, judge.calibration)
+    return replace(
+        found, features=features, rating=choice.label, confidence=round(choice.confidence, 4)
+    )
 
 
 async def run_eval(

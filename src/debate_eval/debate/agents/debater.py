@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -201,10 +202,10 @@ async def write_move(
     role: str,
     move: str,
     trace: dict[str, object],
-    retry: str | None = None,
+    retry: Literal["echo", "side"] | None = None,
 ) -> tuple[str, TokenUsage]:
     """The turn's one sentence of the debater's own: how its evidence makes the move. A retry
-    (`retry` says why: "echo" or "side") is sampled (retry_sampling), so it can come out
+    (`retry` says why) is sampled (retry_sampling), so it can come out
     different, and its trace names it."""
     prompt = "concession" if move == CONCEDE else role
     messages = build_messages(state["article"], prompt, move=move_label(role, move), **values)
