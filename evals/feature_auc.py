@@ -24,9 +24,13 @@ from sklearn.metrics import roc_auc_score
 RESAMPLES = 2000
 
 
-def scored_rows(path: Path, judge: str) -> list[dict]:
+def judge_rows(path: Path, judge: str) -> list[dict]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    return [r for r in rows if r["judge"] == judge and r["repeat"] == 0 and r.get("features")]
+    return [r for r in rows if r["judge"] == judge]
+
+
+def scored_rows(path: Path, judge: str) -> list[dict]:
+    return [r for r in judge_rows(path, judge) if r["repeat"] == 0 and r.get("features")]
 
 
 def load(
@@ -39,11 +43,10 @@ def load(
 ) -> tuple[np.ndarray, np.ndarray]:
     # The first N in the file's order, scored or not, so an unscored early article does not
     # move the cut into the articles to be tested.
-    every = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    skipped = list(dict.fromkeys(r["article_id"] for r in every if r["judge"] == judge))
-    skipped = set(skipped[:skip_first])
-    rows = scored_rows(path, judge)
-    rows = [r for r in rows if (only is None or r["article_id"] in only)]
+    every = judge_rows(path, judge)
+    skipped = set(list(dict.fromkeys(r["article_id"] for r in every))[:skip_first])
+    rows = [r for r in every if r["repeat"] == 0 and r.get("features")]
+    rows = [r for r in rows if only is None or r["article_id"] in only]
     rows = [r for r in rows if r["article_id"] not in skipped]
     if not rows:
         raise SystemExit(f"no scored rows of judge {judge!r} in {path}")

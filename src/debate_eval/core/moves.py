@@ -273,7 +273,7 @@ def upheld_moves(claims: Sequence[Claim], turns: Sequence[Turn]) -> list[Turn]:
     debate of a claim whose verdict is not "supported". By the verdict the reader sees, not by
     P(supported) < 0.5: a claim ruled "supported" at P 0.4 (three labels near a third each)
     would otherwise show as supported with the skeptic's points standing against it."""
-    standing = {c.id for c in claims if c.verdict is not None and c.verdict != "supported"}
+    standing = {c.id for c in claims if c.verdict not in (None, "supported")}
     return [
         t
         for t in turns

@@ -52,6 +52,7 @@ def debate_features(
     """What the debate found, each feature left out where nothing measures it (no claim with
     that probe, no skeptic move), as the checklist's features are:
 
+    verdict_share: the expected share of claims ruled against (verdict_share);
     claims_without_evidence: mean over claims of 1 - probes["evidence"] (P(the article gives
       no data, named source or document for the claim));
     claims_without_view_against: mean of 1 - probes["view_against"];
@@ -66,7 +67,7 @@ def debate_features(
     whatever the sentence (core/moves.py), so a maximum would mostly say which question is
     asked, and the content-free answers that moves are read against are not stored.
     """
-    features: dict[str, float] = {}
+    features = {"verdict_share": verdict_share(claims)}
     for name, probe, flip in (
         ("claims_without_evidence", "evidence", True),
         ("claims_without_view_against", "view_against", True),
@@ -99,8 +100,8 @@ def move_answers(turns: Sequence[Turn], role: str, question: str) -> list[float]
     ]
 
 
-# The features debate_features and verdict_share compute: what refreshed_debate_features
-# replaces in a stored measurement.
+# The features debate_features computes: what refreshed_debate_features replaces in a
+# stored measurement.
 DEBATE_FEATURES = (
     "verdict_share",
     "claims_without_evidence",
@@ -122,8 +123,7 @@ def refreshed_debate_features(
     if "verdict_share" not in features:
         return features
     kept = {k: v for k, v in features.items() if k not in DEBATE_FEATURES}
-    debate = {"verdict_share": verdict_share(claims), **debate_features(claims, turns)}
-    return {**kept, **stored_features(debate)}
+    return {**kept, **stored_features(debate_features(claims, turns))}
 
 
 def rating_features(
@@ -138,8 +138,8 @@ def rating_features(
 
     the checklist probes by id, and `checklist`, their mean (checklist_features);
     with a letter call, `score`, its expected score on 1-4;
-    with a letter call and the debated claims, `verdict_share` (verdict_share) and the
-    debate's features (debate_features: claims_without_evidence, claims_without_view_against,
+    with a letter call and the debated claims, the debate's features (debate_features:
+    verdict_share, claims_without_evidence, claims_without_view_against,
     opinion_as_fact_claims, and with the debate's `turns` skeptic_upheld,
     skeptic_loaded_wording, advocate_direct_evidence).
     """
@@ -147,7 +147,6 @@ def rating_features(
     if dist is not None:
         features["score"] = dist.score
         if claims is not None:
-            features["verdict_share"] = verdict_share(claims)
             features.update(debate_features(claims, turns))
     return features
 

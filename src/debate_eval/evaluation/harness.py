@@ -201,7 +201,9 @@ def with_todays_features(found: Judgment, judge: Judge, debate: StoredDebate) ->
     features = refreshed_debate_features(
         found.features, debate.transcript.claims, debate.transcript.debate
     )
-    if features == found.features or judge.calibration is None:
+    if features == found.features:
+        return found
+    if judge.calibration is None:
         return replace(found, features=features)
     choice = choose_label(judge.kind, None, features, judge.calibration)
     return replace(

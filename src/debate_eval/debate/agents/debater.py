@@ -205,8 +205,8 @@ async def write_move(
     retry: Literal["echo", "side"] | None = None,
 ) -> tuple[str, TokenUsage]:
     """The turn's one sentence of the debater's own: how its evidence makes the move. A retry
-    (`retry` says why) is sampled (retry_sampling), so it can come out
-    different, and its trace names it."""
+    (`retry` says why) is sampled (retry_sampling), so it can come out different, and its
+    trace names it."""
     prompt = "concession" if move == CONCEDE else role
     messages = build_messages(state["article"], prompt, move=move_label(role, move), **values)
     if retry is None:
