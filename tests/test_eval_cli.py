@@ -323,9 +323,9 @@ def test_calibrate_writes_a_keyed_calibration_that_run_applies(stub_server, tmp_
     )
     assert wrong.returncode == 2
     assert wrong.stderr.strip() == (
-        f"error: calibration {out} is for the checklist judge on stub with other prompts or "
-        "settings; this run uses the debate judge on stub (calibrate again with "
-        "`debate-eval calibrate`)"
+        f"error: calibration {out} is for the checklist judge on stub with other prompts, "
+        "settings or feature definitions; this run uses the debate judge on stub (calibrate "
+        "again with `debate-eval calibrate`)"
     )
 
 

@@ -27,6 +27,7 @@ from debate_eval.debate.evidence import pick_sentence
 from debate_eval.debate.scoring.calibration import (
     auc_ci,
     cross_validate,
+    find_calibration,
     fit,
     held_out_probabilities,
     label_for,
@@ -436,6 +437,35 @@ def test_the_debate_judges_calibration_key_follows_the_menus_questions_and_retry
             assert judge_prompts_sha256("debate") != debate, key
             assert judge_prompts_sha256("checklist") == checklist, key
     assert judge_prompts_sha256("debate") == debate
+
+
+def test_a_calibration_on_a_features_old_definition_no_longer_applies(tmp_path):
+    """skeptic_upheld changed meaning (a move stands by the claim's verdict label): a debate
+    calibration fitted before reads it at version 1 and is refused, by lookup and by path."""
+    from debate_eval.debate.scoring.calibration import judge_prompts_sha256, matches
+
+    _, rows, y = synthetic()
+    upheld = [{"skeptic_upheld": r["signal"], "verdict_share": r["noise"]} for r in rows]
+    hashes = judge_prompts_sha256("debate")
+    today = fit(upheld, y, judge="debate", model="m", prompts_sha256=hashes)
+    assert today.feature_versions == {"skeptic_upheld": 2}
+    assert matches(today, "debate", "m")
+    before = today.model_copy(update={"feature_versions": {}})
+    assert not matches(before, "debate", "m")
+    path = tmp_path / "old.json"
+    write_calibration(before, path)
+    assert read_calibration(path).feature_versions == {}
+    with pytest.raises(ConfigError, match="other prompts, settings or feature definitions"):
+        find_calibration("debate", "m", path)
+    unchanged = fit(
+        [{"verdict_share": r["signal"]} for r in rows],
+        y,
+        judge="debate",
+        model="m",
+        prompts_sha256=hashes,
+    )
+    assert unchanged.feature_versions == {}
+    assert matches(unchanged, "debate", "m")
 
 
 PERSUASIVE = "Only a fool could support this reckless and shameful scheme."

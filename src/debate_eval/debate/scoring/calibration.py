@@ -6,7 +6,8 @@ are set from held-out probabilities (`band_cuts`), and a choice among candidate 
 reported by nested cross-validation (`nested_cross_validate`).
 
 The file `debate-eval calibrate` writes is keyed by model, judge and prompt hashes: a run uses
-a calibration only when all three match what it is about to call.
+a calibration only when all three match what it is about to call, and when the features it
+reads are at the versions it was fitted on (`feature_versions`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ CALIBRATION_FEATURES: dict[str, tuple[str, ...]] = {
     "checklist": ("checklist", "persuasive_paragraphs"),
     "debate": ("checklist", "score", "verdict_share"),
 }
+# What each feature measures, versioned: bumped when a rule changes a feature's values for the
+# same article and debate (debate.rating.debate_features), so a calibration fitted on the old
+# meaning does not apply to the new one (`matches`). A feature not listed is at version 1.
+# skeptic_upheld 2: a move stands when its claim's verdict is not "supported" (session 10),
+# no longer when P(supported) < 0.5.
+FEATURE_VERSIONS: dict[str, int] = {"skeptic_upheld": 2}
 # The prompt file each judge kind's rating call uses, and the others its calls use.
 PROMPT_OF_KIND = {
     "baseline": "baseline_judge",
@@ -179,6 +186,11 @@ class Calibration(BaseModel):
         default=None,
         description="The three P cuts between the four labels, ascending, the last the "
         "threshold (`band_cuts`); None: equal thirds below the threshold.",
+    )
+    feature_versions: dict[str, int] = Field(
+        default_factory=dict,
+        description="The version of each feature's definition at fit time, for the features "
+        "whose definition changed since version 1 (FEATURE_VERSIONS); absent: 1.",
     )
     fitted_on: dict[str, object] = Field(default_factory=dict)
     cross_validation: CrossValidation | None = None
@@ -391,6 +403,7 @@ def fit(
         intercept=round(float(model_.intercept_[0]), 6),
         threshold=THRESHOLD,
         cuts=held_out_cuts(x, y, folds, seed),
+        feature_versions=feature_versions(names),
         fitted_on=dict(fitted_on or {}),
     )
 
@@ -666,12 +679,19 @@ def shipped_calibrations() -> tuple[Calibration, ...]:
     )
 
 
+def feature_versions(features: Sequence[str]) -> dict[str, int]:
+    """Today's definition version of each of `features` that is past version 1."""
+    return {f: FEATURE_VERSIONS[f] for f in features if f in FEATURE_VERSIONS}
+
+
 def matches(calibration: Calibration, kind: str, model: str) -> bool:
-    """Whether `calibration` was fitted for this judge kind, model and the prompts in use."""
+    """Whether `calibration` was fitted for this judge kind, model and the prompts in use, on
+    features that still mean what they meant then."""
     return (
         calibration.judge == kind
         and calibration.model == model
         and calibration.prompts_sha256 == judge_prompts_sha256(kind)
+        and calibration.feature_versions == feature_versions(calibration.features)
     )
 
 
@@ -684,8 +704,9 @@ def find_calibration(kind: str, model: str, path: Path | None = None) -> Calibra
         if not matches(calibration, kind, model):
             raise ConfigError(
                 f"calibration {path} is for the {calibration.judge} judge on "
-                f"{calibration.model} with other prompts or settings; this run uses the {kind} "
-                f"judge on {model} (calibrate again with `debate-eval calibrate`)"
+                f"{calibration.model} with other prompts, settings or feature definitions; this "
+                f"run uses the {kind} judge on {model} (calibrate again with "
+                "`debate-eval calibrate`)"
             )
         return calibration
     return next((c for c in shipped_calibrations() if matches(c, kind, model)), None)
