@@ -61,6 +61,10 @@ def main() -> None:
     )
     parser.add_argument("--local-model", default=None)
     parser.add_argument("--slots", type=int, default=None, help="server slots (default: profile)")
+    parser.add_argument("--rounds", type=int, default=None, help="debate rounds (default: setting)")
+    parser.add_argument(
+        "--max-claims", type=int, default=None, help="claims to debate (default: profile)"
+    )
     parser.add_argument("--json", default=None, help="write the measurements here")
     parser.add_argument("--report", default=None, help="write the report (JSON) here")
     args = parser.parse_args()
@@ -68,7 +72,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("debate_eval").setLevel(logging.INFO)
 
-    backend = select_backend(load_settings({"local_model": args.local_model}, env={}))
+    flags = {"local_model": args.local_model, "rounds": args.rounds, "max_claims": args.max_claims}
+    backend = select_backend(load_settings(flags, env={}))
     if args.slots:
         backend = replace(backend, local_model=replace(backend.local_model, slots=args.slots))
     options = backend.run_options()
