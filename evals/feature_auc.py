@@ -29,8 +29,13 @@ def judge_rows(path: Path, judge: str) -> list[dict]:
     return [r for r in rows if r["judge"] == judge]
 
 
+def is_scored(row: dict) -> bool:
+    """A first-repeat row with features (an unscored article has none)."""
+    return row["repeat"] == 0 and bool(row.get("features"))
+
+
 def scored_rows(path: Path, judge: str) -> list[dict]:
-    return [r for r in judge_rows(path, judge) if r["repeat"] == 0 and r.get("features")]
+    return [r for r in judge_rows(path, judge) if is_scored(r)]
 
 
 def load(
@@ -45,7 +50,7 @@ def load(
     # move the cut into the articles to be tested.
     every = judge_rows(path, judge)
     skipped = set(list(dict.fromkeys(r["article_id"] for r in every))[:skip_first])
-    rows = [r for r in every if r["repeat"] == 0 and r.get("features")]
+    rows = [r for r in every if is_scored(r)]
     rows = [r for r in rows if only is None or r["article_id"] in only]
     rows = [r for r in rows if r["article_id"] not in skipped]
     if not rows:
