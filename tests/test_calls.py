@@ -147,6 +147,36 @@ def test_repeated_research_topics_are_left_out():
         TopicsDraft.model_validate({"topics": ["HBM supply", "HBM supply", "hbm supply"]})
 
 
+def test_a_list_cut_by_a_parts_cap_is_sent_the_cap_closed_and_read_in_one_call():
+    # The embedded model's topics on the example op-ed ran on repeating one topic to the role's
+    # 900 tokens (50 s); capped, the cut reply is closed and read, with no repair retry.
+    from debate_eval.core.schemas import TopicsDraft
+
+    topics = ["Triton benchmarks", "GPU market share", "CUDA lock-in"] + ["mainframe sets"] * 9
+    cut = AIMessage(
+        content='{"topics":' + json.dumps(topics)[:-12],
+        response_metadata={"finish_reason": "length"},
+    )
+    model = ScriptedChatModel([cut])
+    draft, usage = asyncio.run(
+        ask_structured(model, PROMPT, TopicsDraft, role="judge", method="json_text", max_tokens=120)
+    )
+    assert draft.topics == [
+        "Triton benchmarks",
+        "GPU market share",
+        "CUDA lock-in",
+        "mainframe sets",
+    ]
+    assert model.sampling == [{"max_tokens": 120}] and usage.calls == 1
+
+
+def test_a_call_without_a_parts_cap_keeps_the_roles_limit():
+    model = ScriptedChatModel([text_reply(json.dumps(RULING))])
+    ask(model)
+    asyncio.run(ask_text(model := ScriptedChatModel([text_reply("A reply.")]), PROMPT, role="j"))
+    assert "max_tokens" not in model.sampling[0]
+
+
 def test_first_sentence():
     from debate_eval.core.sentences import first_sentence
 

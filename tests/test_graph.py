@@ -988,3 +988,42 @@ def test_a_calibration_reading_the_probes_waits_for_them(article, tmp_path):
     report, events = run(article, models, rating_judge="checklist", rounds=1, max_claims=1)
     assert not any(isinstance(e, RatingKnown) for e in events)
     assert isinstance(events[0], RatingMeasured) and report.rating.label is not None
+
+
+def test_the_reports_parts_are_capped_near_their_length_limits(article):
+    """Each prose part is sent a cap on its reply near the length it is cut to anyway; the
+    summary, with no such limit, keeps the role's."""
+    import json
+
+    from debate_eval.debate.agents.judge.analysis import FINDING_MAX_TOKENS
+    from debate_eval.debate.agents.judge.explanation import EXPLANATION_MAX_TOKENS
+    from debate_eval.debate.agents.judge.writer import TOPICS_MAX_TOKENS
+
+    judged = judge_reply()
+
+    def reply(messages):  # the summary and topics as JSON in text (the embedded backend's way)
+        text = prompt_text(messages)
+        if "Role: research guide" in text:
+            return text_reply(json.dumps({"topics": REPORT["research_topics"]}))
+        if "Role: summariser" in text:
+            return text_reply(json.dumps({"points": REPORT["summary"]}))
+        return judged(messages)
+
+    model = ScriptedChatModel(reply)
+    report = judge(article, CLAIMS, TRANSCRIPT, model, method="json_text")
+    assert report.research_topics == REPORT["research_topics"] and report.analysis
+    caps = {}
+    for kwargs, prompt in zip(model.sampling, model.prompts, strict=True):
+        text = prompt_text(prompt)
+        for part in ("Role: research guide", "Role: summariser", "Role: chief judge"):
+            if part in text:
+                caps[part] = kwargs.get("max_tokens")
+        if "write one paragraph" in text:
+            caps["Role: analyst"] = kwargs.get("max_tokens")
+    assert caps == {
+        "Role: research guide": TOPICS_MAX_TOKENS,
+        "Role: summariser": None,
+        "Role: chief judge": EXPLANATION_MAX_TOKENS,
+        "Role: analyst": FINDING_MAX_TOKENS,
+    }
+    assert TOPICS_MAX_TOKENS < 300 and FINDING_MAX_TOKENS < 300  # the role's limit is 900

@@ -280,18 +280,30 @@ def parse_json_reply(text: str, schema: type[T]) -> T:
     raise ValueError("the reply holds no JSON object")
 
 
+def without_cut_item(text: str) -> str:
+    """JSON cut off by a token cap, without the string item it was cut in (json-repair would
+    close it as a short, wrong item): the text up to the last string that was finished."""
+    end = max(text.rfind('",'), text.rfind('"]'))
+    return text[: end + 1] if end >= 0 else text
+
+
 async def _ask_json_text(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
     schema: type[T],
     role: str,
     config: dict,
+    max_tokens: int | None = None,
 ) -> dict:
     # No grammar on the server: small local models write JSON about twice as fast unconstrained,
     # and a reply that does not parse gets the same repair retry as a failed tool call.
-    raw = await invoke(model, messages, role, config)
+    asked = model.bind(max_tokens=max_tokens) if max_tokens else model
+    raw = await invoke(asked, messages, role, config, origin=model)
+    text = reply_text(raw)
+    if max_tokens and raw.response_metadata.get("finish_reason") == "length":
+        text = without_cut_item(text)
     try:
-        return {"raw": raw, "parsed": parse_json_reply(reply_text(raw), schema), "error": None}
+        return {"raw": raw, "parsed": parse_json_reply(text, schema), "error": None}
     except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError
         return {"raw": raw, "parsed": None, "error": exc}
 
@@ -339,11 +351,15 @@ async def ask_structured(
     method: str = "function_calling",
     validate: Callable[[T], None] | None = None,
     trace: Mapping[str, object] | None = None,
+    max_tokens: int | None = None,
 ) -> tuple[T, TokenUsage]:
     """A reply parsed into `schema` via function calling, JSON mode or JSON in plain text.
 
     A missing or invalid reply (including one `validate` rejects with ValueError) is retried once
     with the error spelled out for the model; a second failure raises StructuredOutputError.
+    max_tokens: a tighter cap than the role's for a reply read from plain text (json_text), where
+    a small model can run on repeating a list's items to the role's limit; json-repair closes
+    what the cap cuts off. Function calling and JSON mode keep the role's limit.
     """
     check_structured_method(method)
     if method in ("json_mode", "json_text"):
@@ -355,7 +371,7 @@ async def ask_structured(
     error: object = None
     for _ in range(2):
         if method == "json_text":
-            out = await _ask_json_text(model, attempt, schema, role, config)
+            out = await _ask_json_text(model, attempt, schema, role, config, max_tokens)
         else:
             out = await _ask_with_runnable(model, attempt, schema, role, method, config)
         usage = add_usage(usage, usage_of(out["raw"]))

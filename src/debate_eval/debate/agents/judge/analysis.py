@@ -15,7 +15,7 @@ from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import AnalysisParagraph, ChecklistItem, Claim, Turn
 from debate_eval.core.sentences import fit_length
 from debate_eval.debate.agents.judge.checks import ground, repeats, stance
-from debate_eval.debate.agents.judge.parts import Parts
+from debate_eval.debate.agents.judge.parts import Parts, token_cap
 from debate_eval.debate.prompts import fence
 from debate_eval.debate.scoring.checklist import ranked_findings
 from debate_eval.debate.transcript import format_claims
@@ -32,6 +32,8 @@ CHECKLIST_ALONE = (
 )
 # AnalysisParagraph.text's limit: the paragraph is cut to leave room for CHECKLIST_ALONE.
 TEXT_LIMIT: int = AnalysisParagraph.model_json_schema()["properties"]["text"]["maxLength"]
+# The analyst's cap: a paragraph that runs on past the limit is cut to it anyway.
+FINDING_MAX_TOKENS = token_cap(TEXT_LIMIT)
 
 
 def finding_moves(item_id: str, upheld: Sequence[Turn]) -> list[Turn]:
@@ -80,6 +82,7 @@ async def write_finding(
         text = await parts.text(
             part,
             "finding",
+            max_tokens=FINDING_MAX_TOKENS,
             finding=item.item.lower(),
             evidence=evidence + note,
             sentence=fence("evidence", sentence) if sentence else "(none)",

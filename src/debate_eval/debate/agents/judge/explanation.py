@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from debate_eval.core.schemas import ChecklistItem, Claim
+from debate_eval.core.schemas import ChecklistItem, Claim, RatingDraft
 from debate_eval.debate.agents.judge.checks import contradicts
-from debate_eval.debate.agents.judge.parts import Parts
+from debate_eval.debate.agents.judge.parts import Parts, token_cap
 from debate_eval.debate.rating import verdict_share
 from debate_eval.debate.scoring.checklist import problem_p, ranked_findings
+
+# The explanation's cap: "two or three sentences", as long as RatingDraft's explanation may be.
+EXPLANATION_MAX_TOKENS = token_cap(
+    RatingDraft.model_json_schema()["properties"]["explanation"]["maxLength"]
+)
 
 
 def findings_text(claims: Sequence[Claim], items: Sequence[ChecklistItem]) -> str:
@@ -51,7 +56,13 @@ async def write_explanation(
         "describe the article's balance in other words."
     )
     for note in ("", retry):
-        text = await parts.text("explanation", "explanation", label=label, findings=findings + note)
+        text = await parts.text(
+            "explanation",
+            "explanation",
+            max_tokens=EXPLANATION_MAX_TOKENS,
+            label=label,
+            findings=findings + note,
+        )
         if text is None or not contradicts(label, text):
             return text
     parts.problems.append(

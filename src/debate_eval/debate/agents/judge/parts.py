@@ -17,6 +17,16 @@ from debate_eval.models.calls import add_usage, ask_structured, ask_text
 
 T = TypeVar("T", bound=BaseModel)
 
+# English runs about four characters to a token.
+CHARS_PER_TOKEN = 4
+
+
+def token_cap(chars: int) -> int:
+    """A part's cap on generated tokens from its character limit: a small model that runs on
+    (a list repeating its last item to the role's 900 tokens, ~50 s on 2 cores) stops near
+    where its reply would be cut to fit anyway."""
+    return chars // CHARS_PER_TOKEN
+
 
 class Parts:
     """Writes the report's prose parts; a part that fails is recorded, never raised."""
@@ -26,11 +36,19 @@ class Parts:
         self.usage = TokenUsage()
         self.problems: list[str] = []
 
-    async def structured(self, part: str, prompt: str, schema: type[T], **values) -> T | None:
+    async def structured(
+        self, part: str, prompt: str, schema: type[T], max_tokens: int | None = None, **values
+    ) -> T | None:
+        """max_tokens: the part's cap on the reply (ask_structured's), below the role's."""
         messages = build_messages(self.article, prompt, **values)
         try:
             draft, usage = await ask_structured(
-                self.model, messages, schema, role="judge", method=self.method
+                self.model,
+                messages,
+                schema,
+                role="judge",
+                method=self.method,
+                max_tokens=max_tokens,
             )
         except DebateEvalError as exc:
             self.problems.append(f"{part}: {exc}")
@@ -52,10 +70,15 @@ class Parts:
         self.usage = add_usage(self.usage, usage)
         return picked or None
 
-    async def text(self, part: str, prompt: str, **values) -> str | None:
+    async def text(
+        self, part: str, prompt: str, max_tokens: int | None = None, **values
+    ) -> str | None:
+        """max_tokens: the part's cap on the reply, below the role's; a reply it cuts off ends
+        at its last whole sentence."""
         messages = build_messages(self.article, prompt, **values)
+        sampling = {"max_tokens": max_tokens} if max_tokens else None
         try:
-            text, usage = await ask_text(self.model, messages, role="judge")
+            text, usage = await ask_text(self.model, messages, role="judge", sampling=sampling)
         except DebateEvalError as exc:
             self.problems.append(f"{part}: {exc}")
             return None

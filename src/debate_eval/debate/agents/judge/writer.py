@@ -26,11 +26,15 @@ from debate_eval.core.schemas import (
 )
 from debate_eval.debate.agents.judge.analysis import write_analysis
 from debate_eval.debate.agents.judge.explanation import findings_text, write_explanation
-from debate_eval.debate.agents.judge.parts import Parts
+from debate_eval.debate.agents.judge.parts import Parts, token_cap
 from debate_eval.debate.rating import check_judge, measure_rating
 from debate_eval.debate.scoring.calibration import Calibration
 from debate_eval.models.calls import add_usage, gather_calls
 from debate_eval.models.chat import model_name
+
+# The topics' cap: as many topics as TopicsDraft keeps, each at its longest, and the JSON around.
+_topics = TopicsDraft.model_json_schema()["properties"]["topics"]
+TOPICS_MAX_TOKENS = token_cap(_topics["maxItems"] * (_topics["items"]["maxLength"] + 6))
 
 
 async def ajudge(
@@ -81,7 +85,13 @@ async def ajudge(
         parts.structured("summary", "summary", SummaryDraft),
         write_explanation(parts, measurement.label, items, claims),
         write_analysis(parts, claims, transcript, items),
-        parts.structured("research topics", "topics", TopicsDraft, findings=findings),
+        parts.structured(
+            "research topics",
+            "topics",
+            TopicsDraft,
+            max_tokens=TOPICS_MAX_TOKENS,
+            findings=findings,
+        ),
     )
     return Report(
         summary=[s.strip() for s in summary.points] if summary else [],
