@@ -76,7 +76,10 @@ def test_json_report_to_file_validates_against_the_exported_schema(
     # The live transcript went to the terminal, coloured panels per role.
     assert "Claims under debate" in result.stdout
     assert "Advocate · c1 · round 1" in result.stdout
-    assert "Skeptic · c3 · round 2" in result.stdout
+    # The embedded profile's debate: 2 claims, one round each.
+    assert "Skeptic · c2 · round 1" in result.stdout
+    assert "· c3 ·" not in result.stdout and "round 2" not in result.stdout
+    assert report["meta"]["rounds"] == 1 and len(report["claims"]) == 2
     assert f"Report written to {out}" in result.stdout
 
 
@@ -109,7 +112,7 @@ def test_json_on_stdout_stays_parseable(fake_models, article_file):
 def test_article_from_stdin(fake_models, article_file):
     result = invoke("run", "-", "--quiet", "--format", "json", input=article_file.read_text())
     assert result.exit_code == 0, result.output
-    assert len(json.loads(result.stdout)["claims"]) == 3
+    assert len(json.loads(result.stdout)["claims"]) == 2  # the embedded profile's
 
 
 def test_schema_lists_every_key_and_the_four_labels():
@@ -242,12 +245,13 @@ def test_a_failed_judge_keeps_the_finished_debate(monkeypatch, article_file, tmp
     assert result.exit_code == 1
     saved = tmp_path / "report.partial.json"
     assert "judge: no sampled answer was one of A, B, C, D" in result.stderr
-    assert f"the debate so far (12 turns) was saved to {saved}" in result.stderr
+    # The embedded profile's debate: 2 claims x 1 round, 4 debater turns.
+    assert f"the debate so far (4 turns) was saved to {saved}" in result.stderr
     assert not out.exists()
     partial = json.loads(saved.read_text())
-    assert [c["id"] for c in partial["claims"]] == ["c1", "c2", "c3"]
+    assert [c["id"] for c in partial["claims"]] == ["c1", "c2"]
     assert all(c["verdict"] for c in partial["claims"])
-    assert len([t for t in partial["debate"] if t["role"] != "judge"]) == 12
+    assert len([t for t in partial["debate"] if t["role"] != "judge"]) == 4
 
 
 def test_baseline_prob_rating_judge_labels_by_its_letter_probabilities(

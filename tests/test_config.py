@@ -101,7 +101,9 @@ def test_flag_help_and_readme_table_come_from_the_settings_model():
 
     from debate_eval.models.settings import flag_help, settings_table
 
-    assert flag_help("rounds") == "Debate rounds per claim (1-10). [default: 2]"
+    assert flag_help("rounds") == (
+        "Debate rounds per claim (1-10). [default: 2; 1 on the embedded model]"
+    )
     assert "(1-12)" in flag_help("max_claims")
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert settings_table() in readme

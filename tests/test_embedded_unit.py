@@ -22,7 +22,9 @@ def test_no_key_and_no_endpoint_selects_the_embedded_model():
     options = backend.run_options()
     # One call in flight per server slot (one slot on 2 cores: measured faster than three).
     assert options.max_concurrency == backend.local_model.slots == 1
-    assert options.max_claims == 3
+    # The debate length the 80-article eval measured: 2 claims, one round.
+    assert (options.max_claims, options.rounds) == (2, 1)
+    assert select_backend(load_settings(env={"OPENAI_API_KEY": "k"})).run_options().rounds == 2
     roles = backend.role_settings("http://127.0.0.1:1/v1")
     for role, rs in roles.items():
         assert rs.model == "qwen2.5-coder-1.5b"

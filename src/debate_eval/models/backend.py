@@ -13,7 +13,11 @@ from debate_eval.models.settings import RunOptions, Settings
 
 # Small local models on 2 CPU cores: fewer claims, shorter turns, tighter caps, as many calls in
 # flight as the server has slots (it batches them; more would only queue), generous timeouts.
-EMBEDDED_MAX_CLAIMS = 3
+# The embedded profile's debate: 2 claims, one exchange each (advocate, skeptic, ruling). The
+# length the 80-article eval measured (docs/evaluation.md); on 2 cores the report comes in about
+# half the time of 3 claims x 2 rounds (docs/performance.md). --rounds/--max-claims ask for more.
+EMBEDDED_MAX_CLAIMS = 2
+EMBEDDED_ROUNDS = 1
 EMBEDDED_WORDS_PER_TURN = 30
 # The whole debate of two rounds (at most 3 earlier turns): each prompt then extends the previous
 # one, so the server's prefix cache re-reads only the newest turn, not a sliding window.
@@ -30,6 +34,7 @@ EMBEDDED_MAX_TOKENS = {
     "judge": 900,
 }
 REMOTE_MAX_CLAIMS = 5
+REMOTE_ROUNDS = 2
 # The embedded model reads 8,192 tokens: the article plus the debate, the report's schema and
 # its answer must fit. At up to 1.4 tokens per word, 3,500 words leave ~3,300 tokens for the rest.
 EMBEDDED_MAX_ARTICLE_WORDS = 3_500
@@ -82,7 +87,7 @@ class Backend:
             return RunOptions(
                 rating_judge=s.rating_judge,
                 calibration=self.settings.calibration,
-                rounds=s.rounds,
+                rounds=s.rounds or EMBEDDED_ROUNDS,
                 max_claims=s.max_claims or EMBEDDED_MAX_CLAIMS,
                 skeptic_first=skeptic_first,
                 words_per_turn=EMBEDDED_WORDS_PER_TURN,
@@ -92,7 +97,7 @@ class Backend:
         return RunOptions(
             rating_judge=s.rating_judge,
             calibration=self.settings.calibration,
-            rounds=s.rounds,
+            rounds=s.rounds or REMOTE_ROUNDS,
             max_claims=s.max_claims or REMOTE_MAX_CLAIMS,
             skeptic_first=skeptic_first,
         )

@@ -87,15 +87,21 @@ class Settings(BaseModel):
     api_key: str | None = setting(
         None, "API key for the endpoint.", env="OPENAI_API_KEY", in_file=False, repr=False
     )
-    rounds: int = setting(
-        2, "Debate rounds per claim.", env="DEBATE_EVAL_ROUNDS", flag="--rounds", ge=1, le=10
+    rounds: int | None = setting(
+        None,
+        "Debate rounds per claim.",
+        env="DEBATE_EVAL_ROUNDS",
+        flag="--rounds",
+        shown_default="2; 1 on the embedded model",
+        ge=1,
+        le=10,
     )
     max_claims: int | None = setting(
         None,
         "Most claims to debate.",
         env="DEBATE_EVAL_MAX_CLAIMS",
         flag="--max-claims",
-        shown_default="5; 3 on the embedded model",
+        shown_default="5; 2 on the embedded model",
         ge=1,
         le=12,
     )
