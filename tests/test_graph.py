@@ -1027,3 +1027,36 @@ def test_the_reports_parts_are_capped_near_their_length_limits(article):
         "Role: analyst": FINDING_MAX_TOKENS,
     }
     assert TOPICS_MAX_TOKENS < 300 and FINDING_MAX_TOKENS < 300  # the role's limit is 900
+
+
+def test_an_analysis_paragraph_restating_its_own_point_keeps_it_once():
+    from debate_eval.debate.agents.judge.checks import without_repeated_sentences
+
+    # A real paragraph of the embedded model on the example op-ed (2026-12-06).
+    point = "which implies that CUDA is no longer a barrier to writing fast GPU kernels."
+    first = f"The article also implies that Triton democratizes kernel writing, {point}"
+    again = [
+        f"The article also implies that the CUDA moat is already drained, {point}",
+        f"The article also implies that NVIDIA's premium is a tax on inertia, {point}",
+    ]
+    opening = "The article promotes one side. It states that Triton makes CUDA optional."
+    assert without_repeated_sentences(" ".join([opening, first, *again])) == f"{opening} {first}"
+    # Nothing repeated: the text is left as written, its paragraph breaks too.
+    two_parts = f"{opening}\n\n{first}"
+    assert without_repeated_sentences(two_parts) == two_parts
+    # Quoting one article sentence twice is not a repeat.
+    quoted = '"The CUDA moat is drained, they say, for most of the models." '
+    text = f"One sentence says {quoted}Another sentence adds {quoted}"
+    assert without_repeated_sentences(text) == text.strip()
+
+
+def test_the_report_keeps_an_analysts_point_once(article):
+    again = " The plan's backers alone are quoted, so the reader hears one side of the plan."
+
+    def analyst(messages):
+        return text_reply(analyst_reply(messages).content + again + again.replace("alone", "only"))
+
+    report = judge(article, CLAIMS, TRANSCRIPT, ScriptedChatModel(judge_reply(analyst=analyst)))
+    assert report.analysis
+    for paragraph in report.analysis:
+        assert paragraph.text.count("so the reader hears one side of the plan") == 1

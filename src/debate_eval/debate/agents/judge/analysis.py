@@ -14,7 +14,12 @@ from debate_eval.core.novelty import echoes
 from debate_eval.core.quotes import Quote, quotes_in
 from debate_eval.core.schemas import AnalysisParagraph, ChecklistItem, Claim, Turn
 from debate_eval.core.sentences import fit_length
-from debate_eval.debate.agents.judge.checks import ground, repeats, stance
+from debate_eval.debate.agents.judge.checks import (
+    ground,
+    repeats,
+    stance,
+    without_repeated_sentences,
+)
 from debate_eval.debate.agents.judge.parts import Parts, token_cap
 from debate_eval.debate.prompts import fence
 from debate_eval.debate.scoring.checklist import ranked_findings
@@ -162,6 +167,7 @@ async def write_analysis(
         # The probe is the measurement; a paragraph arguing against it is kept (the analyst
         # may be right) but marked, so the report never contradicts itself silently.
         shows, text = stance(text)
+        text = without_repeated_sentences(text)
         if repeats(text, written):
             parts.problems.append(f"analysis ({item.id}): left out, it repeated an earlier one")
             continue

@@ -1,14 +1,15 @@
 """Text checks on the report's prose: the analyst's opening answer, prose that calls the
-article balanced against its label, a paragraph repeating another, and the claims and turns a
-paragraph rests on."""
+article balanced against its label, a paragraph repeating another or itself, and the claims and
+turns a paragraph rests on."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from debate_eval.core.novelty import content_words, without_quotes
+from debate_eval.core.novelty import content_words, echoes, without_quotes
 from debate_eval.core.schemas import RATING_LABELS, Claim
+from debate_eval.core.sentences import sentences_of
 
 _CITED_ID_RE = re.compile(r"\bc\d+(?:-r\d+-(?:advocate|skeptic|judge))?\b")
 # Two paragraphs sharing more than this share of their content words repeat each other.
@@ -82,3 +83,17 @@ def repeats(text: str, earlier: Sequence[str]) -> bool:
         if words and theirs and len(words & theirs) / min(len(words), len(theirs)) > REPEAT_OVERLAP:
             return True
     return False
+
+
+def without_repeated_sentences(text: str) -> str:
+    """`text` without the sentences that copy its earlier ones (most of their own 4-word runs
+    already said): a small model runs on restating one point ("..., which implies that CUDA is
+    no longer a barrier to writing fast GPU kernels." three times)."""
+    kept: list[str] = []
+    for sentence in sentences_of(text):
+        if echoes(sentence, " ".join(kept)):
+            # Cut where it stands, so the paragraph's own breaks are kept.
+            text = text.replace(sentence, "", 1)
+        else:
+            kept.append(sentence)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
