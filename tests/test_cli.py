@@ -115,6 +115,21 @@ def test_article_from_stdin(fake_models, article_file):
     assert len(json.loads(result.stdout)["claims"]) == 2  # the embedded profile's
 
 
+def test_the_output_files_suffix_names_the_format_unless_format_is_given(
+    fake_models, article_file, tmp_path
+):
+    result = invoke("run", str(article_file), "--quiet", "--output", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text())["rating"]["label"]
+    from debate_eval.report import check_format
+
+    assert check_format(None, tmp_path / "r.HTML") == "html"
+    assert check_format(None, tmp_path / "r.docx") == "docx"
+    assert check_format(None, tmp_path / "notes.txt") == "md"
+    assert check_format("md", tmp_path / "r.json") == "md"  # --format wins
+    assert check_format(None, None) == "md"
+
+
 def test_schema_lists_every_key_and_the_four_labels():
     result = invoke("schema")
     assert result.exit_code == 0

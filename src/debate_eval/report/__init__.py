@@ -11,10 +11,16 @@ REPORT_FORMATS: tuple[str, ...] = ("md", "json", "html", "docx")
 BINARY_FORMATS = frozenset({"docx"})
 
 
+# An --output file's suffix names its format when --format is not given.
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html"}
+SUFFIX_FORMATS |= {".htm": "html", ".docx": "docx"}
+
+
 def check_format(output_format: str | None, output: Path | None) -> str:
-    """The report format to write (default md); InputError for an unknown one, or for a binary
-    one with no --output file."""
-    chosen = output_format or "md"
+    """The report format to write: --format, else the --output file's suffix (r.json: JSON),
+    else md; InputError for an unknown one, or for a binary one with no --output file."""
+    by_suffix = SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    chosen = output_format or by_suffix or "md"
     if chosen not in REPORT_FORMATS:
         raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {chosen!r}")
     if chosen in BINARY_FORMATS and output is None:
