@@ -171,10 +171,30 @@ def test_a_list_cut_by_a_parts_cap_is_sent_the_cap_closed_and_read_in_one_call()
 
 
 def test_a_call_without_a_parts_cap_keeps_the_roles_limit():
-    model = ScriptedChatModel([text_reply(json.dumps(RULING))])
-    ask(model)
-    asyncio.run(ask_text(model := ScriptedChatModel([text_reply("A reply.")]), PROMPT, role="j"))
-    assert "max_tokens" not in model.sampling[0]
+    structured = ScriptedChatModel([text_reply(json.dumps(RULING))])
+    ask(structured)
+    text = ScriptedChatModel([text_reply("A reply.")])
+    asyncio.run(ask_text(text, PROMPT, role="judge"))
+    assert "max_tokens" not in structured.sampling[0] and "max_tokens" not in text.sampling[0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        # Cut inside the fourth item: it goes.
+        ('{"topics":["a b","c d","e f","main', '{"topics":["a b","c d","e f"'),
+        # The list closed before the cap cut later chatter: nothing to drop.
+        ('{\n "topics": [\n  "a b",\n  "c d"\n ]\n}\nMore thoughts on', None),
+        # An escaped quote inside the cut item is not its end.
+        ('{"topics":["a b","He said \\"no\\", then sto', '{"topics":["a b"'),
+        # No item finished: left for json-repair and the schema to judge.
+        ('{"topics": ["Trit', None),
+    ],
+)
+def test_a_reply_cut_by_a_cap_loses_only_its_unfinished_item(reply, kept):
+    from debate_eval.models.calls import without_cut_item
+
+    assert without_cut_item(reply) == (reply if kept is None else kept)
 
 
 def test_first_sentence():

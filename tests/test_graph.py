@@ -1027,6 +1027,17 @@ def test_the_reports_parts_are_capped_near_their_length_limits(article):
         "Role: analyst": FINDING_MAX_TOKENS,
     }
     assert TOPICS_MAX_TOKENS < 300 and FINDING_MAX_TOKENS < 300  # the role's limit is 900
+    # A model whose replies are not read as plain text (function calling: a remote model, maybe
+    # one that reasons first) keeps the role's limit.
+    remote = ScriptedChatModel(judged)
+    judge(article, CLAIMS, TRANSCRIPT, remote)
+    prose = [
+        kwargs
+        for kwargs, prompt in zip(remote.sampling, remote.prompts, strict=True)
+        if "Role: chief judge" in prompt_text(prompt)
+        or "write one paragraph" in prompt_text(prompt)
+    ]
+    assert prose and not any("max_tokens" in kwargs for kwargs in prose)
 
 
 def test_an_analysis_paragraph_restating_its_own_point_keeps_it_once():
@@ -1044,6 +1055,12 @@ def test_an_analysis_paragraph_restating_its_own_point_keeps_it_once():
     # Nothing repeated: the text is left as written, its paragraph breaks too.
     two_parts = f"{opening}\n\n{first}"
     assert without_repeated_sentences(two_parts) == two_parts
+    # A repeat is cut where it stands, not where its words first appear; breaks are kept.
+    said, other = opening.split(". ")[0] + ".", "Only the plan's backers are quoted in it."
+    assert without_repeated_sentences(f"{said}\n\n{other} {said}") == f"{said}\n\n{other}"
+    tail = "CUDA is no longer a barrier to writing fast GPU kernels."
+    text = f"Triton makes kernels easy, so {tail} {other} {tail}"
+    assert without_repeated_sentences(text) == f"Triton makes kernels easy, so {tail} {other}"
     # Quoting one article sentence twice is not a repeat.
     quoted = '"The CUDA moat is drained, they say, for most of the models." '
     text = f"One sentence says {quoted}Another sentence adds {quoted}"

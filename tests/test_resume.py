@@ -169,6 +169,11 @@ def test_a_killed_run_resumes_without_repeating_finished_calls(server, tmp_path)
     assert again.returncode == 0
     assert len(server.requests()) == len(before) + calls - ANSWERED
     assert json.loads((tmp_path / "r.json").read_text())["claims"] == report["claims"]
+    # A new --output's suffix names its format over the run's own (JSON here), as in a new run.
+    moved = cli(tmp_path, "--resume", run_id, "--quiet", "--output", str(tmp_path / "r.md"))
+    moved.communicate(timeout=60)
+    assert moved.returncode == 0
+    assert (tmp_path / "r.md").read_text().startswith("# Balance report")
 
 
 def test_sigterm_says_how_to_continue(server, tmp_path):

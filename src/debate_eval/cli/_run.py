@@ -175,7 +175,8 @@ def _resume_plan(request: RunRequest, store: RunStore) -> _Plan:
         backend,
         RunOptions(**record.options),
         output,
-        check_format(request.output_format or record.output_format, output),
+        # A new --output's suffix names the format as in a new run; else the run's own format.
+        check_format(request.output_format, request.output, default=record.output_format),
         resume=True,
     )
 

@@ -17,8 +17,13 @@ def render(
         Path, typer.Argument(metavar="REPORT.json", help="A report from `run --format json`.")
     ],
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="md, json, html or docx.")
-    ] = OutputFormat.html,
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md, json, html or docx. [default: the --output file's suffix, else html]",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write here (needed for docx). [default: stdout]"),
@@ -30,7 +35,7 @@ def render(
     from debate_eval.report import check_format, read_report, render_report
 
     def body() -> None:
-        fmt = check_format(output_format.value, output)
+        fmt = check_format(output_format.value if output_format else None, output, "html")
         if output is not None:
             check_output_path(output)
         rendered = render_report(read_report(report_file), fmt)

@@ -32,7 +32,12 @@ def run(
     ] = None,
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="Report format (docx needs --output). [default: md]"),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report format (docx needs --output). [default: the --output file's suffix, "
+            "else md]",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")

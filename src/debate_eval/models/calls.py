@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
@@ -280,11 +281,19 @@ def parse_json_reply(text: str, schema: type[T]) -> T:
     raise ValueError("the reply holds no JSON object")
 
 
+# A string that was finished (its closing quote, not an escaped one) and what follows it.
+_FINISHED_STRING_RE = re.compile(r'(?<!\\)"\s*([,\]}])')
+
+
 def without_cut_item(text: str) -> str:
     """JSON cut off by a token cap, without the string item it was cut in (json-repair would
-    close it as a short, wrong item): the text up to the last string that was finished."""
-    end = max(text.rfind('",'), text.rfind('"]'))
-    return text[: end + 1] if end >= 0 else text
+    close it as a short, wrong item): the text up to the last string followed by a comma. Left
+    as it is when the last finished string closed its list or object (the cap cut later
+    chatter) or when none was finished."""
+    finished = list(_FINISHED_STRING_RE.finditer(text))
+    if not finished or finished[-1].group(1) != ",":
+        return text
+    return text[: finished[-1].start() + 1]
 
 
 async def _ask_json_text(

@@ -16,11 +16,11 @@ SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "htm
 SUFFIX_FORMATS |= {".htm": "html", ".docx": "docx"}
 
 
-def check_format(output_format: str | None, output: Path | None) -> str:
+def check_format(output_format: str | None, output: Path | None, default: str = "md") -> str:
     """The report format to write: --format, else the --output file's suffix (r.json: JSON),
-    else md; InputError for an unknown one, or for a binary one with no --output file."""
+    else `default`; InputError for an unknown one, or for a binary one with no --output file."""
     by_suffix = SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
-    chosen = output_format or by_suffix or "md"
+    chosen = output_format or by_suffix or default
     if chosen not in REPORT_FORMATS:
         raise InputError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {chosen!r}")
     if chosen in BINARY_FORMATS and output is None:

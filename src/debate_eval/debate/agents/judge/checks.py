@@ -90,10 +90,19 @@ def without_repeated_sentences(text: str) -> str:
     already said): a small model runs on restating one point ("..., which implies that CUDA is
     no longer a barrier to writing fast GPU kernels." three times)."""
     kept: list[str] = []
+    cuts: list[tuple[int, int]] = []
+    cursor = 0
     for sentence in sentences_of(text):
+        start = text.find(sentence, cursor)
+        cursor = start + len(sentence)
         if echoes(sentence, " ".join(kept)):
-            # Cut where it stands, so the paragraph's own breaks are kept.
-            text = text.replace(sentence, "", 1)
+            cuts.append((start, cursor))
         else:
             kept.append(sentence)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    # Cut where each repeat stands (last first, so the earlier spans keep their places), with
+    # the spaces before it: the paragraph's own breaks are kept.
+    for start, end in reversed(cuts):
+        head, rest = text[:start].rstrip(" \t"), text[end:].lstrip(" \t")
+        joined = head and rest and not head.endswith("\n") and not rest.startswith("\n")
+        text = head + (" " if joined else "") + rest
+    return text.strip()

@@ -11,7 +11,7 @@ from debate_eval.debate.agents.judge.parts import Parts, token_cap
 from debate_eval.debate.rating import verdict_share
 from debate_eval.debate.scoring.checklist import problem_p, ranked_findings
 
-# The explanation's cap: "two or three sentences", as long as RatingDraft's explanation may be.
+# The explanation's cap: as long as RatingDraft's explanation may be (one to three sentences).
 EXPLANATION_MAX_TOKENS = token_cap(
     RatingDraft.model_json_schema()["properties"]["explanation"]["maxLength"]
 )

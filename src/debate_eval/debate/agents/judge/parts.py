@@ -36,10 +36,19 @@ class Parts:
         self.usage = TokenUsage()
         self.problems: list[str] = []
 
+    def cap(self, max_tokens: int) -> int | None:
+        """A part's cap as sent: only where replies are read as plain text (json_text, the
+        small-model profile, whose models run on), never above the role's own limit. Other
+        models keep the role's limit: a reasoning model spends its cap on reasoning first."""
+        if self.method != "json_text":
+            return None
+        role_limit = getattr(self.model, "max_tokens", None)
+        return min(max_tokens, role_limit) if role_limit else max_tokens
+
     async def structured(
         self, part: str, prompt: str, schema: type[T], max_tokens: int | None = None, **values
     ) -> T | None:
-        """max_tokens: the part's cap on the reply (ask_structured's), below the role's."""
+        """max_tokens: the part's cap on the reply (see `cap`)."""
         messages = build_messages(self.article, prompt, **values)
         try:
             draft, usage = await ask_structured(
@@ -48,7 +57,7 @@ class Parts:
                 schema,
                 role="judge",
                 method=self.method,
-                max_tokens=max_tokens,
+                max_tokens=self.cap(max_tokens) if max_tokens else None,
             )
         except DebateEvalError as exc:
             self.problems.append(f"{part}: {exc}")
@@ -73,10 +82,11 @@ class Parts:
     async def text(
         self, part: str, prompt: str, max_tokens: int | None = None, **values
     ) -> str | None:
-        """max_tokens: the part's cap on the reply, below the role's; a reply it cuts off ends
-        at its last whole sentence."""
+        """max_tokens: the part's cap on the reply (see `cap`); a reply it cuts off ends at
+        its last whole sentence."""
         messages = build_messages(self.article, prompt, **values)
-        sampling = {"max_tokens": max_tokens} if max_tokens else None
+        capped = self.cap(max_tokens) if max_tokens else None
+        sampling = {"max_tokens": capped} if capped else None
         try:
             text, usage = await ask_text(self.model, messages, role="judge", sampling=sampling)
         except DebateEvalError as exc:
