@@ -137,6 +137,7 @@ def test_doctor_shows_each_setting_with_its_source_and_checks_the_endpoint(
     assert "model: stub  (flag)" in lines
     assert "max_claims: 4  (env DEBATE_EVAL_MAX_CLAIMS)" in lines
     assert f"rounds: 3  (file {config})" in lines
+    assert "debate: up to 4 claims × 3 rounds" in lines
     assert f"judge_model: file-judge  (file {config})" in lines
     assert "timeout_s: 120.0  (default)" in lines
     assert "api_key: sk-…6789  (env OPENAI_API_KEY)" in lines

@@ -21,7 +21,7 @@ def doctor(
     debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
 ) -> None:
     """Show which backend and models a run would use, and check that the model answers."""
-    from debate_eval.debate.scoring.calibration import rating_choice
+    from debate_eval.debate.scoring.calibration import debate_length, rating_choice
     from debate_eval.models.backend import open_models, select_backend
     from debate_eval.models.calls import ask_text
 
@@ -41,6 +41,10 @@ def doctor(
             f"rating: the {rating_judge} judge, "
             + (f"calibrated ({calibration.describe()})" if calibration else "uncalibrated")
         )
+        options = backend.run_options()
+        # What a run debates, the profile's default filled in (rounds and max_claims show "—"
+        # below when not set).
+        console.print(f"debate: up to {debate_length(options.max_claims, options.rounds)}")
         console.print("settings (flags > environment > config file > defaults):")
         for name, source in sources.items():
             if name == "roles":
