@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel
 
 from debate_eval.core.moves import role_fidelity
 from debate_eval.core.schemas import (
@@ -32,9 +33,16 @@ from debate_eval.debate.scoring.calibration import Calibration
 from debate_eval.models.calls import add_usage, gather_calls
 from debate_eval.models.chat import model_name
 
-# The topics' cap: as many topics as TopicsDraft keeps, each at its longest, and the JSON around.
-_topics = TopicsDraft.model_json_schema()["properties"]["topics"]
-TOPICS_MAX_TOKENS = token_cap(_topics["maxItems"] * (_topics["items"]["maxLength"] + 6))
+
+def list_cap(schema: type[BaseModel], field: str) -> int:
+    """A list part's cap: as many items as `schema` keeps, each at its longest, with the JSON
+    around each."""
+    items = schema.model_json_schema()["properties"][field]
+    return token_cap(items["maxItems"] * (items["items"]["maxLength"] + 6))
+
+
+SUMMARY_MAX_TOKENS = list_cap(SummaryDraft, "points")
+TOPICS_MAX_TOKENS = list_cap(TopicsDraft, "topics")
 
 
 async def ajudge(
@@ -82,7 +90,7 @@ async def ajudge(
     # The prose parts, concurrently: the summary (from the article alone), the explanation, the
     # analysis and the topics (from the label and the findings).
     summary, explanation, analysis, topics = await gather_calls(
-        parts.structured("summary", "summary", SummaryDraft),
+        parts.structured("summary", "summary", SummaryDraft, max_tokens=SUMMARY_MAX_TOKENS),
         write_explanation(parts, measurement.label, items, claims),
         write_analysis(parts, claims, transcript, items),
         parts.structured(
