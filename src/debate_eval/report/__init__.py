@@ -12,8 +12,14 @@ BINARY_FORMATS = frozenset({"docx"})
 
 
 # An --output file's suffix names its format when --format is not given.
-SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".html": "html"}
-SUFFIX_FORMATS |= {".htm": "html", ".docx": "docx"}
+SUFFIX_FORMATS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+}
 
 
 def check_format(output_format: str | None, output: Path | None, default: str = "md") -> str:

@@ -36,11 +36,11 @@ class Parts:
         self.usage = TokenUsage()
         self.problems: list[str] = []
 
-    def cap(self, max_tokens: int) -> int | None:
+    def cap(self, max_tokens: int | None) -> int | None:
         """A part's cap as sent: only where replies are read as plain text (json_text, the
         small-model profile, whose models run on), never above the role's own limit. Other
         models keep the role's limit: a reasoning model spends its cap on reasoning first."""
-        if self.method != "json_text":
+        if max_tokens is None or self.method != "json_text":
             return None
         role_limit = getattr(self.model, "max_tokens", None)
         return min(max_tokens, role_limit) if role_limit else max_tokens
@@ -57,7 +57,7 @@ class Parts:
                 schema,
                 role="judge",
                 method=self.method,
-                max_tokens=self.cap(max_tokens) if max_tokens else None,
+                max_tokens=self.cap(max_tokens),
             )
         except DebateEvalError as exc:
             self.problems.append(f"{part}: {exc}")
@@ -85,7 +85,7 @@ class Parts:
         """max_tokens: the part's cap on the reply (see `cap`); a reply it cuts off ends at
         its last whole sentence."""
         messages = build_messages(self.article, prompt, **values)
-        capped = self.cap(max_tokens) if max_tokens else None
+        capped = self.cap(max_tokens)
         sampling = {"max_tokens": capped} if capped else None
         try:
             text, usage = await ask_text(self.model, messages, role="judge", sampling=sampling)
