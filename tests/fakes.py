@@ -227,9 +227,12 @@ def picks_evidence(
     reply: Callable[[list[BaseMessage]], AIMessage],
 ) -> Callable[[list[BaseMessage]], AIMessage]:
     """A debater's `reply` that also answers evidence calls (the last sentence offered), move
-    questions (its role's first move: never a concession) and side checks (own side)."""
+    questions (its role's first move: never a concession), side checks (own side) and the
+    read of the debate's shared prefix (an empty question: one token)."""
 
     def answer(messages: list[BaseMessage]) -> AIMessage:
+        if messages[-1].content == "":
+            return text_reply(".", usage=(1500, 1))
         if letters := evidence_letters(messages):
             return option_reply({x: 0.6 if x == letters[-1] else 0.1 for x in letters})
         if asked := move_asked(messages):

@@ -252,3 +252,78 @@ def test_an_unescaped_quote_that_ends_the_object_early_does_not_drop_later_field
     ruling = parse_json_reply(reply, ClaimRuling)
     assert ruling.verdict == "supported"
     assert ruling.decisive_point.endswith("when discussing oppression.")
+
+
+@pytest.mark.parametrize("bound", [1, None])
+def test_calls_in_order_reach_the_server_one_at_a_time_in_the_order_asked(tmp_path, bound):
+    """Asked together from fresh clients (one per role, as a run has), the calls reach a real
+    server on loopback one at a time and in the order asked when bounded to one in flight;
+    unbounded, several are in flight at once."""
+    import httpx
+
+    from debate_eval.core.schemas import ROLES
+    from debate_eval.models.backend import select_backend
+    from debate_eval.models.calls import calls_in_order, gather_calls
+    from debate_eval.models.chat import build_role_models
+    from debate_eval.models.settings import load_settings
+    from tests.conftest import StubServerProcess
+
+    server = StubServerProcess(tmp_path / "requests.jsonl", delay=0.05)
+    flags = {"base_url": server.base_url, "model": "stub"}
+    models = build_role_models(select_backend(load_settings(flags, env={})).role_settings())
+    roles = list(ROLES) * 2
+    asked = [f"Question {i} for the {role}." for i, role in enumerate(roles)]
+
+    async def ask_all() -> None:
+        with calls_in_order(bound):
+            await gather_calls(
+                *(
+                    ask_text(models.for_role(role), [HumanMessage(content=q)], role=role)
+                    for q, role in zip(asked, roles, strict=True)
+                )
+            )
+
+    try:
+        asyncio.run(ask_all())
+        stats = httpx.get(server.base_url.removesuffix("/v1") + "/stats").json()
+        seen = [r["messages"][-1]["content"] for r in server.requests()]
+    finally:
+        server.stop()
+    assert sorted(seen) == sorted(asked)
+    if bound:
+        assert stats["max_in_flight"] == 1
+        assert seen == asked
+    else:
+        assert stats["max_in_flight"] > 1
+
+
+def test_calls_in_order_inside_another_keeps_the_outer_bound():
+    """An eval's debate opens its own calls_in_order inside the eval's: the calls of both
+    share the outer bound, one in flight in all."""
+    from debate_eval.models.calls import calls_in_order, gather_calls
+
+    in_flight = {"now": 0, "peak": 0}
+
+    async def gate() -> None:
+        in_flight["now"] += 1
+        in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+        await asyncio.sleep(0.002)
+        in_flight["now"] -= 1
+
+    model = ScriptedChatModel(lambda messages: text_reply("An answer."))
+    model.gate = gate
+
+    def ask(i: int):
+        return ask_text(model, [HumanMessage(content=f"q{i}")], role="judge")
+
+    async def debate() -> None:
+        with calls_in_order(1):
+            await gather_calls(*(ask(i) for i in range(3)))
+
+    async def eval_article() -> None:
+        with calls_in_order(1):
+            await gather_calls(debate(), *(ask(i) for i in range(3, 6)))
+
+    asyncio.run(eval_article())
+    assert len(model.prompts) == 6
+    assert in_flight["peak"] == 1

@@ -1076,3 +1076,83 @@ def test_the_report_keeps_an_analysts_point_once(article):
     assert report.analysis
     for paragraph in report.analysis:
         assert paragraph.text.count("so the reader hears one side of the plan") == 1
+
+
+class InFlight(ScriptedChatModel):
+    """A scripted model that notes, for each call, how many calls were in flight (its own and
+    those of the models sharing its `counter`)."""
+
+    counter: dict = {}  # noqa: RUF012 - a pydantic field, shared between models
+    seen: list = []  # noqa: RUF012 - a pydantic field: (prompt text, calls in flight)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.counter["now"] = self.counter.get("now", 0) + 1
+        self.seen.append((prompt_text(messages), self.counter["now"]))
+        try:
+            await asyncio.sleep(0.002)  # long enough for calls asked together to overlap
+            return self._generate(messages, stop=stop, **kwargs)
+        finally:
+            self.counter["now"] -= 1
+
+
+def in_flight_models(**fields):
+    """scripted_models() whose models note the calls in flight, all on one counter."""
+    from dataclasses import replace
+
+    models = scripted_models()
+    counter: dict = {}
+    roles = ("extractor", "advocate", "skeptic", "claim_judge", "judge")
+    wrapped = {r: InFlight(getattr(models, r).reply, seen=[], counter=counter) for r in roles}
+    return replace(models, **wrapped, **fields)
+
+
+@pytest.mark.parametrize("slots", [1, None])
+def test_a_run_keeps_to_one_call_in_flight_on_one_server_slot(article, slots):
+    """With the embedded server's one slot, the whole run, every role together, has one call
+    in flight at a time (in the order asked); with no slots known, calls asked together are
+    in flight together."""
+    models = in_flight_models(call_slots=slots)
+    report, _ = run(article, models, rounds=1, max_concurrency=2)
+    assert len(report.claims) == 3
+    peak = max(n for r in ("advocate", "skeptic", "claim_judge", "judge")
+               for _, n in getattr(models, r).seen)  # fmt: skip
+    assert peak == 1 if slots else peak > 1
+
+
+def test_on_two_server_slots_the_reading_and_rating_go_one_call_at_a_time(article):
+    """With the embedded server's two slots, the screener's and the rating probes' calls still
+    go one at a time (the answers one slot gives), while the report's parts run two at a
+    time; and the debate's shared prefix is read once and copied into every slot before its
+    calls fan out."""
+    from langchain_core.messages import HumanMessage
+
+    from debate_eval.debate.prompts import context_message
+
+    shared: list[int] = []
+
+    async def share() -> None:
+        shared.append(len(models.advocate.prompts))
+
+    models = in_flight_models(call_slots=2, share_prompt_cache=share)
+    report, _ = run(article, models, rounds=1, max_concurrency=2)
+    assert len(report.claims) == 3
+
+    def kind(text: str) -> str:
+        if "Role: screener" in text or "Role: reader" in text:
+            return "reading"
+        return "probe" if "Question about the article" in text else "report"
+
+    in_flight: dict[str, list[int]] = {"reading": [], "probe": [], "report": []}
+    for text, n in models.judge.seen:
+        in_flight[kind(text)].append(n)
+    reading, probes, others = in_flight["reading"], in_flight["probe"], in_flight["report"]
+    assert len(reading) == paragraph_calls(article) and len(probes) == 10
+    assert max(reading) == max(probes) == 1
+    assert max(others) == 2  # the report's parts, asked together, two at a time
+    # The first advocate call reads the debate's opening alone, one token; then it is shared.
+    assert models.advocate.prompts[0] == [
+        context_message(article, debate=True),
+        HumanMessage(content=""),
+    ]
+    assert models.advocate.sampling[0]["max_tokens"] == 1
+    assert shared == [1]

@@ -256,6 +256,7 @@ async def measure_rating(
     role: str = "judge",
     trace: dict | None = None,
     probes: bool = True,
+    slots: int | None = None,
 ) -> RatingMeasurement:
     """The rating judge's measurement and label for `article` (as the agents read it).
 
@@ -264,13 +265,16 @@ async def measure_rating(
     (None), to be completed after the debate with the same checklist.
     probes: False asks the baseline-prob judge its letter alone (no checklist: nothing to
     report it in).
+    slots: the probes' calls in flight at once (run_probes; None: all at once).
     """
     check_judge(judge)
     usage = TokenUsage()
     if checklist is not None:
         items = list(checklist)
     elif probes or judge != "baseline-prob":
-        items, usage = await run_probes(article, model, role=role, reading=reading, trace=trace)
+        items, usage = await run_probes(
+            article, model, role=role, reading=reading, trace=trace, slots=slots
+        )
     else:  # the letter alone: what baseline-prob reads (eval, with no report to write)
         items = []
     dist: LabelDistribution | None = None

@@ -22,6 +22,7 @@ from debate_eval.core.schemas import (
 from debate_eval.debate.graph import build_graph
 from debate_eval.debate.scoring.calibration import rating_choice
 from debate_eval.debate.state import DebateContext, merge_timing, merge_usage
+from debate_eval.models.calls import calls_in_order
 from debate_eval.models.chat import RoleModels, model_name
 from debate_eval.models.settings import RunOptions
 
@@ -107,7 +108,10 @@ async def _run_graph(
     """Stream the graph; a failure carries the finished claims and turns (exc.partial)."""
     out = _Outcome()
     try:
-        await _stream(article, models, options, emit, callbacks, with_report, out, durability)
+        # On the embedded server, the calls go out one per slot in the order asked: what the
+        # run measures is then the same every time.
+        with calls_in_order(models.call_slots):
+            await _stream(article, models, options, emit, callbacks, with_report, out, durability)
     except DebateEvalError as exc:
         if out.turns:
             exc.partial = _transcript(out)

@@ -18,6 +18,7 @@ from debate_eval.debate.scoring.paragraphs import ADDRESSED_TO_AI
 from debate_eval.evaluation.datasets import Example
 from debate_eval.evaluation.judges import Judge, prompt_hash, to_judgment
 from debate_eval.evaluation.store import Judgment, ResultsStore, StoredDebate, settings_key
+from debate_eval.models.calls import calls_in_order
 from debate_eval.models.chat import RoleModels
 
 ADVOCATE_FIRST = "advocate_first"
@@ -114,7 +115,7 @@ async def screen_example(example: Example, models: RoleModels) -> Screened:
     written to AI systems left out, as in `run` (a debate screens its article itself; on the
     same text that is the same, cached, request), with the reading the checklist reuses."""
     try:
-        reading, _ = await read_article(example.text, models.judge, slots=models.call_slots)
+        reading, _ = await read_article(example.text, models.judge, slots=models.reading_slots)
     except DebateEvalError:
         # The judges' own calls to the same model fail the same way and are marked unscored.
         return Screened(example, None, [])
@@ -229,7 +230,10 @@ async def run_eval(
             on_article_done(example)
         return result
 
-    results = await asyncio.gather(*(one(e) for e in examples))
+    # On the embedded server, one call per slot in the order asked, the debates' and the
+    # judges' together: an article's measurements are the same on every run.
+    with calls_in_order(models.call_slots):
+        results = await asyncio.gather(*(one(e) for e in examples))
     return [j for per_article in results for j in per_article]
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from typing import TypeVar
 
 import openai
@@ -141,6 +144,32 @@ def run_config(role: str, trace: Mapping[str, object] | None = None) -> dict:
     }
 
 
+# The bound on calls in flight for the run under way (calls_in_order), every call waiting for it
+# in the order asked. A context variable: the graph's nodes and their calls inherit it.
+_IN_FLIGHT: ContextVar[AbstractAsyncContextManager | None] = ContextVar(
+    "calls_in_flight", default=None
+)
+
+
+@contextlib.contextmanager
+def calls_in_order(slots: int | None) -> Iterator[None]:
+    """Within it, at most `slots` calls are in flight and the rest go out in the order asked
+    (None: no bound). On a server with that many slots (the embedded one), the calls reach it
+    in the same order on every run, so each finds the same prompt cached and every measured
+    probability comes out the same: left to themselves, calls asked together reach it in
+    whatever order their clients get ready (openai's client finds its platform in a worker
+    thread on its first request), and a rating probe read differently cached moved by 0.017
+    (docs/performance.md). Inside an outer one (an eval's debate), the outer bound stands."""
+    if _IN_FLIGHT.get() is not None:
+        yield
+        return
+    token = _IN_FLIGHT.set(call_gate(slots) if slots else None)
+    try:
+        yield
+    finally:
+        _IN_FLIGHT.reset(token)
+
+
 async def invoke(
     model: Runnable,
     messages: Sequence[BaseMessage],
@@ -148,12 +177,33 @@ async def invoke(
     config: dict | None = None,
     origin: BaseChatModel | None = None,
 ):
-    """One call; a failed one becomes a one-line ModelCallError naming the role and endpoint
-    (`origin`: the chat model behind `model` when `model` is a binding of it)."""
-    try:
-        return await model.ainvoke(list(messages), config=config)
-    except openai.APIError as exc:
-        raise _api_failure(role, origin or model, exc) from exc
+    """One call, in its turn (calls_in_order); a failed one becomes a one-line ModelCallError
+    naming the role and endpoint (`origin`: the chat model behind `model` when `model` is a
+    binding of it)."""
+    async with _IN_FLIGHT.get() or contextlib.nullcontext():
+        try:
+            return await model.ainvoke(list(messages), config=config)
+        except openai.APIError as exc:
+            raise _api_failure(role, origin or model, exc) from exc
+
+
+async def read_prefix(model: BaseChatModel, opening: BaseMessage, *, role: str) -> TokenUsage:
+    """One call that only reads `opening` (the shared system message) into the server's prompt
+    cache, its one generated token dropped: what calls that open with it then find cached."""
+    reply = await invoke(
+        model.bind(max_tokens=1),
+        [opening, HumanMessage(content="")],
+        role,
+        run_config(role, {"part": "prefix"}),
+        model,
+    )
+    return usage_of(reply)
+
+
+def call_gate(slots: int | None) -> AbstractAsyncContextManager:
+    """What calls wait on so that at most `slots` are in flight, in the order asked (asyncio's
+    semaphore wakes its waiters first come, first served); None: no wait."""
+    return asyncio.Semaphore(slots) if slots else contextlib.nullcontext()
 
 
 async def gather_calls(*calls: Awaitable[R]) -> list[R]:
@@ -344,10 +394,7 @@ async def _ask_with_runnable(
     config: dict,
 ) -> dict:
     runnable = _structured_runnable(model, schema, method)
-    try:
-        out = await runnable.ainvoke(list(messages), config=config)
-    except openai.APIError as exc:
-        raise _api_failure(role, model, exc) from exc
+    out = await invoke(runnable, messages, role, config, model)
     return {"raw": out.get("raw"), "parsed": out.get("parsed"), "error": out.get("parsing_error")}
 
 

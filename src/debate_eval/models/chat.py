@@ -68,6 +68,15 @@ class RoleModels:
     def __post_init__(self) -> None:
         check_structured_method(self.structured_method)
 
+    @property
+    def reading_slots(self) -> int | None:
+        """Calls in flight while the article is read and the rating measured: one at a time on
+        a server whose slots are known (the embedded one: on a CPU, reading in parallel is no
+        faster, one call at a time keeps each question's prefix cached for the next, and the
+        answers are the ones the calibration was fitted on, never the batched arithmetic of
+        two slots); None (all at once) elsewhere."""
+        return 1 if self.call_slots else None
+
     def for_role(self, role: str) -> BaseChatModel:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")

@@ -126,11 +126,13 @@ class Settings(BaseModel):
     )
     embedded_slots: int | None = setting(
         None,
-        "Parallel sequences of the embedded server (calls in flight); the article read once is "
-        "copied into every slot. On 2 cores, 2 slots finish the example's report 13% sooner "
-        "but show the rating 30% later (docs/performance.md); set 2 on 4 or more cores.",
+        "Parallel sequences of the embedded server: calls in flight once the rating is "
+        "measured (the reading and the rating go one call at a time whatever this is, so their "
+        "answers do not depend on it); the debate's shared prefix is read once and copied into "
+        "every slot. On 2 cores, 2 slots finished the example 5% sooner in one pair of runs, "
+        "within the spread between runs (docs/performance.md); set 2 on 4 or more cores.",
         env="DEBATE_EVAL_EMBEDDED_SLOTS",
-        shown_default="1 (the rating soonest on 2 cores)",
+        shown_default="1",
         ge=1,
         le=16,
     )

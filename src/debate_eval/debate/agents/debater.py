@@ -35,11 +35,17 @@ from debate_eval.debate.evidence import (
     option_probabilities,
     picks_probabilities,
 )
-from debate_eval.debate.prompts import RETRY_NOTES, RETRY_SAMPLING, build_messages, fence
+from debate_eval.debate.prompts import (
+    RETRY_NOTES,
+    RETRY_SAMPLING,
+    build_messages,
+    context_message,
+    fence,
+)
 from debate_eval.debate.scoring.options import ask_yes_no
 from debate_eval.debate.state import DebateContext, DebateState, GraphState, phase
 from debate_eval.debate.transcript import format_claim, format_turns
-from debate_eval.models.calls import add_usage, ask_text, gather_calls, sum_usage
+from debate_eval.models.calls import add_usage, ask_text, gather_calls, read_prefix, sum_usage
 
 
 def next_round(turns: list[Turn], role: str) -> int:
@@ -179,6 +185,14 @@ async def calibrate_moves(state: GraphState, runtime: Runtime[DebateContext]) ->
     t0 = time.perf_counter()
     models = runtime.context.models
     roles = list(MOVES)
+    read = TokenUsage()
+    if models.share_prompt_cache is not None:
+        # The debate's calls open with one prefix (the article, the move questions' worked
+        # examples), and those asked together land in different server slots: read it once
+        # and copy it into every slot, rather than each slot reading it.
+        opening = context_message(state["article"], debate=True)
+        read = await read_prefix(models.advocate, opening, role="advocate")
+        await models.share_prompt_cache()
     found = await gather_calls(
         *(
             move_probabilities(
@@ -187,11 +201,12 @@ async def calibrate_moves(state: GraphState, runtime: Runtime[DebateContext]) ->
             for role in roles
         )
     )
-    usage = sum_usage(more for _, more in found)
+    usage = {role: more for role, (_, more) in zip(roles, found, strict=True)}
+    usage["advocate"] = add_usage(usage["advocate"], read)
     return {
         "move_baselines": {role: p for role, (p, _) in zip(roles, found, strict=True)},
-        "usage": {role: more for role, (_, more) in zip(roles, found, strict=True)},
-        "timing": phase("move baselines", t0, usage),
+        "usage": usage,
+        "timing": phase("move baselines", t0, sum_usage(usage.values())),
     }
 
 

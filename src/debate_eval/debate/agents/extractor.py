@@ -61,10 +61,6 @@ async def extract_claims(state: GraphState, runtime: Runtime[DebateContext]) -> 
         role="extractor",
         method=models.structured_method,
     )
-    if models.share_prompt_cache is not None:
-        # The claims' debates start together on the article just read: every server slot
-        # should find it cached rather than read it again.
-        await models.share_prompt_cache()
     return {
         "claims": to_claims(extracted, state["max_claims"]),
         "usage": {"extractor": usage},

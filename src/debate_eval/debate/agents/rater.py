@@ -26,6 +26,7 @@ async def rater(state: GraphState, runtime: Runtime[DebateContext]) -> GraphStat
         judge=context.rating_judge,
         calibration=context.calibration,
         reading=state.get("reading"),
+        slots=context.models.reading_slots,
     )
     return {
         "rating": measurement,

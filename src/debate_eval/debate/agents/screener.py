@@ -71,7 +71,7 @@ async def screen_article(state: GraphState, runtime: Runtime[DebateContext]) -> 
     """The graph's first step: the article as the agents will read it, and its reading."""
     t0 = time.perf_counter()
     models = runtime.context.models
-    reading, usage = await read_article(state["article"], models.judge, slots=models.call_slots)
+    reading, usage = await read_article(state["article"], models.judge, slots=models.reading_slots)
     notices: list[str] = []
     text, reading = screened(state["article"], reading, notices)
     update: GraphState = {

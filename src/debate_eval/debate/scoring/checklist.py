@@ -14,7 +14,7 @@ from debate_eval.core.schemas import ArticleReading, ChecklistItem, TokenUsage
 from debate_eval.debate.prompts import build_messages
 from debate_eval.debate.scoring.options import LOGPROBS, YES_NO, ask_option
 from debate_eval.debate.scoring.paragraphs import PERSUASIVE, read_paragraphs
-from debate_eval.models.calls import add_usage, gather_calls, sum_usage
+from debate_eval.models.calls import add_usage, call_gate, gather_calls, sum_usage
 
 
 @dataclass(frozen=True)
@@ -124,18 +124,22 @@ async def run_probes(
     probes: Sequence[Probe] = PROBES,
     reading: ArticleReading | None = None,
     trace: dict | None = None,
+    slots: int | None = None,
 ) -> tuple[list[ChecklistItem], TokenUsage]:
     """Every probe's P(yes) for the article, in `probes` order. The whole-article questions run
     together, sharing the article prefix (a server with parallel slots answers them at once; the
     embedded backend's client queues them in the order asked). A paragraph question is read from
     `reading` (the screener's, whose left-out units do not count); without one, its paragraphs
-    are read here, after the whole-article questions."""
+    are read here, after the whole-article questions. slots: calls in flight at once, the rest
+    waiting in the order asked (None: all at once)."""
+    gate = call_gate(slots)
 
     async def one(probe: Probe):
         messages = build_messages(article, "probe", question=probe.question)
-        answer = await ask_option(
-            model, messages, YES_NO, role=role, trace={**(trace or {}), "probe": probe.id}
-        )
+        async with gate:
+            answer = await ask_option(
+                model, messages, YES_NO, role=role, trace={**(trace or {}), "probe": probe.id}
+            )
         return probe_item(probe, answer.probabilities["yes"], answer.method), answer.usage
 
     whole = [p for p in probes if p.paragraph_question is None]
@@ -145,7 +149,7 @@ async def run_probes(
     if per_paragraph and reading is None:
         asked = [p.paragraph_question for p in per_paragraph]
         reading, usage = await read_paragraphs(
-            article, model, role=role, trace=trace, questions=asked
+            article, model, role=role, trace=trace, questions=asked, slots=slots
         )
     for probe in per_paragraph:
         assert reading is not None and probe.paragraph_question is not None

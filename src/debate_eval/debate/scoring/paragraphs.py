@@ -19,8 +19,6 @@ and the two prompts take turns in the cache.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping, Sequence
 from functools import cache
 
@@ -30,7 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from debate_eval.core.schemas import ArticleReading, TokenUsage, UnitReading
 from debate_eval.debate.prompts import fence, load_prompt
 from debate_eval.debate.scoring.options import YES_NO, ask_option
-from debate_eval.models.calls import add_usage, gather_calls
+from debate_eval.models.calls import add_usage, call_gate, gather_calls
 
 # Shorter units are not asked about: too little text to judge.
 MIN_WORDS = 4
@@ -99,8 +97,7 @@ async def read_paragraphs(
     probed = [i for i, u in enumerate(units) if len(u.split()) >= MIN_WORDS]
     pairs = [(i, q) for q in asked for i in probed]
 
-    # asyncio's semaphore wakes its waiters first come, first served: the order asked.
-    gate = asyncio.Semaphore(slots) if slots else contextlib.nullcontext()
+    gate = call_gate(slots)
 
     async def one(i: int, question: str):
         messages = [*worked_examples(question), paragraph_question(units[i])]
