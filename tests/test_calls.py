@@ -299,7 +299,7 @@ def test_calls_in_order_reach_the_server_one_at_a_time_in_the_order_asked(tmp_pa
 
 def test_calls_in_order_inside_another_keeps_the_outer_bound():
     """An eval's debate opens its own calls_in_order inside the eval's: the calls of both
-    share the outer bound, one in flight in all."""
+    share the outer bound (one), not the inner one's (three)."""
     from debate_eval.models.calls import calls_in_order, gather_calls
 
     in_flight = {"now": 0, "peak": 0}
@@ -317,7 +317,7 @@ def test_calls_in_order_inside_another_keeps_the_outer_bound():
         return ask_text(model, [HumanMessage(content=f"q{i}")], role="judge")
 
     async def debate() -> None:
-        with calls_in_order(1):
+        with calls_in_order(3):
             await gather_calls(*(ask(i) for i in range(3)))
 
     async def eval_article() -> None:

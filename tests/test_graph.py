@@ -1156,3 +1156,6 @@ def test_on_two_server_slots_the_reading_and_rating_go_one_call_at_a_time(articl
     ]
     assert models.advocate.sampling[0]["max_tokens"] == 1
     assert shared == [1]
+    # Its cost is the move baselines' phase's: the prefix read (1,500 tokens) and 9 questions.
+    baselines = report.meta.timing["move baselines"].usage
+    assert baselines.calls == 10 and baselines.input_tokens >= 1500

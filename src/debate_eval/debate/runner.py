@@ -108,8 +108,8 @@ async def _run_graph(
     """Stream the graph; a failure carries the finished claims and turns (exc.partial)."""
     out = _Outcome()
     try:
-        # On the embedded server, the calls go out one per slot in the order asked: what the
-        # run measures is then the same every time.
+        # On the embedded server, the calls go out one per slot in the order asked: on one
+        # slot, what the run measures is then the same every time.
         with calls_in_order(models.call_slots):
             await _stream(article, models, options, emit, callbacks, with_report, out, durability)
     except DebateEvalError as exc:

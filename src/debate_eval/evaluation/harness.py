@@ -230,9 +230,10 @@ async def run_eval(
             on_article_done(example)
         return result
 
-    # On the embedded server, one call per slot in the order asked, the debates' and the
-    # judges' together: an article's measurements are the same on every run.
-    with calls_in_order(models.call_slots):
+    # On the embedded server, one call at a time in the order asked, the debates' and the
+    # judges' together, whatever its slots: the judges' probes are read as `run` reads its
+    # rating's (one call at a time), and on one slot an article is measured the same every run.
+    with calls_in_order(models.reading_slots):
         results = await asyncio.gather(*(one(e) for e in examples))
     return [j for per_article in results for j in per_article]
 

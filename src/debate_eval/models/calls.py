@@ -154,12 +154,14 @@ _IN_FLIGHT: ContextVar[AbstractAsyncContextManager | None] = ContextVar(
 @contextlib.contextmanager
 def calls_in_order(slots: int | None) -> Iterator[None]:
     """Within it, at most `slots` calls are in flight and the rest go out in the order asked
-    (None: no bound). On a server with that many slots (the embedded one), the calls reach it
-    in the same order on every run, so each finds the same prompt cached and every measured
-    probability comes out the same: left to themselves, calls asked together reach it in
-    whatever order their clients get ready (openai's client finds its platform in a worker
-    thread on its first request), and a rating probe read differently cached moved by 0.017
-    (docs/performance.md). Inside an outer one (an eval's debate), the outer bound stands."""
+    (None: no bound). On a server with one slot (the embedded default), the calls then reach
+    it in the same order on every run, so each finds the same prompt cached and every measured
+    probability comes out the same (with more slots, which of the calls in flight a slot takes,
+    and what it is batched with, still vary): left to themselves, calls asked together reach
+    it in whatever order their clients get ready (openai's client finds its platform in a
+    worker thread on its first request), and a rating probe read differently cached moved by
+    0.017 (docs/performance.md). Inside an outer one (an eval's debate), the outer bound
+    stands."""
     if _IN_FLIGHT.get() is not None:
         yield
         return

@@ -130,7 +130,7 @@ class Settings(BaseModel):
         "measured (the reading and the rating go one call at a time whatever this is, so their "
         "answers do not depend on it); the debate's shared prefix is read once and copied into "
         "every slot. On 2 cores, 2 slots finished the example 5% sooner in one pair of runs, "
-        "within the spread between runs (docs/performance.md); set 2 on 4 or more cores.",
+        "not conclusive (docs/performance.md); set 2 on 4 or more cores.",
         env="DEBATE_EVAL_EMBEDDED_SLOTS",
         shown_default="1",
         ge=1,

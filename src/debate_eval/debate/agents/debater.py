@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 
+from debate_eval.core.errors import ModelCallError
 from debate_eval.core.evidence import candidate_sentences, claim_sentences
 from debate_eval.core.moves import (
     CONCEDE,
@@ -191,8 +192,13 @@ async def calibrate_moves(state: GraphState, runtime: Runtime[DebateContext]) ->
         # examples), and those asked together land in different server slots: read it once
         # and copy it into every slot, rather than each slot reading it.
         opening = context_message(state["article"], debate=True)
-        read = await read_prefix(models.advocate, opening, role="advocate")
-        await models.share_prompt_cache()
+        try:
+            read = await read_prefix(models.advocate, opening, role="advocate")
+        except ModelCallError as exc:
+            # Only time is lost: the debate's calls read the prefix themselves.
+            logger.info("could not read the debate's prefix ahead: %s", exc)
+        else:
+            await models.share_prompt_cache()
     found = await gather_calls(
         *(
             move_probabilities(
