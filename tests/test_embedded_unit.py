@@ -135,3 +135,31 @@ def test_prompt_sharing_is_wired_only_for_a_multi_slot_embedded_server():
     shared = with_prompt_sharing(three, models, url).share_prompt_cache
     assert shared is not None and shared.args == (url,)
     assert shared.func.__name__ == "share_cached_prompt"
+
+
+def test_a_run_reuses_a_served_server_only_with_its_own_slot_count(tmp_path, monkeypatch):
+    """`serve` records its slots; a run reuses the recorded server only when it has as many
+    slots as the run bounds its calls by, and `serve` refuses a second server either way."""
+    import json
+    from dataclasses import replace
+
+    from debate_eval.core.errors import DebateEvalError
+    from debate_eval.embedded import server as server_module
+    from debate_eval.models.backend import embedded_model
+
+    monkeypatch.setattr(server_module, "state_file", lambda: tmp_path / "server.json")
+    monkeypatch.setattr(server_module, "serves", lambda base_url, alias: True)
+    one = embedded_model(load_settings({}, env={}))
+    two = embedded_model(load_settings({}, env={"DEBATE_EVAL_EMBEDDED_SLOTS": "2"}))
+    assert (one.slots, two.slots) == (1, 2)
+    record = {"base_url": "http://127.0.0.1:9/v1", "model": one.name, "pid": 1, "slots": 2}
+    (tmp_path / "server.json").write_text(json.dumps(record))
+    assert server_module.find_running(one) is None
+    assert server_module.find_running(two).slots == 2
+    # A record from before slots were recorded: one slot.
+    del record["slots"]
+    (tmp_path / "server.json").write_text(json.dumps(record))
+    assert server_module.find_running(one).base_url == "http://127.0.0.1:9/v1"
+    assert server_module.find_running(replace(one, slots=3)) is None
+    with pytest.raises(DebateEvalError, match=r"already runs at http://127.0.0.1:9/v1 \(1 slot\)"):
+        next(server_module.serve_forever(two))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from debate_eval.cli.app import app, guarded
+from debate_eval.cli.app import app, guarded, settings_from
 
 
 @app.command()
@@ -20,12 +20,13 @@ def serve(
     ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
 ) -> None:
-    """Keep the embedded model's server running so repeated runs reuse it (Ctrl-C stops it)."""
+    """Keep the embedded model's server running so repeated runs reuse it (Ctrl-C stops it);
+    it has the slots the settings give (`embedded_slots`), and runs reuse it only with as many."""
     from debate_eval.embedded.server import serve_forever
-    from debate_eval.embedded.weights import DEFAULT_LOCAL_MODEL, get_local_model
+    from debate_eval.models.backend import embedded_model
 
     def body() -> None:
-        model = get_local_model(local_model or DEFAULT_LOCAL_MODEL)
+        model = embedded_model(settings_from(None, local_model=local_model))
         console = Console(highlight=False, soft_wrap=True)
         console.print(f"[dim]Starting {model.description}…")
         for base_url in serve_forever(model, port):

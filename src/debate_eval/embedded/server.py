@@ -31,6 +31,7 @@ class RunningServer:
     base_url: str
     model: str
     pid: int
+    slots: int = 1
 
 
 def state_file() -> Path:
@@ -53,16 +54,26 @@ def serves(base_url: str, alias: str, timeout: float = 2.0) -> bool:
     return reply.status_code == 200 and alias in ids
 
 
-def find_running(model: LocalModel) -> RunningServer | None:
-    """A healthy server started by `debate-eval serve` for this model, if there is one."""
+def recorded_server(model: LocalModel) -> RunningServer | None:
+    """The healthy server `debate-eval serve` recorded for this model, whatever its slots."""
     try:
         data = json.loads(state_file().read_text())
-        server = RunningServer(data["base_url"], data["model"], int(data["pid"]))
+        server = RunningServer(
+            data["base_url"], data["model"], int(data["pid"]), int(data.get("slots", 1))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if server.model == model.name and serves(server.base_url, model.name):
         return server
     return None
+
+
+def find_running(model: LocalModel) -> RunningServer | None:
+    """A healthy server started by `debate-eval serve` for this model with its slots, if there
+    is one (a run bounds its calls in flight by its own slot count: on a server with fewer, two
+    calls would share a slot's turn in whatever order they came)."""
+    server = recorded_server(model)
+    return server if server is not None and server.slots == model.slots else None
 
 
 def _die_with_parent() -> None:
@@ -171,11 +182,15 @@ def embedded_server(model: LocalModel, *, verbose: bool = False) -> Iterator[str
 
 def serve_forever(model: LocalModel, port: int | None = None) -> Iterator[str]:
     """Start a server, record it for later runs to reuse, and keep it until interrupted."""
-    if (running := find_running(model)) is not None:
-        raise DebateEvalError(f"a server for {model.name} already runs at {running.base_url}")
+    if (running := recorded_server(model)) is not None:
+        raise DebateEvalError(
+            f"a server for {model.name} already runs at {running.base_url} "
+            f"({running.slots} slot{'s' if running.slots > 1 else ''})"
+        )
     process, base_url = start(model, port)
     state = state_file()
-    state.write_text(json.dumps({"base_url": base_url, "model": model.name, "pid": process.pid}))
+    record = {"base_url": base_url, "model": model.name, "pid": process.pid, "slots": model.slots}
+    state.write_text(json.dumps(record))
     try:
         yield base_url
         process.wait()

@@ -119,13 +119,18 @@ class Backend:
         }
 
 
+def embedded_model(settings: Settings) -> LocalModel:
+    """The embedded model the settings name (the default one if none), with their slots."""
+    local = get_local_model(settings.local_model or DEFAULT_LOCAL_MODEL)
+    if settings.embedded_slots:
+        local = replace(local, slots=settings.embedded_slots)
+    return local
+
+
 def select_backend(settings: Settings) -> Backend:
     """Explicit settings win; with no key and no endpoint, the embedded model is used."""
     if settings.local_model is not None or (not settings.api_key and not settings.base_url):
-        local = get_local_model(settings.local_model or DEFAULT_LOCAL_MODEL)
-        if settings.embedded_slots:
-            local = replace(local, slots=settings.embedded_slots)
-        return Backend("embedded", settings, local)
+        return Backend("embedded", settings, embedded_model(settings))
     return Backend("openai", settings)
 
 
